@@ -1,0 +1,272 @@
+import { readFileSync } from "node:fs"
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Exit, Fiber, Ref } from "effect"
+import { TestClock } from "effect/testing"
+import * as Errors from "../src/Errors.js"
+import { RpcError, TransportError } from "../src/TelegramRpc.js"
+
+// The catalog rows, parsed here independently of the generator, so the generated tables are
+// checked against the data rather than against themselves.
+const tsv = (file: string): Array<Record<string, string>> => {
+  const [head = "", ...rows] = readFileSync(new URL(`../catalog/${file}`, import.meta.url), "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+  const names = head.split("\t")
+  return rows.map((row) => Object.fromEntries(row.split("\t").map((v, i) => [names[i] ?? "", v])))
+}
+const catalogMethods = tsv("phone-methods.tsv").filter((row) => row["in_package_layer198"] === "yes")
+const documented: Array<{ method: string; code: number; type: string }> = catalogMethods.flatMap((row) =>
+  (row["errors"] ?? "")
+    .split(" ")
+    .filter((e) => e !== "")
+    .map((e) => {
+      const [code = "", type = ""] = e.split(":")
+      return { method: row["name"] ?? "", code: Number(code), type }
+    })
+)
+const tagOf = (type: string) =>
+  type
+    .split("_")
+    .map((w) => w.charAt(0) + w.slice(1).toLowerCase())
+    .join("")
+
+const classify = <M extends Errors.CatalogMethod>(method: M, code: number, type: string) =>
+  Errors.fromRpcFailure(method, new RpcError({ method, code, type }))
+
+describe("catalog coverage", () => {
+  it("covers the 33 methods of layer 198, all users-only", () => {
+    expect(catalogMethods.length).toBe(33)
+    expect([...Errors.catalogMethods].sort()).toEqual(catalogMethods.map((r) => r["name"]).sort())
+    for (const m of Errors.catalogMethods) expect(Errors.usersOnly[m]).toBe(true)
+  })
+
+  it("has 45 documented error classes, and 99 documented (method, code, type) pairs", () => {
+    // 46 types / 111 pairs over the 44 catalog rows; MESSAGE_ID_INVALID and 12 pairs belong to
+    // the 11 methods newer than layer 198
+    expect(Object.keys(Errors.errorClasses).length).toBe(45)
+    expect(documented.length).toBe(99)
+  })
+})
+
+describe("fromRpcFailure: documented errors", () => {
+  it.each(documented)("$method $code $type → its class", ({ method, code, type }) => {
+    const error = classify(method as Errors.CatalogMethod, code, type)
+    expect(error._tag).toBe(tagOf(type))
+    assert.deepInclude(error, { method, code, type })
+    expect(typeof error.isRetryable).toBe("boolean")
+    expect(error.message).toContain(type)
+    expect(error.message).toContain(method)
+  })
+
+  it("keeps the code the server sent (USER_IS_BLOCKED as 400 and 403)", () => {
+    expect(classify("phone.requestCall", 400, "USER_IS_BLOCKED")).toMatchObject({
+      _tag: "UserIsBlocked",
+      code: 400
+    })
+    expect(classify("phone.requestCall", 403, "USER_IS_BLOCKED")).toMatchObject({
+      _tag: "UserIsBlocked",
+      code: 403
+    })
+  })
+
+  it("is an instance of the exported class, with a description-based message", () => {
+    const error = classify("phone.requestCall", 403, "USER_PRIVACY_RESTRICTED")
+    assert.instanceOf(error, Errors.UserPrivacyRestricted)
+    expect(error.message).toBe(
+      "The user's privacy settings do not allow you to do this. (phone.requestCall: 403 USER_PRIVACY_RESTRICTED)"
+    )
+    expect(Errors.UserPrivacyRestricted.errorType).toBe("USER_PRIVACY_RESTRICTED")
+  })
+
+  it("marks only server-side failures retryable", () => {
+    expect(classify("phone.requestCall", 500, "PARTICIPANT_CALL_FAILED").isRetryable).toBe(true)
+    expect(classify("phone.requestCall", 500, "RANDOM_ID_DUPLICATE").isRetryable).toBe(false)
+    expect(classify("phone.acceptCall", 500, "CALL_OCCUPY_FAILED").isRetryable).toBe(false)
+    expect(classify("phone.acceptCall", 400, "CALL_PEER_INVALID").isRetryable).toBe(false)
+  })
+})
+
+describe("fromRpcFailure: errors documented for another method", () => {
+  it.each([
+    ["phone.requestCall", 400, "CALL_ALREADY_ACCEPTED"],
+    ["phone.requestCall", 400, "CALL_PEER_INVALID"],
+    ["phone.acceptCall", 403, "USER_PRIVACY_RESTRICTED"],
+    ["phone.setCallRating", 400, "DATA_JSON_INVALID"],
+    ["phone.getCallConfig", 400, "CALL_PEER_INVALID"],
+    ["messages.getDhConfig", 400, "GROUPCALL_INVALID"]
+  ] as const)("%s %i %s → UnknownRpcError", (method, code, type) => {
+    const error = classify(method, code, type)
+    expect(error).toMatchObject({ _tag: "UnknownRpcError", method, code, type })
+    expect(error.isRetryable).toBe(false)
+  })
+})
+
+describe("fromRpcFailure: generic families", () => {
+  it.each([
+    [420, "FLOOD_WAIT_7", "FloodWait"],
+    [420, "FLOOD_PREMIUM_WAIT_30", "FloodWait"],
+    [420, "FLOOD_TEST_PHONE_WAIT_120", "FloodWait"],
+    [401, "AUTH_KEY_UNREGISTERED", "Unauthorized"],
+    [401, "AUTH_KEY_INVALID", "Unauthorized"],
+    [401, "AUTH_KEY_PERM_EMPTY", "Unauthorized"],
+    [401, "SESSION_REVOKED", "Unauthorized"],
+    [401, "SESSION_EXPIRED", "Unauthorized"],
+    [401, "SESSION_PASSWORD_NEEDED", "Unauthorized"],
+    [401, "USER_DEACTIVATED", "Unauthorized"],
+    [401, "USER_DEACTIVATED_BAN", "Unauthorized"],
+    [401, "SOMETHING_NEW_401", "Unauthorized"],
+    [406, "AUTH_KEY_DUPLICATED", "Unauthorized"],
+    [500, "RPC_CALL_FAIL", "InternalServerError"],
+    [500, "RPC_MCGET_FAIL", "InternalServerError"],
+    [500, "WORKER_BUSY_TOO_LONG_RETRY", "InternalServerError"],
+    [500, "INTERDC_2_CALL_ERROR", "InternalServerError"],
+    [500, "INTERDC_4_CALL_RICH_ERROR", "InternalServerError"],
+    [500, "TIMEOUT", "InternalServerError"],
+    [-500, "No workers running", "InternalServerError"],
+    [500, "SOME_UNDOCUMENTED_500", "InternalServerError"],
+    [500, "CALL_OCCUPY_FAILED", "InternalServerError"], // documented for acceptCall, not requestCall
+    [-503, "Timeout", "RequestTimeout"],
+    [-503, "Timedout", "RequestTimeout"],
+    [-503, "MSG_WAIT_TIMEOUT", "RequestTimeout"],
+    [400, "BOT_METHOD_INVALID", "BotMethodForbidden"]
+  ] as const)("%i %s → %s", (code, type, tag) => {
+    const error = classify("phone.requestCall", code, type)
+    expect(error).toMatchObject({ _tag: tag, method: "phone.requestCall", code, type })
+  })
+
+  it("reads the seconds of every flood-wait variant and flags the premium one", () => {
+    const plain = classify("phone.receivedCall", 420, "FLOOD_WAIT_7")
+    assert.instanceOf(plain, Errors.FloodWait)
+    expect(Duration.toMillis(plain.retryAfter)).toBe(7000)
+    expect(plain.premium).toBe(false)
+    expect(plain.isRetryable).toBe(true)
+    const premium = classify("phone.receivedCall", 420, "FLOOD_PREMIUM_WAIT_30")
+    assert.instanceOf(premium, Errors.FloodWait)
+    expect(Duration.toSeconds(premium.retryAfter)).toBe(30)
+    expect(premium.premium).toBe(true)
+    const test = classify("phone.receivedCall", 420, "FLOOD_TEST_PHONE_WAIT_120")
+    assert.instanceOf(test, Errors.FloodWait)
+    expect(Duration.toSeconds(test.retryAfter)).toBe(120)
+    expect(test.premium).toBe(false)
+  })
+
+  it("describes generic errors in their message", () => {
+    expect(classify("phone.acceptCall", 401, "SESSION_REVOKED").message).toContain(
+      "The authorization was revoked"
+    )
+    expect(classify("phone.acceptCall", 420, "FLOOD_WAIT_7").message).toContain("7s")
+  })
+
+  it.each([
+    [418, "I_AM_A_TEAPOT"],
+    [0, ""],
+    [303, "USER_MIGRATE_2"],
+    [303, "PHONE_MIGRATE_4"],
+    [400, "PEER_FLOOD"],
+    [420, "FROZEN_METHOD_INVALID"],
+    [420, "SLOWMODE_WAIT_10"],
+    [400, "DH_G_A_INVALID"],
+    [403, "CHAT_FORBIDDEN"],
+    [999, "FLOOD_WAIT"]
+  ] as const)("unknown: %i %s → UnknownRpcError", (code, type) => {
+    const error = classify("phone.confirmCall", code, type)
+    expect(error).toMatchObject({ _tag: "UnknownRpcError", method: "phone.confirmCall", code, type })
+    expect(error.isRetryable).toBe(false)
+  })
+
+  it("turns a TransportError into a TransportFailure with its message and cause", () => {
+    const cause = new Error("socket hang up")
+    const error = Errors.fromRpcFailure(
+      "phone.discardCall",
+      new TransportError({ method: "phone.discardCall", message: "connection closed", cause })
+    )
+    assert.instanceOf(error, Errors.TransportFailure)
+    expect(error).toMatchObject({ method: "phone.discardCall", message: "connection closed" })
+    expect(error.cause).toBe(cause)
+    expect(error.isRetryable).toBe(true)
+  })
+
+  it("isRetryable answers for any value", () => {
+    expect(Errors.isRetryable(classify("phone.requestCall", 500, "RPC_CALL_FAIL"))).toBe(true)
+    expect(Errors.isRetryable(classify("phone.requestCall", 401, "SESSION_REVOKED"))).toBe(false)
+    expect(Errors.isRetryable(new Error("x"))).toBe(false)
+    expect(Errors.isRetryable(null)).toBe(false)
+  })
+})
+
+describe("floodWaitSchedule", () => {
+  const flood = (seconds: number) =>
+    classify("phone.receivedCall", 420, `FLOOD_WAIT_${seconds}`) as Errors.RpcErrorOf<"phone.receivedCall">
+
+  // fails with the given errors in order, then succeeds; counts attempts
+  const scripted = (failures: ReadonlyArray<Errors.RpcErrorOf<"phone.receivedCall">>) =>
+    Effect.gen(function* () {
+      const attempts = yield* Ref.make(0)
+      const effect = Effect.gen(function* () {
+        const n = yield* Ref.getAndUpdate(attempts, (k) => k + 1)
+        const failure = failures[n]
+        if (failure !== undefined) return yield* Effect.fail(failure)
+        return "ok"
+      })
+      return { attempts, effect }
+    })
+
+  it.effect("waits exactly retryAfter, then retries", () =>
+    Effect.gen(function* () {
+      const { attempts, effect } = yield* scripted([flood(5), flood(3)])
+      const fiber = yield* effect.pipe(
+        Effect.retry(Errors.floodWaitSchedule({ maxWait: "10 seconds" })),
+        Effect.forkChild
+      )
+      yield* TestClock.adjust("4999 millis")
+      expect(yield* Ref.get(attempts)).toBe(1)
+      yield* TestClock.adjust("1 millis")
+      expect(yield* Ref.get(attempts)).toBe(2)
+      yield* TestClock.adjust("2999 millis")
+      expect(yield* Ref.get(attempts)).toBe(2)
+      yield* TestClock.adjust("1 millis")
+      expect(yield* Fiber.join(fiber)).toBe("ok")
+      expect(yield* Ref.get(attempts)).toBe(3)
+    })
+  )
+
+  it.effect("gives up when the wait exceeds maxWait", () =>
+    Effect.gen(function* () {
+      const { attempts, effect } = yield* scripted([flood(60)])
+      const exit = yield* effect.pipe(
+        Effect.retry(Errors.floodWaitSchedule({ maxWait: "30 seconds" })),
+        Effect.exit
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      expect(yield* Ref.get(attempts)).toBe(1)
+    })
+  )
+
+  it.effect("does not retry other errors", () =>
+    Effect.gen(function* () {
+      const internal = classify("phone.receivedCall", 500, "RPC_CALL_FAIL")
+      const { attempts, effect } = yield* scripted([internal])
+      const exit = yield* effect.pipe(
+        Effect.retry(Errors.floodWaitSchedule({ maxWait: "30 seconds" })),
+        Effect.exit
+      )
+      expect(exit).toStrictEqual(Exit.fail(internal))
+      expect(yield* Ref.get(attempts)).toBe(1)
+    })
+  )
+
+  it.effect("stops after `times` retries", () =>
+    Effect.gen(function* () {
+      const { attempts, effect } = yield* scripted([flood(1), flood(1), flood(1), flood(1)])
+      const fiber = yield* effect.pipe(
+        Effect.retry(Errors.floodWaitSchedule({ maxWait: "5 seconds", times: 2 })),
+        Effect.exit,
+        Effect.forkChild
+      )
+      yield* TestClock.adjust("10 seconds")
+      const exit = yield* Fiber.join(fiber)
+      assert.isTrue(Exit.isFailure(exit))
+      expect(yield* Ref.get(attempts)).toBe(3)
+    })
+  )
+})
