@@ -1,0 +1,407 @@
+/**
+ * A real MTProto 2.0 server on 127.0.0.1 that stock GramJS `TelegramClient`s connect to over
+ * TCP. It speaks TCP Full, Intermediate, Padded Intermediate and Abridged framing,
+ * AES-256-IGE with msg_key checks, salts, sessions, containers, acks, gzip, pings and pushed
+ * updates; it creates auth keys with fresh clients and logs them in with a code, and it
+ * answers the housekeeping requests GramJS sends by itself. Everything else goes to a
+ * {@link Handler} you supply.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Api, TelegramClient } from "telegram"
+ * import { StringSession } from "telegram/sessions/index.js"
+ * import { LoopbackServer } from "@tgphone/testkit"
+ *
+ * const program = Effect.gen(function*() {
+ *   const server = yield* LoopbackServer.make({
+ *     accounts: [{ userId: 1n, accessHash: 11n, firstName: "Alice" }],
+ *     handler: (req) =>
+ *       req.request instanceof Api.messages.GetDhConfig
+ *         ? Effect.succeed(new Api.messages.DhConfigNotModified({ random: Buffer.alloc(256) }))
+ *         : Effect.succeed(undefined)
+ *   })
+ *   const session = yield* server.mintSession(1n)
+ *   const client = new TelegramClient(new StringSession(session), 1, "x", server.clientOptions())
+ *   yield* Effect.promise(() => client.connect())
+ *   yield* Effect.promise(() => client.destroy())
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Exit, Layer, Redacted, Schema, type Scope } from "effect"
+import { Api, helpers } from "telegram"
+import type { TelegramClientParams } from "telegram/client/telegramBaseClient.js"
+import { _serverKeys } from "telegram/crypto/RSA.js"
+import { Logger, LogLevel } from "telegram/extensions/Logger.js"
+import { type Connection, ConnectionTCPAbridged, ConnectionTCPFull } from "telegram/network/index.js"
+import { randomBytes } from "./internal/mtproto/crypto.js"
+import { testRsaKey } from "./internal/mtproto/handshake.js"
+import * as Internal from "./internal/mtproto/server.js"
+import type { TlResult } from "./internal/mtproto/tl.js"
+
+/**
+ * A user the server knows: the fields it puts in the GramJS `User` objects it returns.
+ * `phone` (any formatting; only digits count) enables the code login.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Account {
+  readonly userId: bigint
+  readonly accessHash: bigint
+  readonly firstName: string
+  readonly lastName?: string | undefined
+  readonly username?: string | undefined
+  readonly phone?: string | undefined
+  readonly bot?: boolean | undefined
+}
+
+/**
+ * One decoded content request, after the server has removed `invokeWithLayer`,
+ * `initConnection`, `invokeAfterMsg(s)` and `invokeWithoutUpdates`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Request {
+  /** The signed-in account, or `undefined` for a fresh auth key that has not logged in. */
+  readonly account: Account | undefined
+  /** The GramJS `Api` request object (use `instanceof Api.phone.RequestCall` etc.). */
+  readonly request: { readonly className: string; getBytes(): Buffer }
+  /** GramJS class name of the request, e.g. `"phone.RequestCall"`. */
+  readonly method: string
+  /** Which TCP connection it came from (stable for the life of the socket). */
+  readonly connectionId: number
+  /** The auth_key_id the request was encrypted with. */
+  readonly authKeyId: bigint
+}
+
+/**
+ * What a handler may return: a GramJS TL object (`new Api.X(...)`), a Bool, a vector of TL
+ * objects, or raw TL bytes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Result = TlResult
+
+/**
+ * The server's answer as an `rpc_error`: a numeric code and the error text
+ * (`400 CALL_ALREADY_DECLINED`, `420 FLOOD_WAIT_7`, …).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RpcFailure extends Schema.TaggedError<RpcFailure>()("LoopbackRpcFailure", {
+  code: Schema.Int,
+  text: Schema.String
+}) {}
+
+/**
+ * Answers one request. Succeed with a result, fail with {@link RpcFailure} for an
+ * `rpc_error`, or succeed with `undefined` to let the server's built-ins answer (config,
+ * users, state, resolve, login) or reply `400 METHOD_NOT_SUPPORTED`. A defect becomes
+ * `500 INTERNAL_SERVER_ERROR`; the server keeps running.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Handler<R = never> = (request: Request) => Effect.Effect<Result | undefined, RpcFailure, R>
+
+/**
+ * The `call_*_timeout_ms` fields of the `Config` the server returns from `help.getConfig`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CallConfig {
+  readonly callReceiveTimeoutMs: number
+  readonly callRingTimeoutMs: number
+  readonly callConnectTimeoutMs: number
+  readonly callPacketTimeoutMs: number
+}
+
+/**
+ * The `call_*` timeouts Telegram's production config carries.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultCallConfig: CallConfig = {
+  callReceiveTimeoutMs: 20000,
+  callRingTimeoutMs: 90000,
+  callConnectTimeoutMs: 30000,
+  callPacketTimeoutMs: 10000
+}
+
+/**
+ * Options for {@link make}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<R = never> {
+  /** Answers content requests; defaults to "nothing" (only the built-ins answer). */
+  readonly handler?: Handler<R> | undefined
+  /** Accounts known from the start (more with `addAccount`). */
+  readonly accounts?: ReadonlyArray<Account> | undefined
+  /** Overrides of the `call_*_timeout_ms` config values. */
+  readonly callConfig?: Partial<CallConfig> | undefined
+  /** Largest accepted frame payload; larger frames close the connection. Default 1 MiB. */
+  readonly maxFrameBytes?: number | undefined
+  /** Demand the current server salt (`bad_server_salt` otherwise). Default `true`. */
+  readonly strictSalt?: boolean | undefined
+  /** gzip results and updates of at least this many bytes when that shrinks them. Default 1024. */
+  readonly gzipMinBytes?: number | undefined
+  /** Receives a line for every dropped connection and handler defect (diagnostics). */
+  readonly onProblem?: ((problem: string) => void) | undefined
+}
+
+/**
+ * Counters of what the server has done, for tests and benchmarks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Stats = Readonly<Internal.Stats>
+
+/**
+ * The listener could not be opened.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ListenError extends Schema.TaggedError<ListenError>()("LoopbackListenError", {
+  message: Schema.String,
+  cause: Schema.optionalKey(Schema.Defect())
+}) {}
+
+/**
+ * The account is not known to the server.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownAccount extends Schema.TaggedError<UnknownAccount>()("LoopbackUnknownAccount", {
+  userId: Schema.BigInt
+}) {}
+
+/**
+ * Which framing the GramJS client should use. GramJS 2.26 has Full and Abridged clients (no
+ * Intermediate); Full is the default and the robust one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ClientTransport = "full" | "abridged"
+
+/**
+ * A running loopback server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Server {
+  /** Always `"127.0.0.1"`. */
+  readonly host: string
+  /** The ephemeral port it listens on. */
+  readonly port: number
+  /** Adds (or replaces) an account. */
+  readonly addAccount: (account: Account) => Effect.Effect<void>
+  /** A GramJS `StringSession` string holding a new auth key bound to the account. */
+  readonly mintSession: (userId: bigint) => Effect.Effect<Redacted.Redacted<string>, UnknownAccount>
+  /**
+   * `TelegramClient` options that point a stock client at this server: a `connection`
+   * subclass pinning 127.0.0.1 and the port (GramJS ignores the session's port),
+   * `floodSleepThreshold: 0`, one connection retry, a silent logger.
+   */
+  readonly clientOptions: (options?: {
+    readonly transport?: ClientTransport | undefined
+  }) => TelegramClientParams
+  /** Pushes an `Updates` object to every live connection of the account; returns how many got it. */
+  readonly push: (userId: bigint, updates: Api.TypeUpdates) => Effect.Effect<number>
+  /** Closes every connection of the account (GramJS reconnects by itself). */
+  readonly disconnect: (userId: bigint) => Effect.Effect<number>
+  /** Changes the server salt: every client's next message gets `bad_server_salt` and is resent. */
+  readonly rotateSalt: Effect.Effect<void>
+  /** The login code last issued by `auth.sendCode` for a phone number, if any. */
+  readonly loginCode: (phone: string) => Effect.Effect<string | undefined>
+  /** A snapshot of the counters. */
+  readonly stats: Effect.Effect<Stats>
+  /** The current number of open connections. */
+  readonly connectionCount: Effect.Effect<number>
+}
+
+/**
+ * The server as a service, for layer-based tests.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class LoopbackServer extends Context.Service<LoopbackServer, Server>()(
+  "@tgphone/testkit/LoopbackServer"
+) {}
+
+/**
+ * An `rpc_error` for a handler to fail with.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const rpcError = (code: number, text: string): RpcFailure => new RpcFailure({ code, text })
+
+/**
+ * `420 FLOOD_WAIT_<seconds>`: GramJS raises it as `FloodWaitError` with `seconds`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const floodWait = (seconds: number): RpcFailure =>
+  new RpcFailure({ code: 420, text: `FLOOD_WAIT_${seconds}` })
+
+/**
+ * Makes GramJS trust the server's test RSA key (process-wide, in `telegram/crypto/RSA.js`),
+ * so a client with an empty session can create an auth key with the server. The key is a
+ * throwaway 2048-bit test key generated once per process; it protects nothing.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const trustTestRsaKey: Effect.Effect<void> = Effect.sync(() => {
+  const key = testRsaKey()
+  _serverKeys.set(key.fingerprint.toString(), {
+    n: helpers.readBigIntFromBuffer(key.n, false, false),
+    e: key.e
+  })
+})
+
+/**
+ * A GramJS `StringSession` string for DC 2 at 127.0.0.1 with the given auth key:
+ * `"1" + base64(dcId | addrLen | addr | port | key)`. The port is written but ignored by
+ * GramJS; {@link Server.clientOptions} pins the real one.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const sessionString = (authKey: Uint8Array, port = 443): string => {
+  const addr = Buffer.from("127.0.0.1", "utf8")
+  const head = Buffer.alloc(1 + 2 + addr.length + 2)
+  head.writeUInt8(2, 0)
+  head.writeInt16BE(addr.length, 1)
+  addr.copy(head, 3)
+  head.writeInt16BE(port, 3 + addr.length)
+  return `1${Buffer.concat([head, authKey]).toString("base64")}`
+}
+
+type ConnectionParams = ConstructorParameters<typeof ConnectionTCPFull>[0]
+
+const pinnedConnection = (port: number, transport: ClientTransport): typeof Connection => {
+  if (transport === "abridged") {
+    return class LoopbackTCPAbridged extends ConnectionTCPAbridged {
+      constructor(o: ConnectionParams) {
+        super({ ...o, ip: "127.0.0.1", port })
+      }
+    }
+  }
+  return class LoopbackTCPFull extends ConnectionTCPFull {
+    constructor(o: ConnectionParams) {
+      super({ ...o, ip: "127.0.0.1", port })
+    }
+  }
+}
+
+/**
+ * Starts a server on 127.0.0.1 (ephemeral port). Closing the scope closes every socket and
+ * the listener.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <R = never>(
+  options: Options<R> = {}
+): Effect.Effect<Server, ListenError, Scope.Scope | R> =>
+  Effect.gen(function* () {
+    const context = yield* Effect.context<R>()
+    const runExit = Effect.runPromiseExitWith(context)
+    const handler = options.handler
+    const internalHandler: Internal.Handler = handler
+      ? async (req) => {
+          const exit = await runExit(handler(req))
+          if (Exit.isSuccess(exit)) {
+            return exit.value === undefined ? { _tag: "Unhandled" } : { _tag: "Result", value: exit.value }
+          }
+          const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
+          if (failure !== undefined && failure._tag === "Fail") {
+            return { _tag: "Error", code: failure.error.code, message: failure.error.text }
+          }
+          options.onProblem?.(`handler defect in ${req.method}`)
+          return { _tag: "Error", code: 500, message: "INTERNAL_SERVER_ERROR" }
+        }
+      : () => Promise.resolve({ _tag: "Unhandled" })
+    const server = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: async () => {
+          const s = new Internal.MtprotoServer({
+            handler: internalHandler,
+            callConfig: { ...defaultCallConfig, ...options.callConfig },
+            maxFrameBytes: options.maxFrameBytes ?? 1024 * 1024,
+            strictSalt: options.strictSalt ?? true,
+            gzipMinBytes: options.gzipMinBytes ?? 1024,
+            onProblem: options.onProblem
+          })
+          await s.listen()
+          return s
+        },
+        catch: (cause) => new ListenError({ message: "cannot listen on 127.0.0.1", cause })
+      }),
+      (s) => Effect.promise(() => s.close())
+    )
+    for (const a of options.accounts ?? []) server.accounts.set(a.userId, a)
+    return {
+      host: "127.0.0.1",
+      port: server.port,
+      addAccount: (account) =>
+        Effect.sync(() => {
+          server.accounts.set(account.userId, account)
+        }),
+      mintSession: (userId) =>
+        Effect.suspend(() => {
+          if (!server.accounts.has(userId)) return Effect.fail(new UnknownAccount({ userId }))
+          const key = randomBytes(256)
+          server.addKey(key, userId)
+          return Effect.succeed(Redacted.make(sessionString(key)))
+        }),
+      clientOptions: (o) => ({
+        connection: pinnedConnection(server.port, o?.transport ?? "full"),
+        floodSleepThreshold: 0,
+        connectionRetries: 1,
+        retryDelay: 100,
+        baseLogger: new Logger(LogLevel.NONE)
+      }),
+      push: (userId, updates) => Effect.sync(() => server.push(userId, updates)),
+      disconnect: (userId) => Effect.sync(() => server.disconnect(userId)),
+      rotateSalt: Effect.sync(() => server.rotateSalt()),
+      loginCode: (phone) => Effect.sync(() => server.loginCodes.get(Internal.normalisePhone(phone))?.code),
+      stats: Effect.sync(() => ({ ...server.stats })),
+      connectionCount: Effect.sync(() => server.connections.size)
+    } satisfies Server
+  })
+
+/**
+ * {@link make} as a layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = <R = never>(options: Options<R> = {}): Layer.Layer<LoopbackServer, ListenError, R> =>
+  Layer.effect(LoopbackServer, make(options))
+
+/**
+ * Re-exported so handlers can build results without a separate import.
+ *
+ * @since 0.1.0
+ * @category re-exports
+ */
+export { Api }
