@@ -1,0 +1,236 @@
+/**
+ * The Diffie–Hellman steps of a 1:1 call (spec §2–§4): make our key pair, check a public
+ * value, compute the 256-byte shared key.
+ *
+ * Encodings (spec §4.1, §8.1–8.3; reasoning in docs/security.md):
+ * - we **send** the minimal big-endian encoding of g_a / g_b (`KeyPair.publicValue`), like
+ *   TDLib, tdesktop and telegram-tt; `g_a_hash` is taken over exactly those bytes;
+ * - we **accept** any unsigned big-endian encoding from peers: minimal, Android's 256-byte
+ *   form with a leading 00, or zero-padded; at most 256 significant bytes;
+ * - the shared key is always 256 bytes, left-padded with zeros.
+ *
+ * Range check (spec §3.2, [DOC-SEC] incl. the recommended bound, as TDLib does) on our own
+ * value and on the peer's: `1 < x < p - 1` and `2^{2048-64} <= x <= p - 2^{2048-64}`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { DhGroup, KeyExchange, SecureRandom, gAHash, keyFingerprint } from "@tgphone/crypto"
+ *
+ * const program = Effect.gen(function*() {
+ *   const group = yield* DhGroup.telegram(3)
+ *   const serverRandom = new Uint8Array(256) // messages.dhConfig.random
+ *   const caller = yield* KeyExchange.generateKeyPair(group, serverRandom)
+ *   const callee = yield* KeyExchange.generateKeyPair(group, serverRandom)
+ *   const hash = gAHash(caller.publicValue) // phone.requestCall.g_a_hash
+ *   const keyA = yield* KeyExchange.computeSharedKey(group, caller.secret, callee.publicValue)
+ *   const keyB = yield* KeyExchange.computeSharedKey(group, callee.secret, caller.publicValue)
+ *   return { hash, same: keyFingerprint(Redacted.value(keyA)) === keyFingerprint(Redacted.value(keyB)) }
+ * }).pipe(Effect.provide(SecureRandom.layer))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { type Brand, Effect, Redacted } from "effect"
+import {
+  KeyGenerationFailed,
+  PublicValueMalformed,
+  PublicValueOutOfRange,
+  SecretExponentInvalid
+} from "./CryptoError.js"
+import type { DhGroup } from "./DhGroup.js"
+import { firstNonZero, normalize, toBigInt, toMinimalBytes } from "./internal/bytes.js"
+import * as ModExp from "./ModExp.js"
+import { SecureRandom } from "./SecureRandom.js"
+
+/**
+ * A secret exponent (`a` or `b`): exactly 256 bytes, big-endian, wrapped in `Redacted` so it
+ * never reaches logs, `toString`, `JSON.stringify` or `util.inspect`. Only this module
+ * creates one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SecretExponent = Brand.Branded<Redacted.Redacted<Uint8Array>, "@tgphone/crypto/SecretExponent">
+
+/**
+ * Our side of the exchange: the secret exponent and the public value to send.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface KeyPair {
+  /** The group the pair belongs to. */
+  readonly group: DhGroup
+  /** `a` (caller) or `b` (callee). Redacted. */
+  readonly secret: SecretExponent
+  /**
+   * g^secret mod p as the **minimal** big-endian encoding: exactly the bytes to send in
+   * `phone.acceptCall.g_b` / `phone.confirmCall.g_a`, and to hash for `g_a_hash`.
+   */
+  readonly publicValue: Uint8Array
+}
+
+const LOW = 1n << 1984n
+
+/**
+ * Reads a public value received from the peer (TL `bytes`) as an unsigned big-endian
+ * integer of any length. Leading zero bytes are accepted (Android's 256-byte `00 ‖ g_a`);
+ * empty input or more than 256 significant bytes fail with `PublicValueMalformed`.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parsePublicValue = (bytes: Uint8Array): Effect.Effect<bigint, PublicValueMalformed> => {
+  if (bytes.length === 0) return Effect.fail(new PublicValueMalformed({ reason: "empty", length: 0 }))
+  if (bytes.length - firstNonZero(bytes) > 256) {
+    return Effect.fail(new PublicValueMalformed({ reason: "too-long", length: bytes.length }))
+  }
+  return Effect.succeed(toBigInt(bytes))
+}
+
+/**
+ * The range check of spec §3.2 on a public value: `1 < x < p - 1` and
+ * `2^{2048-64} <= x <= p - 2^{2048-64}`. `side` says whose value it is, for the error.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const checkPublicValue = (
+  group: DhGroup,
+  x: bigint,
+  side: "own" | "peer"
+): Effect.Effect<void, PublicValueOutOfRange> => {
+  const p = group.p
+  const bound =
+    x <= 1n
+      ? "greater-than-1"
+      : x >= p - 1n
+        ? "less-than-p-minus-1"
+        : x < LOW
+          ? "at-least-2^1984"
+          : x > p - LOW
+            ? "at-most-p-minus-2^1984"
+            : undefined
+  return bound === undefined ? Effect.void : Effect.fail(new PublicValueOutOfRange({ side, bound }))
+}
+
+/**
+ * Parses and range-checks a peer's public value in one step.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const checkPeerPublicValue = (
+  group: DhGroup,
+  bytes: Uint8Array
+): Effect.Effect<bigint, PublicValueMalformed | PublicValueOutOfRange> =>
+  Effect.flatMap(parsePublicValue(bytes), (x) => Effect.as(checkPublicValue(group, x, "peer"), x))
+
+/**
+ * The minimal big-endian encoding we send for a public value (no leading zero bytes).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodePublicValue = (x: bigint): Uint8Array => toMinimalBytes(x)
+
+/**
+ * Mixes the server's `messages.dhConfig.random` into 256 local random bytes (spec §3.3,
+ * [DOC-E2E]): `out[i mod 256] ^= serverRandom[i]` for every byte of `serverRandom`. For the
+ * usual 256 bytes (`random_length = 256`, what tdesktop and Android request) this is a plain
+ * XOR, as in tdesktop and Android. A shorter `random` (e.g. empty, for `random_length = 0`)
+ * only mixes into the first bytes; a longer one is folded in. Our 256 local bytes always come
+ * from the CSPRNG, so the exponent never depends on the server alone.
+ *
+ * @since 0.1.0
+ * @category key generation
+ */
+export const mixExponent = (local: Uint8Array, serverRandom: Uint8Array): Uint8Array => {
+  const out = Uint8Array.from(local)
+  for (let i = 0; i < serverRandom.length; i++) out[i % out.length]! ^= serverRandom[i]!
+  return out
+}
+
+const unsafeKeyPair = (group: DhGroup, exponent: Uint8Array, backend: ModExp.Backend) => {
+  const x = toBigInt(backend.powG(group, exponent))
+  return { x, publicValue: toMinimalBytes(x) }
+}
+
+const wrapSecret = (exponent: Uint8Array): SecretExponent =>
+  Redacted.make(exponent, { label: "SecretExponent" }) as SecretExponent
+
+/**
+ * The key pair for a given 256-byte exponent (read big-endian). For tests, vectors and
+ * callers that derive exponents themselves; `generateKeyPair` is the normal way. Fails with
+ * `SecretExponentInvalid` unless the exponent is 256 bytes, and with `PublicValueOutOfRange`
+ * (`side: "own"`) if g^exponent fails the range check.
+ *
+ * @since 0.1.0
+ * @category key generation
+ */
+export const keyPairFromExponent = (
+  group: DhGroup,
+  exponent: Uint8Array
+): Effect.Effect<KeyPair, SecretExponentInvalid | PublicValueOutOfRange> =>
+  Effect.gen(function* () {
+    if (exponent.length !== 256) return yield* new SecretExponentInvalid({ length: exponent.length })
+    const backend = yield* ModExp.ModExp
+    const { x, publicValue } = unsafeKeyPair(group, exponent, backend)
+    yield* checkPublicValue(group, x, "own")
+    return { group, secret: wrapSecret(Uint8Array.from(exponent)), publicValue }
+  })
+
+/**
+ * How many exponents `generateKeyPair` draws before giving up with `KeyGenerationFailed`.
+ *
+ * @since 0.1.0
+ * @category key generation
+ */
+export const MAX_ATTEMPTS = 32
+
+/**
+ * Generates our key pair (spec §3.3, tdesktop behaviour): 256 bytes from `SecureRandom`,
+ * mixed with the server's `random` (`mixExponent`), read big-endian as the exponent; redrawn
+ * until g^exponent passes the range check of spec §3.2 (a redraw happens with probability
+ * about 2^-60). Fails with `KeyGenerationFailed` after `MAX_ATTEMPTS` draws, which only a
+ * broken random source can cause.
+ *
+ * @since 0.1.0
+ * @category key generation
+ */
+export const generateKeyPair = (
+  group: DhGroup,
+  serverRandom: Uint8Array
+): Effect.Effect<KeyPair, KeyGenerationFailed, SecureRandom> =>
+  Effect.gen(function* () {
+    const random = yield* SecureRandom
+    const backend = yield* ModExp.ModExp
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const exponent = mixExponent(yield* random.nextBytes(256), serverRandom)
+      const { x, publicValue } = unsafeKeyPair(group, exponent, backend)
+      if (x > 1n && x < group.p - 1n && x >= LOW && x <= group.p - LOW) {
+        return { group, secret: wrapSecret(exponent), publicValue }
+      }
+    }
+    return yield* new KeyGenerationFailed({ attempts: MAX_ATTEMPTS })
+  })
+
+/**
+ * The shared key `peer^secret mod p` (spec §4.2) as exactly 256 bytes, left-padded,
+ * `Redacted`. The peer's value is parsed (`parsePublicValue`) and range-checked first.
+ *
+ * @since 0.1.0
+ * @category key agreement
+ */
+export const computeSharedKey = (
+  group: DhGroup,
+  secret: SecretExponent,
+  peerPublic: Uint8Array
+): Effect.Effect<Redacted.Redacted<Uint8Array>, PublicValueMalformed | PublicValueOutOfRange> =>
+  Effect.gen(function* () {
+    yield* checkPeerPublicValue(group, peerPublic)
+    const backend = yield* ModExp.ModExp
+    const key = backend.powBase(group, Redacted.value(secret), normalize(peerPublic, 256)!)
+    return Redacted.make(key, { label: "SharedKey" })
+  })
