@@ -30,7 +30,11 @@ export class UnsupportedRequest extends Schema.TaggedError<UnsupportedRequest>()
 interface RequestClass {
   readonly className: string
   new (args: never): object
-  readonly prototype: { readResult(reader: unknown): unknown }
+}
+
+/** GramJS declares `readResult` static, but at run time it is an instance method reading only its closure. */
+interface ResultReader {
+  readResult(reader: unknown): unknown
 }
 
 interface MethodCodec<M extends MethodName> {
@@ -366,8 +370,8 @@ export const readResult = <M extends MethodName>(
 ): Result.Result<MethodResult<M>, C.CodecError> =>
   attempt(method, "decode", () => {
     const codec = codecOf(method)
-    // `readResult` is an instance method that only reads its closure (the TL result type)
-    const wire = codec.request.prototype.readResult(new BinaryReader(Buffer.from(data)))
+    const reader = codec.request.prototype as unknown as ResultReader
+    const wire = reader.readResult(new BinaryReader(Buffer.from(data)))
     return codec.result.decode(wire)
   })
 
