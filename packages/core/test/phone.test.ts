@@ -1,0 +1,424 @@
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Layer, Schema, Stream } from "effect"
+import * as Errors from "../src/Errors.js"
+import type { InputUser } from "../src/Model.js"
+import * as Phone from "../src/Phone.js"
+import { type MethodName, RpcMethods } from "../src/RpcMethods.js"
+import { RpcError, type RpcFailure, TelegramRpc, TransportError, type UserRef } from "../src/TelegramRpc.js"
+
+// ---------------------------------------------------------------------------------------------
+// A small fake TelegramRpc that records what crosses the seam
+// ---------------------------------------------------------------------------------------------
+
+interface Recorded {
+  readonly method: string
+  readonly params: unknown
+  readonly span: string | undefined
+  readonly spanAttributes: ReadonlyArray<string>
+}
+
+const alice: InputUser = { _tag: "InputUser", userId: 1001n, accessHash: 77n }
+
+const fake = (
+  options: {
+    readonly isBot?: boolean
+    readonly respond?: (method: string, params: unknown) => Effect.Effect<unknown, RpcFailure>
+    readonly resolve?: (ref: UserRef) => Effect.Effect<InputUser, RpcFailure>
+  } = {}
+) => {
+  const calls: Array<Recorded> = []
+  const resolved: Array<UserRef> = []
+  const layer = Layer.succeed(TelegramRpc, {
+    account: { userId: 1n, isBot: options.isBot ?? false },
+    invoke: <M extends MethodName>(method: M, params: unknown) =>
+      Effect.gen(function* () {
+        const span = yield* Effect.currentSpan.pipe(Effect.option)
+        calls.push({
+          method,
+          params,
+          span: span._tag === "Some" ? span.value.name : undefined,
+          spanAttributes: span._tag === "Some" ? [...span.value.attributes.keys()] : []
+        })
+        return yield* (options.respond ?? (() => Effect.succeed(true)))(method, params)
+      }) as Effect.Effect<never, RpcFailure>,
+    resolveUser: (ref) => {
+      resolved.push(ref)
+      return (options.resolve ?? (() => Effect.succeed(alice)))(ref)
+    },
+    updates: Stream.empty
+  })
+  return { calls, resolved, layer }
+}
+
+const rpcError = (method: string, code: number, type: string) =>
+  Effect.fail(new RpcError({ method, code, type }))
+
+// ---------------------------------------------------------------------------------------------
+// A valid input for every function
+// ---------------------------------------------------------------------------------------------
+
+const protocol = { udpP2p: true, udpReflector: true, minLayer: 65, maxLayer: 92, libraryVersions: ["4.0.0"] }
+const peer = { id: 5n, accessHash: -6n }
+const call = { id: 7n, accessHash: 8n }
+const chat = { _tag: "InputPeerChannel", channelId: 9n, accessHash: 10n } as const
+const self = { _tag: "InputPeerSelf" } as const
+
+type AnyFn = (input: never) => Effect.Effect<unknown, Errors.TgPhoneError, TelegramRpc>
+const fns: Record<keyof typeof Phone.inputs, readonly [AnyFn, unknown]> = {
+  "messages.getDhConfig": [Phone.getDhConfig, { version: 3 }],
+  "phone.getCallConfig": [Phone.getCallConfig, undefined],
+  "phone.requestCall": [
+    Phone.requestCall,
+    { userId: "@alice", randomId: 42, gAHash: new Uint8Array(32).fill(1), protocol }
+  ],
+  "phone.acceptCall": [Phone.acceptCall, { peer, gB: new Uint8Array(256).fill(2), protocol }],
+  "phone.confirmCall": [
+    Phone.confirmCall,
+    { peer, gA: new Uint8Array(256).fill(3), keyFingerprint: -123456789012345678n, protocol }
+  ],
+  "phone.receivedCall": [Phone.receivedCall, { peer }],
+  "phone.discardCall": [Phone.discardCall, { peer, reason: "Hangup", duration: 61 }],
+  "phone.setCallRating": [Phone.setCallRating, { peer, rating: 4 }],
+  "phone.saveCallDebug": [Phone.saveCallDebug, { peer, debug: '{"rtt":12}' }],
+  "phone.sendSignalingData": [Phone.sendSignalingData, { peer, data: new Uint8Array([1, 2, 3]) }],
+  "phone.createGroupCall": [Phone.createGroupCall, { peer: chat, randomId: -5, title: "standup" }],
+  "phone.joinGroupCall": [Phone.joinGroupCall, { call, joinAs: self, params: "{}", muted: true }],
+  "phone.leaveGroupCall": [Phone.leaveGroupCall, { call, source: 1234 }],
+  "phone.inviteToGroupCall": [Phone.inviteToGroupCall, { call, users: ["@alice", 1001n] }],
+  "phone.discardGroupCall": [Phone.discardGroupCall, { call }],
+  "phone.toggleGroupCallSettings": [Phone.toggleGroupCallSettings, { call, joinMuted: true }],
+  "phone.getGroupCall": [Phone.getGroupCall, { call, limit: 50 }],
+  "phone.getGroupParticipants": [Phone.getGroupParticipants, { call, limit: 100 }],
+  "phone.checkGroupCall": [Phone.checkGroupCall, { call, sources: [1, 2] }],
+  "phone.toggleGroupCallRecord": [Phone.toggleGroupCallRecord, { call, start: true, video: "portrait" }],
+  "phone.editGroupCallParticipant": [
+    Phone.editGroupCallParticipant,
+    { call, participant: self, volume: 5000 }
+  ],
+  "phone.editGroupCallTitle": [Phone.editGroupCallTitle, { call, title: "retro" }],
+  "phone.getGroupCallJoinAs": [Phone.getGroupCallJoinAs, { peer: chat }],
+  "phone.exportGroupCallInvite": [Phone.exportGroupCallInvite, { call }],
+  "phone.toggleGroupCallStartSubscription": [
+    Phone.toggleGroupCallStartSubscription,
+    { call, subscribed: true }
+  ],
+  "phone.startScheduledGroupCall": [Phone.startScheduledGroupCall, { call }],
+  "phone.saveDefaultGroupCallJoinAs": [Phone.saveDefaultGroupCallJoinAs, { peer: chat, joinAs: self }],
+  "phone.joinGroupCallPresentation": [Phone.joinGroupCallPresentation, { call, params: "{}" }],
+  "phone.leaveGroupCallPresentation": [Phone.leaveGroupCallPresentation, { call }],
+  "phone.getGroupCallStreamChannels": [Phone.getGroupCallStreamChannels, { call }],
+  "phone.getGroupCallStreamRtmpUrl": [Phone.getGroupCallStreamRtmpUrl, { peer: chat, revoke: true }],
+  "phone.saveCallLog": [
+    Phone.saveCallLog,
+    { peer, file: { _tag: "InputFile", id: 1n, parts: 1, name: "log.txt", md5Checksum: "" } }
+  ],
+  "phone.createConferenceCall": [Phone.createConferenceCall, { peer, keyFingerprint: 99n }]
+}
+const run = (method: keyof typeof fns, input: unknown = fns[method][1]) => fns[method][0](input as never)
+const methods = Object.keys(fns) as Array<keyof typeof fns>
+
+// ---------------------------------------------------------------------------------------------
+
+describe("every method", () => {
+  it("has a function and an input schema for each of the 33 registry methods", () => {
+    expect(methods.sort()).toEqual(Object.keys(RpcMethods).sort())
+    expect(Object.keys(Phone.inputs).sort()).toEqual(methods.sort())
+  })
+
+  it.effect.each(methods)(
+    "%s: sends params that satisfy the registry, inside a span named after it",
+    (method) =>
+      Effect.gen(function* () {
+        const { calls, layer } = fake()
+        yield* run(method).pipe(Effect.provide(layer))
+        expect(calls).toHaveLength(1)
+        const sent = calls[0]!
+        expect(sent.method).toBe(method)
+        expect(sent.span).toBe(method)
+        expect(sent.spanAttributes.every((key) => key.startsWith("rpc."))).toBe(true)
+        const params = RpcMethods[method].params as unknown as Schema.Decoder<unknown>
+        expect(Schema.is(params)(sent.params)).toBe(true)
+      })
+  )
+
+  it.effect.each(methods)("%s: a bot account is refused without a round trip", (method) =>
+    Effect.gen(function* () {
+      const { calls, resolved, layer } = fake({ isBot: true })
+      const error = yield* run(method).pipe(Effect.flip, Effect.provide(layer))
+      assert.instanceOf(error, Errors.BotMethodForbidden)
+      expect(error).toMatchObject({ method, code: 400, type: "BOT_METHOD_INVALID" })
+      expect(error.message).toContain("user accounts only")
+      expect(calls).toHaveLength(0)
+      expect(resolved).toHaveLength(0)
+    })
+  )
+})
+
+describe("input validation: InvalidInput names the field, nothing is sent", () => {
+  const request = fns["phone.requestCall"][1] as Record<string, unknown>
+  const rating = fns["phone.setCallRating"][1] as Record<string, unknown>
+  it.effect.each([
+    ["phone.requestCall", { ...request, randomId: 2 ** 31 }, "randomId", "between"],
+    ["phone.requestCall", { ...request, randomId: 1.5 }, "randomId", "integer"],
+    ["phone.requestCall", { ...request, gAHash: new Uint8Array(31) }, "gAHash", "exactly 32 bytes"],
+    ["phone.requestCall", { ...request, gAHash: "abc" }, "gAHash", "Uint8Array"],
+    [
+      "phone.requestCall",
+      { ...request, protocol: { ...protocol, minLayer: 93 } },
+      "protocol.maxLayer",
+      ">= minLayer"
+    ],
+    [
+      "phone.requestCall",
+      { ...request, protocol: { ...protocol, minLayer: -1 } },
+      "protocol.minLayer",
+      ">= 0"
+    ],
+    [
+      "phone.requestCall",
+      { ...request, protocol: { ...protocol, libraryVersions: [] } },
+      "protocol.libraryVersions",
+      "library version"
+    ],
+    [
+      "phone.requestCall",
+      { ...request, protocol: { ...protocol, udpP2p: "yes" } },
+      "protocol.udpP2p",
+      "boolean"
+    ],
+    ["phone.requestCall", { ...request, userId: "" }, "userId", ""],
+    ["phone.requestCall", { ...request, userId: "not a name!" }, "userId", ""],
+    ["phone.requestCall", { ...request, userId: 5 }, "userId", ""],
+    ["phone.requestCall", { ...request, userId: 2n ** 64n }, "userId", ""],
+    ["phone.requestCall", { ...request, video: 1 }, "video", "boolean"],
+    ["phone.setCallRating", { ...rating, rating: 0 }, "rating", "1 to 5"],
+    ["phone.setCallRating", { ...rating, rating: 6 }, "rating", "1 to 5"],
+    ["phone.setCallRating", { ...rating, rating: 2.5 }, "rating", "integer"],
+    ["phone.setCallRating", { ...rating, comment: 3 }, "comment", "string"],
+    ["phone.setCallRating", { rating: 3 }, "peer", "Missing"],
+    ["phone.setCallRating", { ...rating, peer: { id: 1, accessHash: 2n } }, "peer.id", "bigint"],
+    ["phone.setCallRating", { ...rating, peer: { id: 2n ** 63n, accessHash: 2n } }, "peer.id", ""],
+    ["phone.acceptCall", { peer, gB: new Uint8Array(255), protocol }, "gB", "exactly 256 bytes"],
+    [
+      "phone.confirmCall",
+      { peer, gA: new Uint8Array(256), keyFingerprint: 1, protocol },
+      "keyFingerprint",
+      "bigint"
+    ],
+    ["phone.saveCallDebug", { peer, debug: "{not json" }, "debug", "JSON"],
+    ["phone.discardCall", { peer, reason: "Nope" }, "reason", ""],
+    ["phone.discardCall", { peer, reason: "Busy", duration: -1 }, "duration", ""],
+    ["phone.sendSignalingData", { peer, data: new Uint8Array(0) }, "data", ""],
+    ["phone.inviteToGroupCall", { call, users: [] }, "users", ""],
+    ["phone.inviteToGroupCall", { call, users: ["@ok", ""] }, "users[1]", ""],
+    ["messages.getDhConfig", { randomLength: -1 }, "randomLength", ""],
+    ["phone.receivedCall", null, "", "object"]
+  ] as const)("%s: %o → %s", ([method, input, field, problem]) =>
+    Effect.gen(function* () {
+      const { calls, resolved, layer } = fake()
+      const error = yield* run(method, input).pipe(Effect.flip, Effect.provide(layer))
+      assert.instanceOf(error, Errors.InvalidInput)
+      expect(error.method).toBe(method)
+      expect(error.field).toBe(field)
+      expect(error.problem).toContain(problem)
+      expect(error.problem.length).toBeGreaterThan(0)
+      expect(error.message).toContain(method)
+      expect(calls).toHaveLength(0)
+      expect(resolved).toHaveLength(0)
+    })
+  )
+})
+
+describe("user resolution", () => {
+  it.effect.each([["@alice"], ["alice"], ["+15551234567"], [1001n]] as const)(
+    "requestCall resolves %s through TelegramRpc.resolveUser",
+    ([ref]) =>
+      Effect.gen(function* () {
+        const { calls, resolved, layer } = fake()
+        yield* run("phone.requestCall", { ...(fns["phone.requestCall"][1] as object), userId: ref }).pipe(
+          Effect.provide(layer)
+        )
+        expect(resolved).toEqual([ref])
+        expect(calls[0]?.params).toMatchObject({ userId: alice, randomId: 42, video: false })
+      })
+  )
+
+  it.effect("an InputUser is used as is, without a resolve round trip", () =>
+    Effect.gen(function* () {
+      const bob: InputUser = { _tag: "InputUser", userId: 2002n, accessHash: -1n }
+      const { calls, resolved, layer } = fake()
+      yield* run("phone.requestCall", { ...(fns["phone.requestCall"][1] as object), userId: bob }).pipe(
+        Effect.provide(layer)
+      )
+      expect(resolved).toHaveLength(0)
+      expect(calls[0]?.params).toMatchObject({ userId: bob })
+    })
+  )
+
+  it.effect("inviteToGroupCall resolves every user, in order", () =>
+    Effect.gen(function* () {
+      const { calls, resolved, layer } = fake({
+        resolve: (ref) =>
+          Effect.succeed({ _tag: "InputUser", userId: typeof ref === "bigint" ? ref : 5n, accessHash: 0n })
+      })
+      yield* run("phone.inviteToGroupCall").pipe(Effect.provide(layer))
+      expect(resolved).toEqual(["@alice", 1001n])
+      expect(calls[0]?.params).toMatchObject({
+        users: [
+          { _tag: "InputUser", userId: 5n },
+          { _tag: "InputUser", userId: 1001n }
+        ]
+      })
+    })
+  )
+
+  it.effect("a failed resolution is classified for the method and nothing is sent", () =>
+    Effect.gen(function* () {
+      const { calls, layer } = fake({
+        resolve: (ref) =>
+          typeof ref === "bigint"
+            ? rpcError("users.getUsers", 400, "USER_ID_INVALID")
+            : rpcError("contacts.resolveUsername", 400, "USERNAME_NOT_OCCUPIED")
+      })
+      const base = fns["phone.requestCall"][1] as object
+      const byName = yield* run("phone.requestCall", { ...base, userId: "@ghost" }).pipe(
+        Effect.flip,
+        Effect.provide(layer)
+      )
+      expect(byName).toMatchObject({
+        _tag: "UnknownRpcError",
+        method: "phone.requestCall",
+        type: "USERNAME_NOT_OCCUPIED"
+      })
+      const byId = yield* run("phone.requestCall", { ...base, userId: 404n }).pipe(
+        Effect.flip,
+        Effect.provide(layer)
+      )
+      expect(byId).toMatchObject({ _tag: "UserIdInvalid", method: "phone.requestCall", code: 400 })
+      expect(calls).toHaveLength(0)
+    })
+  )
+})
+
+describe("params", () => {
+  const sent = (method: keyof typeof fns, input: unknown) =>
+    Effect.gen(function* () {
+      const { calls, layer } = fake()
+      yield* run(method, input).pipe(Effect.provide(layer))
+      return calls[0]?.params
+    })
+
+  it.effect("fill TL defaults for left-out flags and optional fields", () =>
+    Effect.gen(function* () {
+      expect(yield* sent("phone.setCallRating", { peer, rating: 5 })).toMatchObject({
+        peer,
+        rating: 5,
+        comment: "",
+        userInitiative: false
+      })
+      expect(yield* sent("phone.discardCall", { peer, reason: "Busy" })).toMatchObject({
+        video: false,
+        duration: 0,
+        connectionId: 0n,
+        reason: { _tag: "Busy" }
+      })
+      expect(yield* sent("messages.getDhConfig", {})).toEqual({ version: 0, randomLength: 256 })
+      expect(yield* sent("phone.getGroupParticipants", { call, limit: 10 })).toMatchObject({
+        ids: [],
+        sources: [],
+        offset: ""
+      })
+    })
+  )
+
+  it.effect("map friendly forms to the wire form", () =>
+    Effect.gen(function* () {
+      expect(
+        yield* sent("phone.toggleGroupCallRecord", { call, start: true, video: "landscape" })
+      ).toMatchObject({
+        video: true,
+        videoPortrait: false
+      })
+      const audioOnly = yield* sent("phone.toggleGroupCallRecord", { call, start: false })
+      expect(audioOnly).toMatchObject({ video: false, start: false })
+      expect(audioOnly).not.toHaveProperty("videoPortrait")
+      expect(yield* sent("phone.saveCallDebug", { peer, debug: "[1]" })).toMatchObject({
+        debug: { data: "[1]" }
+      })
+      expect(yield* sent("phone.discardCall", { peer, reason: { _tag: "Missed" } })).toMatchObject({
+        reason: { _tag: "Missed" }
+      })
+    })
+  )
+
+  it.effect("accept a PhoneCall-like object as peer (extra fields are dropped)", () =>
+    Effect.gen(function* () {
+      const params = yield* sent("phone.receivedCall", { peer: { ...peer, date: 1, adminId: 3n } })
+      expect(params).toEqual({ peer: expect.objectContaining(peer) })
+      expect(params).not.toHaveProperty("peer.date")
+    })
+  )
+})
+
+describe("error classification end to end", () => {
+  const failing = (failure: RpcFailure) =>
+    Effect.gen(function* () {
+      const { layer } = fake({ respond: () => Effect.fail(failure) })
+      return yield* run("phone.requestCall").pipe(Effect.flip, Effect.provide(layer))
+    })
+  const rpc = (code: number, type: string) => new RpcError({ method: "phone.requestCall", code, type })
+
+  it.effect.each([
+    [403, "USER_PRIVACY_RESTRICTED", "UserPrivacyRestricted"],
+    [400, "CALL_PROTOCOL_FLAGS_INVALID", "CallProtocolFlagsInvalid"],
+    [400, "PARTICIPANT_VERSION_OUTDATED", "ParticipantVersionOutdated"],
+    [500, "RANDOM_ID_DUPLICATE", "RandomIdDuplicate"],
+    [420, "FLOOD_WAIT_12", "FloodWait"],
+    [401, "SESSION_REVOKED", "Unauthorized"],
+    [500, "RPC_CALL_FAIL", "InternalServerError"],
+    [-503, "Timeout", "RequestTimeout"],
+    [400, "CALL_ALREADY_ACCEPTED", "UnknownRpcError"],
+    [400, "BOT_METHOD_INVALID", "BotMethodForbidden"]
+  ] as const)("requestCall failing with %i %s → %s", ([code, type, tag]) =>
+    Effect.gen(function* () {
+      const error = yield* failing(rpc(code, type))
+      expect(error).toMatchObject({ _tag: tag, method: "phone.requestCall", code, type })
+    })
+  )
+
+  it.effect("a transport failure → TransportFailure", () =>
+    Effect.gen(function* () {
+      const error = yield* failing(new TransportError({ method: "phone.requestCall", message: "closed" }))
+      expect(error).toMatchObject({
+        _tag: "TransportFailure",
+        method: "phone.requestCall",
+        message: "closed"
+      })
+    })
+  )
+
+  it.effect("catchTag handles a documented error and leaves the rest", () =>
+    Effect.gen(function* () {
+      const { layer } = fake({ respond: () => rpcError("phone.requestCall", 403, "USER_PRIVACY_RESTRICTED") })
+      const recovered = yield* run("phone.requestCall").pipe(
+        Effect.catchTag("UserPrivacyRestricted", (e) => Effect.succeed(`blocked by privacy (${e.code})`)),
+        Effect.provide(layer)
+      )
+      expect(recovered).toBe("blocked by privacy (403)")
+      const other = fake({ respond: () => rpcError("phone.requestCall", 420, "FLOOD_WAIT_3") })
+      const exit = yield* run("phone.requestCall").pipe(
+        Effect.catchTag("UserPrivacyRestricted", () => Effect.succeed("nope")),
+        Effect.provide(other.layer),
+        Effect.exit
+      )
+      assert.isTrue(Exit.isFailure(exit))
+    })
+  )
+
+  it.effect("results pass through unchanged", () =>
+    Effect.gen(function* () {
+      const { layer } = fake({ respond: () => Effect.succeed(true) })
+      expect(yield* Phone.receivedCall({ peer }).pipe(Effect.provide(layer))).toBe(true)
+    })
+  )
+})
