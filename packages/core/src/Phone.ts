@@ -89,14 +89,16 @@ export type GroupCallRef = typeof InputGroupCall.Encoded
  * @category schemas
  */
 export const ProtocolInput = PhoneCallProtocol.check(
-  Schema.makeFilter((p) =>
-    p.minLayer < 0
-      ? { path: ["minLayer"], issue: "Expected a layer >= 0" }
-      : p.minLayer > p.maxLayer
-        ? { path: ["maxLayer"], issue: `Expected maxLayer >= minLayer (${p.minLayer})` }
-        : p.libraryVersions.length === 0
-          ? { path: ["libraryVersions"], issue: 'Expected at least one library version (e.g. "4.0.0")' }
-          : undefined
+  Schema.makeFilter(
+    (p) =>
+      p.minLayer < 0
+        ? { path: ["minLayer"], issue: "Expected a layer >= 0" }
+        : p.minLayer > p.maxLayer
+          ? { path: ["maxLayer"], issue: `Expected maxLayer >= minLayer (${p.minLayer})` }
+          : p.libraryVersions.length === 0
+            ? { path: ["libraryVersions"], issue: 'Expected at least one library version (e.g. "4.0.0")' }
+            : undefined,
+    { expected: "0 <= minLayer <= maxLayer, at least one library version" }
   )
 )
 
