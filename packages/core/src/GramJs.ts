@@ -1,0 +1,593 @@
+/**
+ * The GramJS (`telegram` on npm) live layer of `TelegramRpc`, and the codecs between the
+ * domain model and GramJS `Api` objects. Import it from `@tgphone/core/GramJs`; the root
+ * `@tgphone/core` never loads `telegram`.
+ *
+ * - `layerFromClient(client)`: adopt a `TelegramClient` you already connected (it is not
+ *   disconnected when the layer is released).
+ * - `layer(options)` / `layerConfig(config)`: build, connect and own a client from an api id,
+ *   api hash and a `StringSession` (all secrets `Redacted`), optionally pinned to a server
+ *   (`{ ip, port, dcId }`, e.g. a loopback test server). Released: `disconnect()` + `destroy()`.
+ *
+ * Every request runs in a span named after its TL method, times out after `requestTimeout`
+ * (default 30 s) with a `TransportError`, and fails with errors classified by
+ * `classifyGramJsError`. GramJS never sleeps on flood waits here (`floodSleepThreshold: 0`).
+ *
+ * @since 0.1.0
+ */
+import {
+  Config,
+  Context,
+  Duration,
+  Effect,
+  Layer,
+  Option,
+  PubSub,
+  Redacted,
+  Result,
+  type Scope,
+  Stream
+} from "effect"
+import { helpers, TelegramClient, type TelegramClient as TelegramClientType } from "telegram"
+import { Raw } from "telegram/events/index.js"
+import { Logger, LogLevel } from "telegram/extensions/Logger.js"
+import { ConnectionTCPFull } from "telegram/network/index.js"
+import { StringSession } from "telegram/sessions/index.js"
+import * as Codec from "./internal/gramjs/codec.js"
+import { classifyGramJsError as classify } from "./internal/gramjs/errors.js"
+import * as Rpc from "./internal/gramjs/rpc.js"
+import * as Model from "./Model.js"
+import { type MethodName, type MethodParams, type MethodResult, RpcMethods } from "./RpcMethods.js"
+import {
+  type Account,
+  RpcError,
+  type RpcFailure,
+  TelegramRpc,
+  TransportError,
+  type UserRef
+} from "./TelegramRpc.js"
+
+// ---------------------------------------------------------------------------------------------
+// errors
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Turns anything GramJS failed with into a seam error: `rpc_error`s (including GramJS's
+ * `FloodWaitError`, whose TL text `FLOOD_WAIT_<seconds>` is rebuilt, code 420) become
+ * `RpcError`; everything else (socket errors, "Request was unsuccessful", disconnects)
+ * becomes `TransportError`. GramJS maps `FLOOD_PREMIUM_WAIT_X` to the same `FloodWaitError`,
+ * so it surfaces as `FLOOD_WAIT_X`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const classifyGramJsError: (method: string, error: unknown) => RpcFailure = classify
+
+/**
+ * A value could not be converted between the domain model and GramJS objects.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const CodecError = Codec.CodecError
+/** @since 0.1.0 @category errors */
+export type CodecError = Codec.CodecError
+
+/**
+ * A request outside the registry reached `decodeRequest`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const UnsupportedRequest = Rpc.UnsupportedRequest
+/** @since 0.1.0 @category errors */
+export type UnsupportedRequest = Rpc.UnsupportedRequest
+
+// ---------------------------------------------------------------------------------------------
+// codecs (used by the live layer, and by servers that speak to GramJS clients)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A request in the domain model: the registry method and its parameters.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export type AnyRequest = Rpc.AnyRequest
+
+/**
+ * Domain request → GramJS `Api` request object.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const encodeRequest: <M extends MethodName>(
+  method: M,
+  params: MethodParams<M>
+) => Result.Result<object, CodecError> = Rpc.encodeRequest
+
+/**
+ * GramJS `Api` request (e.g. from `BinaryReader.tgReadObject()` on a server) → domain request;
+ * `UnsupportedRequest` for anything outside the registry. Does not unwrap `invokeWithLayer`
+ * and friends.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const decodeRequest: (request: unknown) => Result.Result<AnyRequest, CodecError | UnsupportedRequest> =
+  Rpc.decodeRequest
+
+/**
+ * Domain result → the GramJS value `client.invoke` would resolve with (a TL object, a
+ * `boolean` for `Bool`, a `number[]` for `Vector<int>`).
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const encodeResult: <M extends MethodName>(
+  method: M,
+  result: MethodResult<M>
+) => Result.Result<unknown, CodecError> = Rpc.encodeResult
+
+/**
+ * GramJS result value → domain result.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const decodeResult: <M extends MethodName>(
+  method: M,
+  result: unknown
+) => Result.Result<MethodResult<M>, CodecError> = Rpc.decodeResult
+
+/**
+ * Domain result → its TL bytes, ready to be the body of an `rpc_result`.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const serializeResult: <M extends MethodName>(
+  method: M,
+  result: MethodResult<M>
+) => Result.Result<Uint8Array, CodecError> = Rpc.serializeResult
+
+/**
+ * TL bytes of a result → domain result, read exactly as GramJS reads `rpc_result` for the method.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const readResult: <M extends MethodName>(
+  method: M,
+  data: Uint8Array
+) => Result.Result<MethodResult<M>, CodecError> = Rpc.readResult
+
+/**
+ * TL bytes → GramJS object (`BinaryReader.tgReadObject()`; knows requests as well as types).
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const readObject: (data: Uint8Array) => Result.Result<unknown, CodecError> = Rpc.readObject
+
+/**
+ * Domain `Update` → GramJS update object.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const encodeUpdate: (update: Model.Update) => Result.Result<unknown, CodecError> = Rpc.encodeUpdate
+
+/**
+ * GramJS update object → domain `Update`; fails for updates the model does not carry.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const decodeUpdate: (update: unknown) => Result.Result<Model.Update, CodecError> = Rpc.decodeUpdate
+
+/**
+ * Domain `Updates` → GramJS `updates` container (`date`/`seq` 0), e.g. for a server push.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const encodeUpdates: (updates: Model.Updates) => Result.Result<unknown, CodecError> = Rpc.encodeUpdates
+
+/**
+ * Any GramJS `Updates` (`updates`, `updatesCombined`, `updateShort`, `updatesTooLong`, short
+ * messages) or single `Update` → domain `Updates`; unmodelled updates are dropped.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const decodeUpdates: (updates: unknown) => Result.Result<Model.Updates, CodecError> = Rpc.decodeUpdates
+
+/**
+ * Domain `User` → GramJS `user`.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const encodeUser: (user: Model.User) => Result.Result<unknown, CodecError> = Rpc.encodeUser
+
+/**
+ * GramJS `user` / `userEmpty` → domain `User` (the GramJS object kept in `raw`).
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const decodeUser: (user: unknown) => Result.Result<Model.User, CodecError> = Rpc.decodeUser
+
+/**
+ * The GramJS request class name of a registry method (`"phone.RequestCall"`, …).
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const requestClassName = (method: MethodName): string => Rpc.requestClassOf(method).className
+
+// ---------------------------------------------------------------------------------------------
+// the live layer
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The GramJS client behind the live `TelegramRpc`, for what the registry does not model.
+ * Backend-specific: code using it depends on GramJS.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class GramJsClient extends Context.Service<
+  GramJsClient,
+  {
+    /** The client itself. */
+    readonly client: TelegramClientType
+    /**
+     * Sends any GramJS `Api` request (with the same timeout, span and error classification as
+     * `invoke`) and returns GramJS's own result object, unconverted.
+     */
+    readonly invokeRaw: (request: object) => Effect.Effect<unknown, RpcFailure>
+  }
+>()("@tgphone/core/GramJs/GramJsClient") {}
+
+/**
+ * The minimal client surface the layer uses (a real `TelegramClient` has it; tests may pass a
+ * fake that implements it).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClientLike {
+  invoke(request: never): Promise<unknown>
+  getMe(): Promise<unknown>
+  getInputEntity(entity: never): Promise<unknown>
+  addEventHandler(callback: (event: never) => unknown, builder: never): void
+  removeEventHandler(callback: (event: never) => unknown, builder: never): void
+}
+
+/**
+ * Options of `make` / `layerFromClient`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MakeOptions {
+  /** How long a request may go unanswered before it fails with `TransportError` (default 30 s). */
+  readonly requestTimeout?: Duration.Input | undefined
+}
+
+/**
+ * Options of `layer`: the client this layer builds, connects and owns.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GramJsOptions extends MakeOptions {
+  readonly apiId: number
+  readonly apiHash: Redacted.Redacted<string>
+  /** A GramJS `StringSession` string. */
+  readonly session: Redacted.Redacted<string>
+  /**
+   * Pin the server: GramJS dials this address and port whatever the session says (it
+   * otherwise ignores the session's port and dials 80). For test servers on 127.0.0.1.
+   */
+  readonly server?: { readonly ip: string; readonly port: number; readonly dcId: number } | undefined
+  /** Connection attempts before `connect` fails (default 2). */
+  readonly connectionRetries?: number | undefined
+  /** How long connecting may take (default: `requestTimeout`). */
+  readonly connectTimeout?: Duration.Input | undefined
+}
+
+const DEFAULT_TIMEOUT: Duration.Input = "30 seconds"
+
+const spanOptions = (method: string) =>
+  ({ kind: "client", attributes: { "rpc.system": "telegram-mtproto", "rpc.method": method } }) as const
+
+const withTimeout =
+  (method: string, timeout: Duration.Input) =>
+  <A>(effect: Effect.Effect<A, RpcFailure>): Effect.Effect<A, RpcFailure> =>
+    Effect.timeoutOrElse(effect, {
+      duration: timeout,
+      orElse: () =>
+        Effect.fail(
+          new TransportError({
+            method,
+            message: `no answer within ${Duration.format(Duration.fromInputUnsafe(timeout))}`
+          })
+        )
+    })
+
+const promise = <A>(method: string, f: () => Promise<A>): Effect.Effect<A, RpcFailure> =>
+  Effect.tryPromise({ try: f, catch: (e) => classify(method, e) })
+
+/** Telegram's own answer when something that is not a user is used as one. */
+const notAUser = () => new RpcError({ method: "resolveUser", code: 400, type: "USER_ID_INVALID" })
+
+/** GramJS's own "entity not found" errors from `getInputEntity` (not RPC errors, not transport). */
+const isEntityNotFound = (error: unknown): boolean =>
+  error instanceof Error &&
+  /Could not find the input entity|Cannot find any entity corresponding|Could not find a matching/.test(
+    error.message
+  )
+
+/**
+ * Builds the `TelegramRpc` service (and the `GramJsClient` escape hatch) over a connected
+ * client. Reads the account with `getMe()`, subscribes to the client's updates for the
+ * lifetime of the scope, and never disconnects the client.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = Effect.fnUntraced(function* (
+  client: ClientLike,
+  options?: MakeOptions | undefined
+): Effect.fn.Return<
+  { readonly rpc: TelegramRpc["Service"]; readonly raw: GramJsClient["Service"] },
+  RpcFailure,
+  Scope.Scope
+> {
+  const timeout = options?.requestTimeout ?? DEFAULT_TIMEOUT
+
+  const me = yield* promise("users.getUsers", () => client.getMe()).pipe(
+    withTimeout("users.getUsers", timeout),
+    Effect.withSpan("users.getUsers", spanOptions("users.getUsers"))
+  )
+  const meObject = me as { id?: unknown; bot?: unknown }
+  const userId = yield* Effect.try({
+    try: () => Codec.toBigInt(meObject.id),
+    catch: (cause) =>
+      new TransportError({ method: "users.getUsers", message: "getMe() returned no user id", cause })
+  })
+  const account: Account = { userId, isBot: meObject.bot === true }
+
+  const hub = yield* PubSub.unbounded<Model.Update>()
+  const publishAll = (updates: ReadonlyArray<Model.Update>) =>
+    updates.length === 0 ? Effect.void : PubSub.publishAll(hub, updates)
+
+  // pushed updates: GramJS splits containers and calls the handler once per update; it also
+  // passes `UpdateConnectionState` objects (no `className`), which are ignored
+  const handler = (event: unknown): void => {
+    if (!Codec.isModelledUpdate(event)) return
+    const decoded = Rpc.decodeUpdate(event)
+    if (Result.isSuccess(decoded)) PubSub.publishUnsafe(hub, decoded.success)
+  }
+  const builder = new Raw({})
+  yield* Effect.acquireRelease(
+    Effect.sync(() => client.addEventHandler(handler as never, builder as never)),
+    () =>
+      Effect.sync(() => client.removeEventHandler(handler as never, builder as never)).pipe(
+        Effect.andThen(PubSub.shutdown(hub))
+      )
+  )
+
+  const send = (method: string, request: object): Effect.Effect<unknown, RpcFailure> =>
+    promise(method, () => client.invoke(request as never)).pipe(
+      withTimeout(method, timeout),
+      Effect.withSpan(method, spanOptions(method))
+    )
+
+  const invoke = <M extends MethodName>(
+    method: M,
+    params: MethodParams<M>
+  ): Effect.Effect<MethodResult<M>, RpcFailure> =>
+    Effect.gen(function* () {
+      const request = Rpc.encodeRequest(method, params)
+      if (Result.isFailure(request)) {
+        return yield* new TransportError({
+          method,
+          message: `not sent: ${request.failure.message}`,
+          cause: request.failure
+        })
+      }
+      const wire = yield* send(method, request.success)
+      const result = Rpc.decodeResult(method, wire)
+      if (Result.isFailure(result)) {
+        return yield* new TransportError({
+          method,
+          message: `unexpected result: ${result.failure.message}`,
+          cause: result.failure
+        })
+      }
+      // GramJS never dispatches `Updates` that come back as a result: publish them ourselves
+      if ((RpcMethods[method].result as unknown) === Model.Updates) {
+        yield* publishAll((result.success as Model.Updates).updates)
+      }
+      return result.success
+    })
+
+  const resolveUser = (ref: UserRef): Effect.Effect<Model.InputUser, RpcFailure> => {
+    if (typeof ref === "object") return Effect.succeed(ref)
+    const entity = typeof ref === "bigint" ? helpers.returnBigInt(ref) : ref
+    return Effect.tryPromise({
+      try: () => client.getInputEntity(entity as never),
+      catch: (e) => (isEntityNotFound(e) ? notAUser() : classify("resolveUser", e))
+    }).pipe(
+      withTimeout("resolveUser", timeout),
+      Effect.flatMap((input) => {
+        const user = Rpc.inputUserFromEntity(input)
+        return Result.isSuccess(user) ? Effect.succeed(user.success) : Effect.fail(notAUser())
+      }),
+      Effect.withSpan("resolveUser", spanOptions("resolveUser"))
+    )
+  }
+
+  const rpc = TelegramRpc.of({
+    account,
+    invoke,
+    resolveUser,
+    updates: Stream.fromPubSub(hub)
+  })
+
+  const raw = GramJsClient.of({
+    client: client as unknown as TelegramClientType,
+    invokeRaw: (request) => {
+      const name = Codec.classNameOf(request) ?? "unknown"
+      return send(name, request).pipe(
+        Effect.tap((result) => {
+          if (
+            Codec.classNameOf(result)?.startsWith("Updates") !== true &&
+            Codec.classNameOf(result) !== "UpdateShort"
+          )
+            return Effect.void
+          const decoded = Rpc.decodeUpdates(result)
+          return Result.isSuccess(decoded) ? publishAll(decoded.success.updates) : Effect.void
+        })
+      )
+    }
+  })
+
+  return { rpc, raw }
+})
+
+const toLayer = <E, R>(
+  build: Effect.Effect<{ readonly rpc: TelegramRpc["Service"]; readonly raw: GramJsClient["Service"] }, E, R>
+): Layer.Layer<TelegramRpc | GramJsClient, E, Exclude<R, Scope.Scope>> =>
+  Layer.effectContext(
+    build.pipe(
+      Effect.map(({ raw, rpc }) => Context.make(TelegramRpc, rpc).pipe(Context.add(GramJsClient, raw)))
+    )
+  )
+
+/**
+ * `TelegramRpc` (and `GramJsClient`) over a client the caller already connected and owns;
+ * releasing the layer removes the update handler but leaves the client connected.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFromClient = (
+  client: TelegramClientType | ClientLike,
+  options?: MakeOptions | undefined
+): Layer.Layer<TelegramRpc | GramJsClient, RpcFailure> => toLayer(make(client as ClientLike, options))
+
+/**
+ * The GramJS client options this SDK uses: no flood sleeping, bounded retries, a quiet
+ * logger, and (with `server`) a connection pinned to that address and port.
+ */
+const clientFor = (options: GramJsOptions): TelegramClient => {
+  const session = new StringSession(Redacted.value(options.session))
+  const server = options.server
+  const params: ConstructorParameters<typeof TelegramClient>[3] = {
+    floodSleepThreshold: 0,
+    requestRetries: 1,
+    connectionRetries: options.connectionRetries ?? 2,
+    baseLogger: new Logger(LogLevel.NONE)
+  }
+  if (server !== undefined) {
+    // GramJS dials `session.serverAddress` on port 80 (443 with WSS) whatever the session
+    // says: a connection subclass pins the port, and survives reconnects (GramJS rebuilds
+    // connections through `connection.constructor`). The session keeps a port <= 32767,
+    // or `StringSession.save()` throws.
+    session.setDC(server.dcId, server.ip, 443)
+    const { ip, port } = server
+    class PinnedConnection extends ConnectionTCPFull {
+      constructor(o: ConstructorParameters<typeof ConnectionTCPFull>[0]) {
+        super({ ...o, ip, port })
+      }
+    }
+    params.connection = PinnedConnection
+  }
+  return new TelegramClient(session, options.apiId, Redacted.value(options.apiHash), params)
+}
+
+/**
+ * `TelegramRpc` (and `GramJsClient`) over a client this layer creates: connects on acquire,
+ * `disconnect()` + `destroy()` on release.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: GramJsOptions): Layer.Layer<TelegramRpc | GramJsClient, RpcFailure> =>
+  toLayer(
+    Effect.gen(function* () {
+      const client = yield* Effect.acquireRelease(
+        Effect.sync(() => clientFor(options)).pipe(
+          Effect.flatMap((client) =>
+            promise("connect", () => client.connect()).pipe(
+              withTimeout("connect", options.connectTimeout ?? options.requestTimeout ?? DEFAULT_TIMEOUT),
+              Effect.onError(() => release(client)),
+              Effect.as(client)
+            )
+          )
+        ),
+        release
+      )
+      return yield* make(client as unknown as ClientLike, options)
+    })
+  )
+
+const release = (client: TelegramClient): Effect.Effect<void> =>
+  Effect.promise(async () => {
+    try {
+      await client.disconnect()
+    } catch {
+      // already disconnected
+    }
+    try {
+      await client.destroy()
+    } catch {
+      // already destroyed
+    }
+  })
+
+/**
+ * The environment configuration of `layerConfig`: `TG_API_ID`, `TG_API_HASH`, `TG_SESSION`,
+ * and optionally `TG_SERVER_IP` + `TG_SERVER_PORT` (+ `TG_DC_ID`, default 2) to pin a server,
+ * and `TG_REQUEST_TIMEOUT` (a duration, default 30 seconds).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<GramJsOptions> = Config.all({
+  apiId: Config.Int("TG_API_ID"),
+  apiHash: Config.Redacted("TG_API_HASH"),
+  session: Config.Redacted("TG_SESSION"),
+  serverIp: Config.option(Config.String("TG_SERVER_IP")),
+  serverPort: Config.option(Config.Port("TG_SERVER_PORT")),
+  dcId: Config.Int("TG_DC_ID").pipe(Config.withDefault(2)),
+  requestTimeout: Config.Duration("TG_REQUEST_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30)))
+}).pipe(
+  Config.map(({ apiHash, apiId, dcId, requestTimeout, serverIp, serverPort, session }): GramJsOptions => {
+    const base = { apiId, apiHash, session, requestTimeout }
+    return Option.isSome(serverIp) && Option.isSome(serverPort)
+      ? { ...base, server: { ip: serverIp.value, port: serverPort.value, dcId } }
+      : base
+  })
+)
+
+/**
+ * `layer` with its options read from configuration (by default `config`, the `TG_*`
+ * environment variables).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Config.Config<GramJsOptions> = config
+): Layer.Layer<TelegramRpc | GramJsClient, RpcFailure | Config.ConfigError> =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      return layer(yield* options)
+    })
+  )
