@@ -18,6 +18,14 @@ const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ")
 const text = (s: string): string => cell(s).replace(/</g, "&lt;").replace(/>/g, "&gt;")
 const code = (s: string): string => `\`${s}\``
 
+/** A Markdown table with padded columns (the layout Biome's formatter gives it). */
+const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): Array<string> => {
+  const widths = head.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`
+  return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)]
+}
+
 /** A short TypeScript-like label for a field's schema. */
 const typeLabel = (ast: SchemaAST.AST): string => {
   switch (ast._tag) {
@@ -99,6 +107,8 @@ const functionName = (method: string): string => method.slice(method.indexOf("."
 
 const sample = (type: string): string => type.replace(/(^|_)X(_|$)/g, "$17$2")
 
+const yesNo = (b: boolean): string => (b ? "yes" : "no")
+
 const methodsMd = (): string => {
   const ms = methods()
   const out: Array<string> = [header("methods")]
@@ -111,21 +121,24 @@ const methodsMd = (): string => {
     "`BotMethodForbidden`, `UnknownRpcError`; see [errors.md](errors.md)). A user reference",
     "(`UserRef`) is a `bigint` id, a `@username`, a `+phone` or an `InputUser`; it is resolved through",
     "`TelegramRpc.resolveUser`. **Users only** means a bot account gets `BotMethodForbidden` without a",
-    "round trip.",
+    "round trip. `InputPhoneCall` and `InputGroupCall` are `{ id: bigint, accessHash: bigint }`.",
     ""
   )
-  out.push("| function | TL method | input fields | result (TL) | documented errors | users only |")
-  out.push("| --- | --- | --- | --- | --- | --- |")
-  for (const m of ms) {
-    const fields = inputFields(m.name as keyof typeof Phone.inputs)
-    out.push(
-      `| ${code(`Phone.${functionName(m.name)}`)} | ${code(m.name)} | ${fields.map(cell).join("<br>") || "(none)"} | ${code(
-        m.resultType
-      )} | ${cell(m.errorTypes.map((t) => code(pascalCase(t))).join(", ") || "(none documented)")} | ${
-        m.usersOnly ? "yes" : "no"
-      } |`
+  out.push(
+    ...table(
+      ["function", "TL method", "input fields", "result (TL)", "documented errors", "users only"],
+      ms.map((m) => [
+        code(`Phone.${functionName(m.name)}`),
+        code(m.name),
+        inputFields(m.name as keyof typeof Phone.inputs)
+          .map(cell)
+          .join("<br>") || "(none)",
+        code(m.resultType),
+        m.errorTypes.map((t) => code(pascalCase(t))).join(", ") || "(none documented)",
+        yesNo(m.usersOnly)
+      ])
     )
-  }
+  )
   out.push("", "## Summaries", "")
   for (const m of ms)
     out.push(`- ${code(`Phone.${functionName(m.name)}`)} (${code(`#${m.constructorId}`)}): ${m.summary}`)
@@ -144,13 +157,13 @@ const errorsMd = (): string => {
     "the server sent also carry its `code` and the raw `type`; all answer `isRetryable`. Handle one with",
     '`Effect.catchTag("CallPeerInvalid", …)`, several with `Effect.catchTags({ … })`. The classifier',
     "`Errors.fromRpcFailure` maps a server error to the method's documented class when the type is",
-    "documented *for that method*; otherwise to a generic class below; otherwise to `UnknownRpcError`.",
+    "documented _for that method_; otherwise to a generic class below; otherwise to `UnknownRpcError`",
+    "(which keeps the code and the raw type).",
     "",
     "## Documented errors",
-    "",
-    "| class | type | code(s) | retryable | description | methods |",
-    "| --- | --- | --- | --- | --- | --- |"
+    ""
   )
+  const documented: Array<Array<string>> = []
   for (const row of rows) {
     if (row.scope !== "method" || !used.has(row.type)) continue
     const methodsOf = row.methods.filter((name) => ms.some((m) => m.name === name))
@@ -161,33 +174,45 @@ const errorsMd = (): string => {
     )
     if (error._tag !== pascalCase(row.type))
       throw new Error(`reference: ${row.type} classified as ${error._tag}`)
-    out.push(
-      `| ${code(error._tag)} | ${code(row.type)} | ${row.codes.join(", ")} | ${error.isRetryable ? "yes" : "no"} | ${text(row.description)} | ${methodsOf.map(code).join(", ")} |`
-    )
+    documented.push([
+      code(error._tag),
+      code(row.type),
+      row.codes.join(", "),
+      yesNo(error.isRetryable),
+      text(row.description),
+      methodsOf.map(code).join(", ")
+    ])
   }
+  out.push(...table(["class", "type", "code(s)", "retryable", "description", "methods"], documented))
   out.push(
     "",
     "## Generic errors",
     "",
     "Any method can fail with these. The class column is what `fromRpcFailure` returns for the wire",
     "form (`X` stands for a number).",
-    "",
-    "| wire type | code(s) | class | retryable | description |",
-    "| --- | --- | --- | --- | --- |"
+    ""
   )
+  const generic: Array<Array<string>> = []
   for (const row of rows) {
     if (row.scope !== "generic") continue
-    const wire = row.type.startsWith("(") ? "ANY_OTHER_ERROR" : sample(row.type)
+    const catchAll = row.type.startsWith("(")
     const error = Errors.fromRpcFailure(
       "phone.receivedCall",
-      new RpcError({ method: "phone.receivedCall", code: row.code, type: wire })
+      new RpcError({
+        method: "phone.receivedCall",
+        code: row.code,
+        type: catchAll ? "ANY_OTHER_ERROR" : sample(row.type)
+      })
     )
-    out.push(
-      `| ${row.type.startsWith("(") ? cell(row.type) : code(row.type)} | ${row.codes.join(", ")} | ${code(error._tag)} | ${
-        error.isRetryable ? "yes" : "no"
-      } | ${text(row.description)} |`
-    )
+    generic.push([
+      catchAll ? text(row.type) : code(row.type),
+      row.codes.join(", "),
+      code(error._tag),
+      yesNo(error.isRetryable),
+      text(row.description)
+    ])
   }
+  out.push(...table(["wire type", "code(s)", "class", "retryable", "description"], generic))
   const transport = Errors.fromRpcFailure(
     "phone.receivedCall",
     new TransportError({ method: "phone.receivedCall", message: "closed" })
@@ -198,15 +223,30 @@ const errorsMd = (): string => {
     field: "peer",
     problem: "Missing key"
   })
+  out.push("", "## Errors raised by the SDK itself", "")
   out.push(
-    "",
-    "## Errors raised by the SDK itself",
-    "",
-    "| class | retryable | when |",
-    "| --- | --- | --- |",
-    `| ${code(transport._tag)} | ${transport.isRetryable ? "yes" : "no"} | The request got no answer (the seam's \`TransportError\`): connection failed or closed. |`,
-    `| ${code(bot._tag)} | ${bot.isRetryable ? "yes" : "no"} | A bot account called a users-only method: refused before anything is sent (\`code\` 400, \`type\` \`BOT_METHOD_INVALID\`, as the server would answer). |`,
-    `| ${code(invalid._tag)} | ${invalid.isRetryable ? "yes" : "no"} | The input failed its Schema; \`field\` is the path (\`protocol.minLayer\`, \`users[1]\`), \`problem\` what is wrong. Nothing was sent. |`,
+    ...table(
+      ["class", "retryable", "when"],
+      [
+        [
+          code(transport._tag),
+          yesNo(transport.isRetryable),
+          "The request got no answer (the seam's `TransportError`): connection failed or closed."
+        ],
+        [
+          code(bot._tag),
+          yesNo(bot.isRetryable),
+          "A bot account called a users-only method: refused before anything is sent (`code` 400, `type` `BOT_METHOD_INVALID`, as the server would answer)."
+        ],
+        [
+          code(invalid._tag),
+          yesNo(invalid.isRetryable),
+          "The input failed its Schema; `field` is the path (`protocol.minLayer`, `users[1]`), `problem` what is wrong. Nothing was sent."
+        ]
+      ]
+    )
+  )
+  out.push(
     "",
     "## Flood waits",
     "",
