@@ -18,6 +18,7 @@
  *
  * @since 0.1.0
  */
+import { Protocol } from "@tgphone/crypto"
 import { Effect, Schema, SchemaIssue } from "effect"
 import { botMethodForbidden, fromRpcFailure, InvalidInput, type PhoneError } from "./Errors.js"
 import { type CatalogMethod, usersOnly } from "./generated/Errors.js"
@@ -81,25 +82,43 @@ export const GroupCallRef = InputGroupCall
 /** @since 0.1.0 @category schemas */
 export type GroupCallRef = typeof InputGroupCall.Encoded
 
+/** Where in the input a protocol rule of `@tgphone/crypto` failed. */
+const protocolIssue = (protocol: PhoneCallProtocol): { path: Array<string>; issue: string } | undefined =>
+  Effect.runSync(
+    Protocol.validate(protocol).pipe(
+      Effect.match({
+        onSuccess: () => undefined,
+        onFailure: (error) => ({
+          path: [
+            error._tag === "ProtocolFlagsInvalid"
+              ? error.udpP2p
+                ? "udpReflector"
+                : "udpP2p"
+              : error._tag === "ProtocolLayerInvalid"
+                ? error.reason.startsWith("min")
+                  ? "minLayer"
+                  : "maxLayer"
+                : "libraryVersions"
+          ],
+          issue: error.message
+        })
+      })
+    )
+  )
+
 /**
- * A `phoneCallProtocol` as an input: the Schema plus the rules a server enforces
- * (`0 <= minLayer <= maxLayer`, at least one library version).
+ * A `phoneCallProtocol` as an input: the Schema plus `@tgphone/crypto`'s `Protocol.validate`
+ * (both transport flags, `1 <= minLayer <= maxLayer`, `65 <= maxLayer <= 1000`, distinct
+ * `major.minor.patch` library versions), so a protocol the server would refuse with
+ * `CALL_PROTOCOL_*_INVALID` fails as `InvalidInput` before anything is sent.
  *
  * @since 0.1.0
  * @category schemas
  */
 export const ProtocolInput = PhoneCallProtocol.check(
-  Schema.makeFilter(
-    (p) =>
-      p.minLayer < 0
-        ? { path: ["minLayer"], issue: "Expected a layer >= 0" }
-        : p.minLayer > p.maxLayer
-          ? { path: ["maxLayer"], issue: `Expected maxLayer >= minLayer (${p.minLayer})` }
-          : p.libraryVersions.length === 0
-            ? { path: ["libraryVersions"], issue: 'Expected at least one library version (e.g. "4.0.0")' }
-            : undefined,
-    { expected: "0 <= minLayer <= maxLayer, at least one library version" }
-  )
+  Schema.makeFilter(protocolIssue, {
+    expected: "both flags, 1 <= minLayer <= maxLayer, 65 <= maxLayer <= 1000, distinct x.y.z library versions"
+  })
 )
 
 /** JSON text (a `dataJSON` payload). */

@@ -165,20 +165,49 @@ describe("input validation: InvalidInput names the field, nothing is sent", () =
     [
       "phone.requestCall",
       { ...request, protocol: { ...protocol, minLayer: 93 } },
-      "protocol.maxLayer",
-      ">= minLayer"
+      "protocol.minLayer",
+      "min_layer"
     ],
     [
       "phone.requestCall",
       { ...request, protocol: { ...protocol, minLayer: -1 } },
       "protocol.minLayer",
-      ">= 0"
+      "at least 1"
+    ],
+    [
+      "phone.requestCall",
+      { ...request, protocol: { ...protocol, minLayer: 42, maxLayer: 42 } },
+      "protocol.maxLayer",
+      "at least 65"
+    ],
+    [
+      "phone.requestCall",
+      { ...request, protocol: { ...protocol, udpReflector: false } },
+      "protocol.udpReflector",
+      ""
+    ],
+    [
+      "phone.acceptCall",
+      { peer, gB: new Uint8Array(256), protocol: { ...protocol, libraryVersions: ["1.8.23", "1.8.23"] } },
+      "protocol.libraryVersions",
+      "twice"
+    ],
+    [
+      "phone.confirmCall",
+      {
+        peer,
+        gA: new Uint8Array(256),
+        keyFingerprint: 1n,
+        protocol: { ...protocol, libraryVersions: ["v4"] }
+      },
+      "protocol.libraryVersions",
+      "major.minor.patch"
     ],
     [
       "phone.requestCall",
       { ...request, protocol: { ...protocol, libraryVersions: [] } },
       "protocol.libraryVersions",
-      "library version"
+      "empty"
     ],
     [
       "phone.requestCall",
