@@ -1,0 +1,146 @@
+/**
+ * Fault injection: errors on the next N requests (flood waits with seconds), latency on the
+ * Clock, dropped and delayed updates, disconnects, and the offline layer.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { TelegramRpc } from "@tgphone/core"
+import { Effect, Fiber, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import * as TestTelegram from "../src/TestTelegram.js"
+import { as, duo, invoke, requestParams, ring, rpcError } from "./support.js"
+
+describe("TestTelegram faults", () => {
+  it.effect(
+    "floodWait: the next N requests of a method fail with 420 FLOOD_WAIT_<seconds>, then it works",
+    () =>
+      Effect.gen(function* () {
+        const d = yield* duo()
+        yield* d.world.floodWait("phone.requestCall", 7, { times: 2 })
+        const call = (id: number) =>
+          as(d.world, d.alice)(invoke("phone.requestCall", requestParams(d.bob, id)))
+        expect(yield* rpcError(call(1))).toEqual({ code: 420, type: "FLOOD_WAIT_7" })
+        expect(yield* rpcError(call(2))).toEqual({ code: 420, type: "FLOOD_WAIT_7" })
+        // other methods are unaffected
+        yield* as(d.world, d.alice)(invoke("phone.getCallConfig", {}))
+        expect((yield* call(3)).phoneCall._tag).toBe("PhoneCallWaiting")
+        const failures = yield* d.world.requestsWhere({ method: "phone.requestCall", outcome: "Failure" })
+        expect(failures.length).toBe(2)
+      })
+  )
+
+  it.effect("failNext: any code/type, only for the given user", () =>
+    Effect.gen(function* () {
+      const d = yield* duo()
+      yield* d.world.failNext("phone.getCallConfig", { code: 500, type: "RPC_CALL_FAIL" }, { user: d.bob })
+      yield* as(d.world, d.alice)(invoke("phone.getCallConfig", {}))
+      expect(yield* rpcError(as(d.world, d.bob)(invoke("phone.getCallConfig", {})))).toEqual({
+        code: 500,
+        type: "RPC_CALL_FAIL"
+      })
+      yield* as(d.world, d.bob)(invoke("phone.getCallConfig", {}))
+      // a transport fault
+      yield* d.world.failNext("phone.getCallConfig", "transport")
+      const e = yield* Effect.flip(as(d.world, d.bob)(invoke("phone.getCallConfig", {})))
+      expect(e._tag).toBe("TransportError")
+    })
+  )
+
+  it.effect("bad fault arguments are typed errors", () =>
+    Effect.gen(function* () {
+      const d = yield* duo()
+      const e = yield* Effect.flip(
+        d.world.failNext("phone.getCallConfig", { code: 400, type: "X" }, { times: -1 })
+      )
+      expect(e._tag).toBe("TestTelegramError")
+      const other = yield* duo({ seed: "elsewhere" })
+      const foreign = yield* other.world.addUser({ firstName: "Zed" })
+      expect((yield* Effect.flip(d.world.disconnect(foreign)))._tag).toBe("TestTelegramError")
+      expect((yield* Effect.flip(d.world.addUser({ firstName: "Dup", username: "alice" })))._tag).toBe(
+        "TestTelegramError"
+      )
+    })
+  )
+
+  it.effect("setLatency: requests wait on the Clock, so TestClock drives them", () =>
+    Effect.gen(function* () {
+      const d = yield* duo()
+      yield* d.world.setLatency(1_000, { method: "phone.requestCall" })
+      const fiber = yield* Effect.forkChild(ring(d))
+      yield* TestClock.adjust("999 millis")
+      expect(fiber.pollUnsafe()).toBeUndefined()
+      expect(yield* d.world.updatesOf(d.bob)).toEqual([])
+      yield* TestClock.adjust("1 millis")
+      const peer = yield* Fiber.join(fiber)
+      expect((yield* d.world.requests)[0]?.atMillis).toBe(1_000)
+      expect(peer.id).toBeTypeOf("bigint")
+      // other methods are immediate
+      yield* as(d.world, d.alice)(invoke("phone.getCallConfig", {}))
+    })
+  )
+
+  it.effect("dropNextUpdates: the next pushed update to a user is lost", () =>
+    Effect.gen(function* () {
+      const d = yield* duo()
+      yield* d.world.dropNextUpdates(d.bob)
+      const peer = yield* ring(d)
+      expect(yield* d.world.updatesOf(d.bob)).toEqual([])
+      yield* as(
+        d.world,
+        d.alice
+      )(
+        invoke("phone.discardCall", {
+          video: false,
+          peer,
+          duration: 0,
+          reason: { _tag: "Missed" },
+          connectionId: 0n
+        })
+      )
+      const got = yield* d.world.updatesOf(d.bob)
+      expect(got.map((u) => (u._tag === "UpdatePhoneCall" ? u.phoneCall._tag : u._tag))).toEqual([
+        "PhoneCallDiscarded"
+      ])
+    })
+  )
+
+  it.effect("delayNextUpdates: the next pushed update arrives later on the Clock", () =>
+    Effect.gen(function* () {
+      const d = yield* duo()
+      yield* d.world.delayNextUpdates(d.bob, 5_000)
+      yield* ring(d)
+      expect(yield* d.world.updatesOf(d.bob)).toEqual([])
+      yield* TestClock.adjust("5 seconds")
+      expect((yield* d.world.updatesOf(d.bob)).length).toBe(1)
+    })
+  )
+
+  it.effect("disconnect: requests fail with TransportError, updates wait for reconnect", () =>
+    Effect.gen(function* () {
+      const d = yield* duo()
+      const stream = yield* d.world.subscribe(d.bob)
+      const first = yield* Effect.forkChild(Stream.runHead(stream))
+      yield* d.world.disconnect(d.bob)
+      const e = yield* Effect.flip(as(d.world, d.bob)(invoke("phone.getCallConfig", {})))
+      expect(e._tag).toBe("TransportError")
+      const peer = yield* ring(d)
+      expect(yield* d.world.updatesOf(d.bob)).toEqual([])
+      yield* d.world.reconnect(d.bob)
+      const update = yield* Fiber.join(first)
+      expect(
+        update._tag === "Some" && update.value._tag === "UpdatePhoneCall" && update.value.phoneCall.id
+      ).toBe(peer.id)
+      yield* as(d.world, d.bob)(invoke("phone.receivedCall", { peer }))
+    })
+  )
+
+  it.effect("offline: every request fails with TransportError and no update arrives", () =>
+    Effect.gen(function* () {
+      const rpc = yield* TelegramRpc.TelegramRpc
+      const e = yield* Effect.flip(rpc.invoke("phone.getCallConfig", {}))
+      expect(e._tag).toBe("TransportError")
+      const r = yield* Effect.flip(rpc.resolveUser("@alice"))
+      expect(r._tag).toBe("TransportError")
+      expect(yield* Stream.runCollect(rpc.updates)).toEqual([])
+    }).pipe(Effect.provide(TestTelegram.offline))
+  )
+})
