@@ -111,7 +111,7 @@ export const PhoneConnection = Schema.Union([
     id: Long,
     ip: Schema.String,
     ipv6: Schema.String,
-    port: Schema.Int,
+    port: Int32,
     peerTag: Bytes
   }),
   Schema.TaggedStruct("PhoneConnectionWebrtc", {
@@ -120,7 +120,7 @@ export const PhoneConnection = Schema.Union([
     id: Long,
     ip: Schema.String,
     ipv6: Schema.String,
-    port: Schema.Int,
+    port: Int32,
     username: Schema.String,
     password: Schema.String
   })
@@ -132,7 +132,7 @@ const callHeader = {
   video: Schema.Boolean,
   id: Long,
   accessHash: Long,
-  date: Schema.Int,
+  date: Int32,
   adminId: Long,
   participantId: Long
 }
@@ -156,7 +156,7 @@ export const PhoneCall = Schema.Union([
   Schema.TaggedStruct("PhoneCallWaiting", {
     ...callHeader,
     protocol: PhoneCallProtocol,
-    receiveDate: Schema.optionalKey(Schema.Int),
+    receiveDate: Schema.optionalKey(Int32),
     conferenceCall: Schema.optionalKey(InputGroupCall)
   }),
   Schema.TaggedStruct("PhoneCallRequested", {
@@ -178,7 +178,7 @@ export const PhoneCall = Schema.Union([
     keyFingerprint: Long,
     protocol: PhoneCallProtocol,
     connections: Schema.Array(PhoneConnection),
-    startDate: Schema.Int,
+    startDate: Int32,
     customParameters: Schema.optionalKey(DataJson),
     conferenceCall: Schema.optionalKey(InputGroupCall)
   }),
@@ -188,7 +188,7 @@ export const PhoneCall = Schema.Union([
     video: Schema.Boolean,
     id: Long,
     reason: Schema.optionalKey(DiscardReason),
-    duration: Schema.optionalKey(Schema.Int),
+    duration: Schema.optionalKey(Int32),
     conferenceCall: Schema.optionalKey(InputGroupCall)
   })
 ]).pipe(Schema.toTaggedUnion("_tag"))
@@ -233,7 +233,7 @@ export class PhonePhoneCall extends Schema.Class<PhonePhoneCall>("@tgphone/core/
  * @category models
  */
 export const DhConfig = Schema.Union([
-  Schema.TaggedStruct("DhConfig", { g: Schema.Int, p: Bytes, version: Schema.Int, random: Bytes }),
+  Schema.TaggedStruct("DhConfig", { g: Int32, p: Bytes, version: Int32, random: Bytes }),
   Schema.TaggedStruct("DhConfigNotModified", { random: Bytes })
 ]).pipe(Schema.toTaggedUnion("_tag"))
 /** @since 0.1.0 @category models */
