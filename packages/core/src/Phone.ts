@@ -58,7 +58,12 @@ export const UserRef = Schema.Union([
   ),
   InputUser
 ])
-/** @since 0.1.0 @category schemas */
+/**
+ * What the `UserRef` Schema accepts.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type UserRef = typeof UserRef.Encoded
 
 /**
@@ -69,7 +74,12 @@ export type UserRef = typeof UserRef.Encoded
  * @category schemas
  */
 export const PhoneCallRef = InputPhoneCall
-/** @since 0.1.0 @category schemas */
+/**
+ * What the `PhoneCallRef` Schema accepts.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type PhoneCallRef = typeof InputPhoneCall.Encoded
 
 /**
@@ -79,7 +89,12 @@ export type PhoneCallRef = typeof InputPhoneCall.Encoded
  * @category schemas
  */
 export const GroupCallRef = InputGroupCall
-/** @since 0.1.0 @category schemas */
+/**
+ * What the `GroupCallRef` Schema accepts.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type GroupCallRef = typeof InputGroupCall.Encoded
 
 /** Where in the input a protocol rule of `@tgphone/crypto` failed. */
@@ -209,7 +224,12 @@ export const GetDhConfigInput = Schema.Struct({
   /** How many random bytes the server should add (default 256, the size of a 2048-bit exponent). */
   randomLength: Schema.optionalKey(NonNegativeInt32)
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `GetDhConfigInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type GetDhConfigInput = typeof GetDhConfigInput.Encoded
 
 /**
@@ -263,7 +283,12 @@ export const RequestCallInput = Schema.Struct({
   /** The conference this call belongs to (layer-198 draft API). */
   conferenceCall: Schema.optionalKey(GroupCallRef)
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `RequestCallInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type RequestCallInput = typeof RequestCallInput.Encoded
 
 /**
@@ -312,7 +337,12 @@ export const AcceptCallInput = Schema.Struct({
   /** What this client speaks. */
   protocol: ProtocolInput
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `AcceptCallInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type AcceptCallInput = typeof AcceptCallInput.Encoded
 
 /**
@@ -341,7 +371,12 @@ export const ConfirmCallInput = Schema.Struct({
   /** What this client speaks. */
   protocol: ProtocolInput
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `ConfirmCallInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type ConfirmCallInput = typeof ConfirmCallInput.Encoded
 
 /**
@@ -365,7 +400,12 @@ export const ReceivedCallInput = Schema.Struct({
   /** The incoming call. */
   peer: PhoneCallRef
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `ReceivedCallInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type ReceivedCallInput = typeof ReceivedCallInput.Encoded
 
 /**
@@ -402,7 +442,12 @@ export const DiscardCallInput = Schema.Struct({
   /** Whether it was a video call (default `false`). */
   video: flag
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `DiscardCallInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type DiscardCallInput = typeof DiscardCallInput.Encoded
 
 /**
@@ -439,7 +484,12 @@ export const SetCallRatingInput = Schema.Struct({
   /** Whether the user rated on their own, not because the app asked (default `false`). */
   userInitiative: flag
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `SetCallRatingInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type SetCallRatingInput = typeof SetCallRatingInput.Encoded
 
 /**
@@ -469,7 +519,12 @@ export const SaveCallDebugInput = Schema.Struct({
   /** The debug data, as JSON text. */
   debug: JsonText
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `SaveCallDebugInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type SaveCallDebugInput = typeof SaveCallDebugInput.Encoded
 
 /**
@@ -494,7 +549,12 @@ export const SendSignalingDataInput = Schema.Struct({
   /** The signalling payload (not empty). */
   data: Bytes.check(Schema.isMinLength(1))
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `SendSignalingDataInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type SendSignalingDataInput = typeof SendSignalingDataInput.Encoded
 
 /**
@@ -520,7 +580,12 @@ export const SaveCallLogInput = Schema.Struct({
   /** The log, uploaded beforehand with `upload.saveFilePart`. */
   file: InputFile
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `SaveCallLogInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type SaveCallLogInput = typeof SaveCallLogInput.Encoded
 
 /**
@@ -545,7 +610,12 @@ export const CreateConferenceCallInput = Schema.Struct({
   /** The fingerprint of the call's key. */
   keyFingerprint: Long
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `CreateConferenceCallInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type CreateConferenceCallInput = typeof CreateConferenceCallInput.Encoded
 
 /**
@@ -595,7 +665,12 @@ export const CreateGroupCallInput = Schema.Struct({
   /** An RTMP livestream (default `false`). */
   rtmpStream: flag
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `CreateGroupCallInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type CreateGroupCallInput = typeof CreateGroupCallInput.Encoded
 
 /**
@@ -636,7 +711,12 @@ export const JoinGroupCallInput = Schema.Struct({
   /** The conference key fingerprint (layer-198 draft API). */
   keyFingerprint: Schema.optionalKey(Long)
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `JoinGroupCallInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type JoinGroupCallInput = typeof JoinGroupCallInput.Encoded
 
 /**
@@ -669,7 +749,12 @@ export const LeaveGroupCallInput = Schema.Struct({
   /** Your audio source id (SSRC). */
   source: Int32
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `LeaveGroupCallInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type LeaveGroupCallInput = typeof LeaveGroupCallInput.Encoded
 
 /**
@@ -694,7 +779,12 @@ export const InviteToGroupCallInput = Schema.Struct({
   /** Whom to invite (at least one): user ids, usernames, phone numbers or `InputUser`s. */
   users: Schema.Array(UserRef).check(Schema.isMinLength(1))
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `InviteToGroupCallInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type InviteToGroupCallInput = typeof InviteToGroupCallInput.Encoded
 
 /**
@@ -734,7 +824,12 @@ export const ToggleGroupCallSettingsInput = Schema.Struct({
   /** Invalidate the current invite links (default `false`). */
   resetInviteHash: flag
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `ToggleGroupCallSettingsInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type ToggleGroupCallSettingsInput = typeof ToggleGroupCallSettingsInput.Encoded
 
 /**
@@ -768,7 +863,12 @@ export const GetGroupCallInput = Schema.Struct({
   /** At most this many participants in the answer. */
   limit: Limit
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `GetGroupCallInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type GetGroupCallInput = typeof GetGroupCallInput.Encoded
 
 /**
@@ -799,7 +899,12 @@ export const GetGroupParticipantsInput = Schema.Struct({
   /** At most this many participants. */
   limit: Limit
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `GetGroupParticipantsInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type GetGroupParticipantsInput = typeof GetGroupParticipantsInput.Encoded
 
 /**
@@ -830,7 +935,12 @@ export const CheckGroupCallInput = Schema.Struct({
   /** The source ids to check. */
   sources: Schema.Array(Int32)
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `CheckGroupCallInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type CheckGroupCallInput = typeof CheckGroupCallInput.Encoded
 
 /**
@@ -860,7 +970,12 @@ export const ToggleGroupCallRecordInput = Schema.Struct({
   /** Record video too, in this orientation (default: audio only). */
   video: Schema.optionalKey(Schema.Literals(["portrait", "landscape"]))
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `ToggleGroupCallRecordInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type ToggleGroupCallRecordInput = typeof ToggleGroupCallRecordInput.Encoded
 
 /**
@@ -898,7 +1013,12 @@ export const EditGroupCallParticipantInput = Schema.Struct({
   videoPaused: flag,
   presentationPaused: flag
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `EditGroupCallParticipantInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type EditGroupCallParticipantInput = typeof EditGroupCallParticipantInput.Encoded
 
 /**
@@ -935,7 +1055,12 @@ export const EditGroupCallTitleInput = Schema.Struct({
   /** The new title. */
   title: Schema.String
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `EditGroupCallTitleInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type EditGroupCallTitleInput = typeof EditGroupCallTitleInput.Encoded
 
 /**
@@ -958,7 +1083,12 @@ export const GetGroupCallJoinAsInput = Schema.Struct({
   /** The group or channel. */
   peer: InputPeer
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `GetGroupCallJoinAsInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type GetGroupCallJoinAsInput = typeof GetGroupCallJoinAsInput.Encoded
 
 /**
@@ -983,7 +1113,12 @@ export const ExportGroupCallInviteInput = Schema.Struct({
   /** A link that lets people join as speakers (default `false`). */
   canSelfUnmute: flag
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `ExportGroupCallInviteInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type ExportGroupCallInviteInput = typeof ExportGroupCallInviteInput.Encoded
 
 /**
@@ -1008,7 +1143,12 @@ export const ToggleGroupCallStartSubscriptionInput = Schema.Struct({
   /** Be notified when it starts. */
   subscribed: Schema.Boolean
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `ToggleGroupCallStartSubscriptionInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type ToggleGroupCallStartSubscriptionInput = typeof ToggleGroupCallStartSubscriptionInput.Encoded
 
 /**
@@ -1046,7 +1186,12 @@ export const SaveDefaultGroupCallJoinAsInput = Schema.Struct({
   /** The peer to join its video chats as by default. */
   joinAs: InputPeer
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `SaveDefaultGroupCallJoinAsInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type SaveDefaultGroupCallJoinAsInput = typeof SaveDefaultGroupCallJoinAsInput.Encoded
 
 /**
@@ -1073,7 +1218,12 @@ export const JoinGroupCallPresentationInput = Schema.Struct({
   /** The WebRTC parameters of the screen-sharing stream, as JSON text. */
   params: JsonText
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `JoinGroupCallPresentationInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type JoinGroupCallPresentationInput = typeof JoinGroupCallPresentationInput.Encoded
 
 /**
@@ -1121,7 +1271,12 @@ export const GetGroupCallStreamRtmpUrlInput = Schema.Struct({
   /** Revoke the previous stream key (default `false`). */
   revoke: flag
 })
-/** @since 0.1.0 @category inputs */
+/**
+ * The input `GetGroupCallStreamRtmpUrlInput` accepts (the encoded side of its Schema).
+ *
+ * @since 0.1.0
+ * @category inputs
+ */
 export type GetGroupCallStreamRtmpUrlInput = typeof GetGroupCallStreamRtmpUrlInput.Encoded
 
 /**
