@@ -20,7 +20,7 @@ import { sha256 } from "@noble/hashes/sha2.js"
 import { randomBytes } from "@noble/hashes/utils.js"
 import { Context, Layer, Option } from "effect"
 import * as BigIntMath from "./internal/bigintMath.js"
-import { bytesToHex, concat, normalize, toBigInt, toFixedBytes } from "./internal/bytes.js"
+import { bytesToHex, concat, toBigInt, toFixedBytes } from "./internal/bytes.js"
 
 /**
  * The group parameters a backend needs: p as 256 big-endian bytes and as a bigint, and g.
@@ -131,6 +131,13 @@ const loadNodeCrypto = (): NodeCryptoModule | undefined => {
   }
 }
 
+/** A Node `Buffer` result as a fresh plain `Uint8Array` of exactly 256 bytes (left-padded). */
+const toPlain = (buffer: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(256)
+  out.set(buffer.subarray(Math.max(0, buffer.length - 256)), Math.max(0, 256 - buffer.length))
+  return out
+}
+
 const makeNative = (crypto: NodeCryptoModule): Backend => {
   // createDiffieHellman runs OpenSSL's DH_check (a primality test, ~250 ms), so the object is
   // made once per group and re-keyed with setPrivateKey for each operation. Node runs this
@@ -143,12 +150,12 @@ const makeNative = (crypto: NodeCryptoModule): Backend => {
     powG: (group, exponent) => {
       const dh = dhFor(group)
       dh.setPrivateKey(exponent)
-      return normalize(dh.generateKeys(), 256)!
+      return toPlain(dh.generateKeys())
     },
     powBase: (group, exponent, base) => {
       const dh = dhFor(group)
       dh.setPrivateKey(exponent)
-      return normalize(dh.computeSecret(base), 256)!
+      return toPlain(dh.computeSecret(base))
     },
     // checks: 0 lets OpenSSL pick the round count (64 rounds for 2048-bit candidates in OpenSSL 3).
     isProbablePrime: (n) => crypto.checkPrimeSync(n, { checks: 0 })
