@@ -118,6 +118,16 @@ export const decodeRequest: (request: unknown) => Result.Result<AnyRequest, Code
   Rpc.decodeRequest
 
 /**
+ * Strips the wrappers a client puts around a request (`invokeWithLayer`, `initConnection`,
+ * `invokeWithoutUpdates`, `invokeAfterMsg`, …) and returns the inner query; anything else is
+ * returned as is. Use before `decodeRequest` on a server.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
+export const unwrapRequest: (request: unknown) => unknown = Rpc.unwrapRequest
+
+/**
  * Domain result → the GramJS value `client.invoke` would resolve with (a TL object, a
  * `boolean` for `Bool`, a `number[]` for `Vector<int>`).
  *

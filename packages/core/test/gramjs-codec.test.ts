@@ -203,6 +203,28 @@ describe("codec failures are values", () => {
     expect(Result.isFailure(n) && n.failure._tag).toBe("UnsupportedRequest")
   })
 
+  it("unwrapRequest strips invokeWithLayer > initConnection > invokeWithoutUpdates", () => {
+    const inner = getOk(Rpc.encodeRequest("phone.getCallConfig", {}))
+    const wrapped = new Api.InvokeWithLayer({
+      layer: 198,
+      query: new Api.InitConnection({
+        apiId: 1,
+        deviceModel: "d",
+        systemVersion: "s",
+        appVersion: "1.0",
+        systemLangCode: "en",
+        langPack: "",
+        langCode: "en",
+        query: new Api.InvokeWithoutUpdates({ query: inner as never })
+      })
+    })
+    const read = getOk(Rpc.readObject(bytesOf(wrapped)))
+    expect(getOk(Rpc.decodeRequest(Rpc.unwrapRequest(read))).method).toBe("phone.getCallConfig")
+    const direct = Rpc.decodeRequest(read)
+    expect(Result.isFailure(direct) && direct.failure._tag).toBe("UnsupportedRequest")
+    expect(Rpc.unwrapRequest(inner)).toBe(inner)
+  })
+
   it("decodeResult: a wrong constructor is a CodecError naming what was expected", () => {
     const r = Rpc.decodeResult("phone.requestCall", new Api.DataJSON({ data: "{}" }))
     expect(Result.isFailure(r)).toBe(true)

@@ -268,6 +268,30 @@ const codecOf = <M extends MethodName>(method: M): MethodCodec<M> => {
 /** The GramJS request class of a registry method (its `className` is e.g. `phone.RequestCall`). */
 export const requestClassOf = (method: MethodName): RequestClass => table[method].request
 
+const WRAPPERS: ReadonlySet<string> = new Set([
+  "InvokeWithLayer",
+  "InitConnection",
+  "InvokeWithoutUpdates",
+  "InvokeAfterMsg",
+  "InvokeAfterMsgs",
+  "InvokeWithTakeout",
+  "InvokeWithMessagesRange",
+  "InvokeWithBusinessConnection",
+  "InvokeWithGooglePlayIntegrity",
+  "InvokeWithApnsSecret"
+])
+
+/** Strips `invokeWithLayer`, `initConnection`, `invokeWithoutUpdates`, `invokeAfterMsg`, … down to the inner `query`. */
+export const unwrapRequest = (request: unknown): unknown => {
+  let current = request
+  for (let depth = 0; depth < 16; depth++) {
+    const name = C.classNameOf(current)
+    if (name === undefined || !WRAPPERS.has(name)) return current
+    current = (current as { query?: unknown }).query
+  }
+  return current
+}
+
 /** A decoded request: the method name and its parameters in the domain model. */
 export type AnyRequest = {
   readonly [M in MethodName]: { readonly method: M; readonly params: MethodParams<M> }
