@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs"
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Ref } from "effect"
 import { TestClock } from "effect/testing"
+import * as fc from "fast-check"
 import * as Errors from "../src/Errors.js"
 import { RpcError, TransportError } from "../src/TelegramRpc.js"
 
@@ -269,4 +270,35 @@ describe("floodWaitSchedule", () => {
       expect(yield* Ref.get(attempts)).toBe(3)
     })
   )
+})
+
+describe("fromRpcFailure: properties", () => {
+  const genericTags = new Set([
+    "FloodWait",
+    "Unauthorized",
+    "InternalServerError",
+    "RequestTimeout",
+    "BotMethodForbidden",
+    "UnknownRpcError"
+  ])
+  const wireTypes = fc.oneof(
+    fc.constantFrom(...Object.keys(Errors.errorClasses)),
+    fc.nat({ max: 100_000 }).map((n) => `FLOOD_WAIT_${n}`),
+    fc.constantFrom("AUTH_KEY_UNREGISTERED", "RPC_CALL_FAIL", "Timeout", "BOT_METHOD_INVALID"),
+    fc.string()
+  )
+  const codes = fc.oneof(fc.constantFrom(303, 400, 401, 403, 406, 420, 500, -500, -503), fc.integer())
+
+  it("never throws, keeps method/code/type, and stays within the method's union", () =>
+    fc.assert(
+      fc.property(fc.constantFrom(...Errors.catalogMethods), codes, wireTypes, (method, code, type) => {
+        const error = classify(method, code, type)
+        expect(error).toMatchObject({ method, code, type })
+        const documented = Errors.methodErrorTypes[method].map(tagOf)
+        expect(genericTags.has(error._tag) || documented.includes(error._tag)).toBe(true)
+        // a documented type for this method always gets its class, whatever the code
+        if (Errors.methodErrorTypes[method].includes(type)) expect(error._tag).toBe(tagOf(type))
+        expect(typeof error.message).toBe("string")
+      })
+    ))
 })
