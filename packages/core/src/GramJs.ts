@@ -483,6 +483,15 @@ const toLayer = <E, R>(
  * `TelegramRpc` (and `GramJsClient`) over a client the caller already connected and owns;
  * releasing the layer removes the update handler but leaves the client connected.
  *
+ * @example
+ * ```ts
+ * import * as GramJs from "@tgphone/core/GramJs"
+ * import type { TelegramClient } from "telegram"
+ *
+ * declare const client: TelegramClient // already connected and logged in
+ * const TelegramLive = GramJs.layerFromClient(client, { requestTimeout: "10 seconds" })
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */
@@ -524,6 +533,19 @@ const clientFor = (options: GramJsOptions): TelegramClient => {
 /**
  * `TelegramRpc` (and `GramJsClient`) over a client this layer creates: connects on acquire,
  * `disconnect()` + `destroy()` on release.
+ *
+ * @example
+ * ```ts
+ * import * as GramJs from "@tgphone/core/GramJs"
+ * import { Redacted } from "effect"
+ *
+ * const TelegramLive = GramJs.layer({
+ *   apiId: 12345,
+ *   apiHash: Redacted.make("0123456789abcdef"),
+ *   session: Redacted.make("1AgAOMTQ5LjE1NC4x…"), // a GramJS StringSession
+ *   server: { ip: "127.0.0.1", port: 4444, dcId: 2 } // optional: pin a (test) server
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category layers
