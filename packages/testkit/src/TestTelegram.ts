@@ -309,6 +309,27 @@ export interface GroupCallInfo {
 export type FaultError = { readonly code: number; readonly type: string } | "transport"
 
 /**
+ * What a man in the middle alters: the field of the next request of `method` (from `user`, if
+ * given). The server checks the request as sent, but the *other* party receives the altered
+ * value (last byte inverted; a fingerprint with its low bit flipped), so a client's own checks
+ * (`g_a_hash`, key fingerprint) are what must catch it.
+ *
+ * - `phone.requestCall` / `gAHash`: the callee's `phoneCallRequested.g_a_hash`.
+ * - `phone.acceptCall` / `gB`: the caller's `phoneCallAccepted.g_b`.
+ * - `phone.confirmCall` / `gA`: the callee's `phoneCall.g_a_or_b`.
+ * - `phone.confirmCall` / `keyFingerprint`: the callee's `phoneCall.key_fingerprint`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export type TamperTarget = (
+  | { readonly method: "phone.requestCall"; readonly field: "gAHash" }
+  | { readonly method: "phone.acceptCall"; readonly field: "gB" }
+  | { readonly method: "phone.confirmCall"; readonly field: "gA" | "keyFingerprint" }
+) &
+  FaultScope
+
+/**
  * Where a fault applies; any field left out matches every request.
  *
  * @since 0.1.0
@@ -397,6 +418,8 @@ export interface Service {
     error: FaultError,
     scope?: FaultScope
   ) => Effect.Effect<void, TestTelegramError>
+  /** The next matching request is relayed to the peer altered (see `TamperTarget`). */
+  readonly tamper: (target: TamperTarget) => Effect.Effect<void, TestTelegramError>
   /** Shorthand for `failNext(method, { code: 420, type: "FLOOD_WAIT_<seconds>" })`. */
   readonly floodWait: (
     method: string,

@@ -7,7 +7,7 @@ import { TelegramRpc } from "@tgphone/core"
 import { Effect, Fiber, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import * as TestTelegram from "../src/TestTelegram.js"
-import { as, duo, invoke, requestParams, ring, rpcError } from "./support.js"
+import { as, duo, gA, gB, invoke, protocol, requestParams, ring, rpcError } from "./support.js"
 
 describe("TestTelegram faults", () => {
   it.effect(
@@ -130,6 +130,27 @@ describe("TestTelegram faults", () => {
         update._tag === "Some" && update.value._tag === "UpdatePhoneCall" && update.value.phoneCall.id
       ).toBe(peer.id)
       yield* as(d.world, d.bob)(invoke("phone.receivedCall", { peer }))
+    })
+  )
+
+  it.effect("tamper: the peer receives an altered g_a / fingerprint while the server saw the real one", () =>
+    Effect.gen(function* () {
+      const d = yield* duo()
+      yield* d.world.tamper({ method: "phone.confirmCall", field: "gA" })
+      yield* d.world.tamper({ method: "phone.confirmCall", field: "keyFingerprint" })
+      const peer = yield* ring(d)
+      yield* as(d.world, d.bob)(invoke("phone.acceptCall", { peer, gB, protocol }))
+      const confirmed = yield* as(
+        d.world,
+        d.alice
+      )(invoke("phone.confirmCall", { peer, gA, keyFingerprint: 10n, protocol }))
+      expect(confirmed.phoneCall._tag === "PhoneCall" && confirmed.phoneCall.keyFingerprint).toBe(10n)
+      const toBob = (yield* d.world.updatesOf(d.bob)).at(-1)
+      if (toBob?._tag !== "UpdatePhoneCall" || toBob.phoneCall._tag !== "PhoneCall")
+        return expect.fail("no phoneCall for Bob")
+      expect(toBob.phoneCall.gAOrB.length).toBe(gA.length)
+      expect(toBob.phoneCall.gAOrB).not.toEqual(gA)
+      expect(toBob.phoneCall.keyFingerprint).toBe(11n)
     })
   )
 

@@ -99,6 +99,8 @@ export interface CallRec {
   gA: Uint8Array | undefined
   negotiated: PhoneCallProtocol | undefined
   keyFingerprint: bigint | undefined
+  /** What a man in the middle (`tamper`) made the peer receive instead. */
+  readonly relayed: { gAHash?: Uint8Array; gB?: Uint8Array; gA?: Uint8Array; keyFingerprint?: bigint }
   startDate: number | undefined
   connections: ReadonlyArray<Model.PhoneConnection>
   p2pAllowed: boolean
@@ -126,6 +128,21 @@ interface Fault {
   readonly method: string
   readonly userId: bigint | undefined
   readonly error: FaultError
+  remaining: number
+}
+
+/** A copy of `bytes` with the last byte inverted (all of it when empty: one 0xff byte). */
+const tamperBytes = (bytes: Uint8Array): Uint8Array => {
+  if (bytes.length === 0) return new Uint8Array([0xff])
+  const out = bytes.slice()
+  out[out.length - 1] = out[out.length - 1]! ^ 0xff
+  return out
+}
+
+interface Tamper {
+  readonly method: string
+  readonly field: string
+  readonly userId: bigint | undefined
   remaining: number
 }
 
@@ -158,6 +175,7 @@ export class World {
   private readonly requestLog: Array<RecordedRequest> = []
   readonly feedbackLog: Array<CallFeedback> = []
   private readonly faults: Array<Fault> = []
+  private readonly tampers: Array<Tamper> = []
   private readonly latency = new Map<string, number>()
   private nextUserId = 1_000_000_001n
   private nextChatId = 2_000_000_001n
@@ -455,6 +473,17 @@ export class World {
     return fault.error
   }
 
+  private takeTamper(method: string, field: string, userId: bigint): boolean {
+    const i = this.tampers.findIndex(
+      (t) => t.method === method && t.field === field && (t.userId === undefined || t.userId === userId)
+    )
+    if (i < 0) return false
+    const t = this.tampers[i]!
+    t.remaining--
+    if (t.remaining === 0) this.tampers.splice(i, 1)
+    return true
+  }
+
   /**
    * A request from `actor`: latency, then one step that checks the connection, faults, the
    * account, runs `handler` and records the request.
@@ -639,13 +668,19 @@ export class World {
           : {
               _tag: "PhoneCallRequested",
               ...header,
-              gAHash: call.gAHash,
+              gAHash: call.relayed.gAHash ?? call.gAHash,
               protocol: call.callerProtocol,
               ...conference
             }
       case "accepted":
         return isCaller
-          ? { _tag: "PhoneCallAccepted", ...header, gB: call.gB!, protocol: call.negotiated!, ...conference }
+          ? {
+              _tag: "PhoneCallAccepted",
+              ...header,
+              gB: call.relayed.gB ?? call.gB!,
+              protocol: call.negotiated!,
+              ...conference
+            }
           : // e2e-calls §2 step 8 / §8.7: the callee's acceptCall result is phoneCallWaiting.
             {
               _tag: "PhoneCallWaiting",
@@ -659,8 +694,10 @@ export class World {
           _tag: "PhoneCall",
           ...header,
           p2pAllowed: call.p2pAllowed,
-          gAOrB: isCaller ? call.gB! : call.gA!,
-          keyFingerprint: call.keyFingerprint!,
+          gAOrB: isCaller ? (call.relayed.gB ?? call.gB!) : (call.relayed.gA ?? call.gA!),
+          keyFingerprint: isCaller
+            ? call.keyFingerprint!
+            : (call.relayed.keyFingerprint ?? call.keyFingerprint!),
           protocol: call.negotiated!,
           connections: call.connections,
           startDate: call.startDate!,
@@ -820,6 +857,7 @@ export class World {
       gA: undefined,
       negotiated: undefined,
       keyFingerprint: undefined,
+      relayed: {},
       startDate: undefined,
       connections: [],
       p2pAllowed: false,
@@ -829,6 +867,7 @@ export class World {
       timerToken: 0
     }
     this.callsById.set(call.id, call)
+    if (this.takeTamper("phone.requestCall", "gAHash", caller.id)) call.relayed.gAHash = tamperBytes(p.gAHash)
     const busy = this.isBusy(callee)
     caller.calls.add(call)
     callee.calls.add(call)
@@ -876,6 +915,7 @@ export class World {
     this.cancelTimer(call)
     call.state = "accepted"
     call.gB = p.gB
+    if (this.takeTamper("phone.acceptCall", "gB", ctx.actor.id)) call.relayed.gB = tamperBytes(p.gB)
     call.negotiated = negotiated
     call.receiveDate ??= ctx.date
     this.deliver(ctx, call.caller, { _tag: "UpdatePhoneCall", phoneCall: this.view(call, call.caller) }, true)
@@ -891,6 +931,9 @@ export class World {
     call.state = "active"
     call.gA = p.gA
     call.keyFingerprint = p.keyFingerprint
+    if (this.takeTamper("phone.confirmCall", "gA", ctx.actor.id)) call.relayed.gA = tamperBytes(p.gA)
+    if (this.takeTamper("phone.confirmCall", "keyFingerprint", ctx.actor.id))
+      call.relayed.keyFingerprint = p.keyFingerprint ^ 1n
     call.startDate = ctx.date
     call.p2pAllowed = call.negotiated!.udpP2p
     call.connections = this.connectionsFor(call.p2pAllowed)
@@ -1145,6 +1188,15 @@ export class World {
       feedback: Effect.sync(() => [...this.feedbackLog]),
       groupCalls: Effect.sync((): ReadonlyArray<GroupCallInfo> => this.group.infos()),
       failNext,
+      tamper: (target) =>
+        Effect.gen({ self: this }, function* () {
+          const times = target.times ?? 1
+          yield* this.positive("tamper", "times", times)
+          const userId =
+            target.user === undefined ? undefined : (yield* this.userOf("tamper", target.user)).id
+          if (times > 0)
+            this.tampers.push({ method: target.method, field: target.field, userId, remaining: times })
+        }),
       floodWait: (method, seconds, scope) =>
         Effect.andThen(
           this.positive("floodWait", "seconds", seconds),
