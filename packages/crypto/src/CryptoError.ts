@@ -176,7 +176,7 @@ export class KeyLengthInvalid extends Schema.TaggedError<KeyLengthInvalid>()("Ke
 
 /**
  * Key-pair generation drew `attempts` exponents and none gave a public value inside the
- * range of spec §3.2. With a working CSPRNG the chance of even one redraw is about 2^-60,
+ * range of spec §3.2. With a working CSPRNG the chance of even one redraw is about 2^-62,
  * so this means the random source is broken (e.g. constant output).
  *
  * @since 0.1.0

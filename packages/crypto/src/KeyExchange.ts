@@ -193,7 +193,7 @@ export const MAX_ATTEMPTS = 32
  * Generates our key pair (spec §3.3, tdesktop behaviour): 256 bytes from `SecureRandom`,
  * mixed with the server's `random` (`mixExponent`), read big-endian as the exponent; redrawn
  * until g^exponent passes the range check of spec §3.2 (a redraw happens with probability
- * about 2^-60). Fails with `KeyGenerationFailed` after `MAX_ATTEMPTS` draws, which only a
+ * about 2^-62). Fails with `KeyGenerationFailed` after `MAX_ATTEMPTS` draws, which only a
  * broken random source can cause.
  *
  * @since 0.1.0

@@ -20,7 +20,7 @@ import { sha256 } from "@noble/hashes/sha2.js"
 import { randomBytes } from "@noble/hashes/utils.js"
 import { Context, Layer, Option } from "effect"
 import * as BigIntMath from "./internal/bigintMath.js"
-import { bytesToHex, concat, toBigInt, toFixedBytes } from "./internal/bytes.js"
+import { bytesToHex, concat, firstNonZero, toBigInt, toFixedBytes } from "./internal/bytes.js"
 
 /**
  * The group parameters a backend needs: p as 256 big-endian bytes and as a bigint, and g.
@@ -138,10 +138,13 @@ const toPlain = (buffer: Uint8Array): Uint8Array => {
   return out
 }
 
+const SCRUB = new Uint8Array([1])
+
 const makeNative = (crypto: NodeCryptoModule): Backend => {
   // createDiffieHellman runs OpenSSL's DH_check (a primality test, ~250 ms), so the object is
   // made once per group and re-keyed with setPrivateKey for each operation. Node runs this
-  // synchronously on one thread, so no other operation can interleave.
+  // synchronously on one thread, so no other operation can interleave. After each operation the
+  // cached object's private key is overwritten, so the secret exponent does not stay in it.
   const objects = boundedCache<NodeCrypto.DiffieHellman>()
   const dhFor = (group: GroupParams) =>
     objects(groupKey(group), () => crypto.createDiffieHellman(group.prime, group.g))
@@ -149,13 +152,23 @@ const makeNative = (crypto: NodeCryptoModule): Backend => {
     name: "native",
     powG: (group, exponent) => {
       const dh = dhFor(group)
-      dh.setPrivateKey(exponent)
-      return toPlain(dh.generateKeys())
+      try {
+        dh.setPrivateKey(exponent)
+        return toPlain(dh.generateKeys())
+      } finally {
+        dh.setPrivateKey(SCRUB)
+      }
     },
     powBase: (group, exponent, base) => {
+      // OpenSSL refuses a zero private key in computeSecret; x^0 = 1 as in the portable path
+      if (firstNonZero(exponent) === exponent.length) return toFixedBytes(1n, 256)
       const dh = dhFor(group)
-      dh.setPrivateKey(exponent)
-      return toPlain(dh.computeSecret(base))
+      try {
+        dh.setPrivateKey(exponent)
+        return toPlain(dh.computeSecret(base))
+      } finally {
+        dh.setPrivateKey(SCRUB)
+      }
     },
     // checks: 0 lets OpenSSL pick the round count (64 rounds for 2048-bit candidates in OpenSSL 3).
     isProbablePrime: (n) => crypto.checkPrimeSync(n, { checks: 0 })

@@ -155,6 +155,16 @@ describe("backends agree", () => {
       { numRuns: 10 }
     )
   })
+  it("including exponents at or above p (all-ones, p, p + 1) and tiny ones", () => {
+    const be = (n: bigint) => hex(n.toString(16).padStart(512, "0"))
+    const base = native.powG(group, new Uint8Array(256).fill(0x42))
+    for (const x of [new Uint8Array(256).fill(0xff), be(group.p), be(group.p + 1n), be(2n), be(0n)]) {
+      assert.deepStrictEqual(portable.powG(group, x), native.powG(group, x))
+      assert.deepStrictEqual(portable.powBase(group, x, base), native.powBase(group, x, base))
+    }
+    // g^p = g^(p mod (p-1)) = g^1 for prime p (Fermat), so the exponent is not silently truncated
+    assert.deepStrictEqual(native.powG(group, be(group.p)), be(3n))
+  })
 })
 
 describe("verification rejects tampering", () => {
