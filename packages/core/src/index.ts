@@ -17,5 +17,11 @@ export * as Model from "./Model.js"
  * @since 0.1.0
  */
 export * as Phone from "./Phone.js"
+/**
+ * The 1:1 call handshake: outgoing and incoming calls ending in a verified `ActiveCall`.
+ *
+ * @since 0.1.0
+ */
+export * as PhoneCalls from "./PhoneCalls.js"
 export * as RpcMethods from "./RpcMethods.js"
 export * as TelegramRpc from "./TelegramRpc.js"

@@ -1,0 +1,840 @@
+/**
+ * Calls that just work: the whole 1:1 handshake, outgoing and incoming, ending in an
+ * `ActiveCall` whose key both sides verified.
+ *
+ * Outgoing (`PhoneCalls.call`): DH config (cached by version) → our key pair → `requestCall`
+ * with `g_a_hash` → wait for `phoneCallAccepted` (receive timeout, then ring timeout once the
+ * callee's device rings) → shared key + fingerprint → `confirmCall` with `g_a` → check the
+ * echoed fingerprint → `ActiveCall`.
+ *
+ * Incoming (`PhoneCalls.incoming`): every `phoneCallRequested` is acknowledged with
+ * `receivedCall` and offered as an `IncomingCall`; `accept` sends `g_b`, waits for the final
+ * `phoneCall`, and verifies `SHA-256(g_a) == g_a_hash`, the range of `g_a` and the key
+ * fingerprint — the man-in-the-middle check. Any mismatch discards the call and fails with the
+ * typed crypto error.
+ *
+ * Calls are scoped resources: leaving the scope hangs up (or cancels, or declines), with the
+ * discard reason official clients send (`docs/handshake.md`).
+ *
+ * @since 0.1.0
+ */
+import {
+  type CryptoError,
+  DhGroup,
+  Fingerprint,
+  KeyExchange,
+  type PhoneCallProtocol,
+  Protocol,
+  SecureRandom
+} from "@tgphone/crypto"
+import {
+  Cause,
+  Clock,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Exit,
+  Layer,
+  Option,
+  PubSub,
+  Redacted,
+  Ref,
+  Schema,
+  type Scope,
+  Stream
+} from "effect"
+import type { PhoneError } from "./Errors.js"
+import type { DataJson, DiscardReason, PhoneCall, PhoneConnection, Update } from "./Model.js"
+import * as Phone from "./Phone.js"
+import { TelegramRpc, type UserRef } from "./TelegramRpc.js"
+
+// ---------------------------------------------------------------------------------------------
+// Errors and models
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The call ended before it became active: the peer refused or hung up, the server ended it,
+ * or (with `reason: "Busy"`) the callee was in another call.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CallDiscarded extends Schema.TaggedError<CallDiscarded>()("CallDiscarded", {
+  callId: Schema.BigInt,
+  reason: Schema.Literals(["Missed", "Disconnect", "Hangup", "Busy", "AllowGroupCall", "None"]),
+  needRating: Schema.Boolean,
+  needDebug: Schema.Boolean
+}) {
+  override get message(): string {
+    return `call ${this.callId} was discarded before it became active (reason: ${this.reason})`
+  }
+}
+
+/**
+ * A timeout of the handshake passed (`phase`: `"receive"` — the callee's device never
+ * acknowledged; `"ring"` — nobody answered; `"connect"` — the key exchange did not finish).
+ * The call was discarded on our side.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CallTimeout extends Schema.TaggedError<CallTimeout>()("CallTimeout", {
+  callId: Schema.BigInt,
+  phase: Schema.Literals(["receive", "ring", "connect"]),
+  after: Schema.Duration
+}) {
+  override get message(): string {
+    return `call ${this.callId}: ${this.phase} timeout after ${Duration.format(this.after)}`
+  }
+}
+
+/**
+ * The server answered a handshake step with a call state that makes no sense at that step
+ * (for example `requestCall` returning something other than `phoneCallWaiting`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnexpectedCallState extends Schema.TaggedError<UnexpectedCallState>()("UnexpectedCallState", {
+  callId: Schema.BigInt,
+  step: Schema.String,
+  expected: Schema.String,
+  actual: Schema.String
+}) {
+  override get message(): string {
+    return `call ${this.callId}: ${this.step} returned ${this.actual}, expected ${this.expected}`
+  }
+}
+
+/**
+ * Where a call is. `states` streams these in order; each state is reported once.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CallState =
+  | { readonly _tag: "Requesting" }
+  | { readonly _tag: "Waiting"; readonly callId: bigint }
+  | { readonly _tag: "Ringing"; readonly callId: bigint }
+  | { readonly _tag: "ExchangingKeys"; readonly callId: bigint }
+  | { readonly _tag: "Active"; readonly callId: bigint }
+  | {
+      readonly _tag: "Ended"
+      readonly callId: bigint
+      readonly reason: CallDiscarded["reason"]
+      readonly by: "us" | "peer"
+      readonly needRating: boolean
+      readonly needDebug: boolean
+    }
+
+/**
+ * Handshake timeouts. Telegram's clients take them from the server config
+ * (`call_receive_timeout_ms`, `call_ring_timeout_ms`, `call_connect_timeout_ms`); the defaults
+ * are TDLib's.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CallTimeouts {
+  readonly receive: Duration.Duration
+  readonly ring: Duration.Duration
+  readonly connect: Duration.Duration
+}
+
+/**
+ * TDLib's defaults: receive 20 s, ring 90 s, connect 30 s.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const defaultTimeouts: CallTimeouts = {
+  receive: Duration.seconds(20),
+  ring: Duration.seconds(90),
+  connect: Duration.seconds(30)
+}
+
+type Rpc = TelegramRpc["Service"]
+type DiscardError = PhoneError<"phone.discardCall">
+
+/**
+ * A call whose key exchange finished and was verified on this side. Everything a media
+ * layer (tgcalls) needs is here: `key`, `isOutgoing`, the negotiated `libraryVersion`,
+ * `connections`, `p2pAllowed`, `customParameters`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ActiveCall {
+  readonly id: bigint
+  readonly accessHash: bigint
+  /** `true` on the caller's side. */
+  readonly isOutgoing: boolean
+  /** The other party's user id. */
+  readonly peerUserId: bigint
+  readonly video: boolean
+  /** The shared 256-byte key. Redacted: `Redacted.value(call.key)` to hand it to the media layer. */
+  readonly key: Redacted.Redacted<Uint8Array>
+  /** `key_fingerprint` as the TL `long` (signed 64-bit). */
+  readonly keyFingerprint: bigint
+  /** The 4 emoji both parties see; compare them aloud to rule out a man in the middle. */
+  readonly emojis: ReadonlyArray<string>
+  /** The protocol of the final `phoneCall` (the server's choice). */
+  readonly protocol: PhoneCallProtocol
+  /** The tgcalls version to start (`protocol.libraryVersions[0]`). */
+  readonly libraryVersion: string
+  readonly connections: ReadonlyArray<PhoneConnection>
+  readonly p2pAllowed: boolean
+  readonly startDate: number
+  readonly customParameters: DataJson | undefined
+  /** Ends the call with reason Hangup (idempotent; does nothing once the call has ended). */
+  readonly hangUp: Effect.Effect<void, DiscardError>
+  /** Rates the call (1–5 stars). */
+  readonly rate: (stars: number, comment?: string) => Effect.Effect<void, PhoneError<"phone.setCallRating">>
+  /** Sends the client's debug log (JSON text). */
+  readonly saveDebug: (json: string) => Effect.Effect<void, PhoneError<"phone.saveCallDebug">>
+  /** Sends opaque signalling data to the peer (`phone.sendSignalingData`). */
+  readonly sendSignalingData: (data: Uint8Array) => Effect.Effect<void, PhoneError<"phone.sendSignalingData">>
+  /** The signalling data the peer sends, from the moment the call became active. */
+  readonly signalingData: Stream.Stream<Uint8Array>
+  /** The call's states from now on: `Active`, then `Ended`. */
+  readonly states: Stream.Stream<CallState>
+  /** Completes when the call ends (by either side), with the final `Ended` state. */
+  readonly ended: Effect.Effect<Extract<CallState, { _tag: "Ended" }>>
+}
+
+/**
+ * An incoming call, already acknowledged with `receivedCall` (the caller sees it ringing).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface IncomingCall {
+  readonly id: bigint
+  readonly accessHash: bigint
+  readonly callerId: bigint
+  readonly video: boolean
+  readonly date: number
+  /** The caller's protocol. */
+  readonly protocol: PhoneCallProtocol
+  /** Accepts the call and completes the key exchange; the call lives in the current scope. */
+  readonly accept: (options?: AcceptOptions) => Effect.Effect<ActiveCall, AcceptError, Scope.Scope>
+  /** Refuses the call (reason Busy, as TDLib and Telegram Desktop send). */
+  readonly decline: Effect.Effect<void, DiscardError>
+}
+
+/**
+ * Options of an outgoing call.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CallOptions {
+  readonly video?: boolean | undefined
+  /** What this client speaks (default: the layer's protocol, `Protocol.defaultProtocol`). */
+  readonly protocol?: PhoneCallProtocol | undefined
+  /** Called with each state as the handshake advances. */
+  readonly onState?: ((state: CallState) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * Options of `IncomingCall.accept`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AcceptOptions {
+  readonly protocol?: PhoneCallProtocol | undefined
+}
+
+type CryptoFailure =
+  | CryptoError.DhPrimeInvalid
+  | CryptoError.DhGeneratorInvalid
+  | CryptoError.KeyGenerationFailed
+  | CryptoError.PublicValueMalformed
+  | CryptoError.PublicValueOutOfRange
+  | CryptoError.GAHashMismatch
+  | CryptoError.KeyFingerprintMismatch
+
+/**
+ * What an outgoing call can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type CallError =
+  | PhoneError<"messages.getDhConfig">
+  | PhoneError<"phone.requestCall">
+  | PhoneError<"phone.confirmCall">
+  | CryptoFailure
+  | Protocol.ProtocolIncompatible
+  | CallDiscarded
+  | CallTimeout
+  | UnexpectedCallState
+
+/**
+ * What accepting an incoming call can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type AcceptError =
+  | PhoneError<"messages.getDhConfig">
+  | PhoneError<"phone.acceptCall">
+  | CryptoFailure
+  | CallDiscarded
+  | CallTimeout
+  | UnexpectedCallState
+
+// ---------------------------------------------------------------------------------------------
+// The service
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The call handshake service for one account.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class PhoneCalls extends Context.Service<
+  PhoneCalls,
+  {
+    /** Calls `user`; the returned call lives in the current scope (leaving it hangs up). */
+    readonly call: (user: UserRef, options?: CallOptions) => Effect.Effect<ActiveCall, CallError, Scope.Scope>
+    /**
+     * Incoming calls, each acknowledged with `receivedCall`, from the moment the stream starts
+     * running (a call requested before that is not seen; use `listen` to be sure).
+     */
+    readonly incoming: Stream.Stream<IncomingCall>
+    /**
+     * Starts listening for incoming calls now and returns them as a stream: no call requested
+     * after this effect returns is missed. Listening stops when the scope closes.
+     */
+    readonly listen: Effect.Effect<Stream.Stream<IncomingCall>, never, Scope.Scope>
+  }
+>()("@tgphone/core/PhoneCalls") {}
+
+/**
+ * Options of `layer`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export interface Options {
+  /** What this client speaks (default `Protocol.defaultProtocol`). */
+  readonly protocol?: PhoneCallProtocol | undefined
+  /** Handshake timeouts (default `defaultTimeouts`). */
+  readonly timeouts?: Partial<CallTimeouts> | undefined
+}
+
+const reasonOf = (reason: DiscardReason | undefined): CallDiscarded["reason"] => reason?._tag ?? "None"
+
+const describeCall = (call: PhoneCall): string => call._tag
+
+interface Context_ {
+  readonly rpc: Rpc
+  readonly hub: PubSub.PubSub<Update>
+  readonly protocol: PhoneCallProtocol
+  readonly timeouts: CallTimeouts
+  readonly dh: Effect.Effect<
+    { group: DhGroup.DhGroup; random: Uint8Array },
+    PhoneError<"messages.getDhConfig"> | CryptoError.DhPrimeInvalid | CryptoError.DhGeneratorInvalid
+  >
+  readonly random: SecureRandom.SecureRandom["Service"]
+}
+
+const provideRpc = <A, E>(ctx: Context_, effect: Effect.Effect<A, E, TelegramRpc>): Effect.Effect<A, E> =>
+  Effect.provideService(effect, TelegramRpc, ctx.rpc)
+
+/** Waits for the next update about `callId` until `deadline` (epoch ms); `None` on timeout. */
+const nextCallUpdate = (
+  sub: PubSub.Subscription<Update>,
+  callId: bigint,
+  deadline: number
+): Effect.Effect<Option.Option<PhoneCall>> =>
+  Effect.gen(function* () {
+    while (true) {
+      const remaining = deadline - (yield* Clock.currentTimeMillis)
+      if (remaining <= 0) return Option.none()
+      const next = yield* Effect.timeoutOption(PubSub.take(sub), Duration.millis(remaining))
+      if (Option.isNone(next)) return Option.none()
+      const update = next.value
+      if (update._tag === "UpdatePhoneCall" && update.phoneCall.id === callId)
+        return Option.some(update.phoneCall)
+    }
+  })
+
+const discard = (
+  ctx: Context_,
+  peer: { id: bigint; accessHash: bigint },
+  reason: "Missed" | "Hangup" | "Busy" | "Disconnect",
+  video: boolean,
+  duration = 0
+): Effect.Effect<void, DiscardError> =>
+  provideRpc(ctx, Phone.discardCall({ peer, reason, video, duration })).pipe(
+    // The call already ended on the server: nothing left to discard.
+    Effect.catchTag(["CallAlreadyAccepted", "CallPeerInvalid"], () => Effect.void),
+    Effect.catchIf(
+      (e) => e._tag === "UnknownRpcError" && e.type === "CALL_ALREADY_DECLINED",
+      () => Effect.void
+    ),
+    Effect.asVoid
+  )
+
+interface Live {
+  readonly ended: Deferred.Deferred<Extract<CallState, { _tag: "Ended" }>>
+  readonly states: PubSub.PubSub<CallState>
+}
+
+/** Builds the `ActiveCall` and the fiber that follows its end. */
+const activate = (
+  ctx: Context_,
+  sub: PubSub.Subscription<Update>,
+  fields: Omit<
+    ActiveCall,
+    "hangUp" | "rate" | "saveDebug" | "sendSignalingData" | "signalingData" | "states" | "ended"
+  >
+): Effect.Effect<ActiveCall, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const live: Live = {
+      ended: yield* Deferred.make<Extract<CallState, { _tag: "Ended" }>>(),
+      states: yield* PubSub.unbounded<CallState>({ replay: 1 })
+    }
+    yield* PubSub.publish(live.states, { _tag: "Active", callId: fields.id })
+    const peer = { id: fields.id, accessHash: fields.accessHash }
+    const finish = (state: Extract<CallState, { _tag: "Ended" }>) =>
+      Effect.gen(function* () {
+        if (yield* Deferred.succeed(live.ended, state)) yield* PubSub.publish(live.states, state)
+      })
+    // Follow the call until the server reports its end.
+    yield* Effect.forkScoped(
+      Effect.gen(function* () {
+        while (true) {
+          const update = yield* PubSub.take(sub)
+          if (
+            update._tag === "UpdatePhoneCall" &&
+            update.phoneCall.id === fields.id &&
+            update.phoneCall._tag === "PhoneCallDiscarded"
+          ) {
+            const d = update.phoneCall
+            return yield* finish({
+              _tag: "Ended",
+              callId: fields.id,
+              reason: reasonOf(d.reason),
+              by: "peer",
+              needRating: d.needRating,
+              needDebug: d.needDebug
+            })
+          }
+        }
+      })
+    )
+    const hangUp: Effect.Effect<void, DiscardError> = Effect.gen(function* () {
+      if (yield* Deferred.isDone(live.ended)) return
+      const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+      yield* discard(ctx, peer, "Hangup", fields.video, Math.max(0, now - fields.startDate))
+      yield* finish({
+        _tag: "Ended",
+        callId: fields.id,
+        reason: "Hangup",
+        by: "us",
+        needRating: false,
+        needDebug: false
+      })
+    })
+    yield* Effect.addFinalizer(() => Effect.ignore(hangUp))
+    const signalingData = Stream.fromPubSub(ctx.hub).pipe(
+      Stream.filter(
+        (u): u is Extract<Update, { _tag: "UpdatePhoneCallSignalingData" }> =>
+          u._tag === "UpdatePhoneCallSignalingData" && u.phoneCallId === fields.id
+      ),
+      Stream.map((u) => u.data)
+    )
+    return {
+      ...fields,
+      hangUp,
+      rate: (stars, comment) =>
+        provideRpc(
+          ctx,
+          Phone.setCallRating({
+            peer,
+            rating: stars,
+            userInitiative: true,
+            ...(comment === undefined ? {} : { comment })
+          })
+        ).pipe(Effect.asVoid),
+      saveDebug: (json) => provideRpc(ctx, Phone.saveCallDebug({ peer, debug: json })).pipe(Effect.asVoid),
+      sendSignalingData: (data) =>
+        provideRpc(ctx, Phone.sendSignalingData({ peer, data })).pipe(Effect.asVoid),
+      signalingData,
+      states: Stream.fromPubSub(live.states).pipe(Stream.takeUntil((s) => s._tag === "Ended")),
+      ended: Deferred.await(live.ended)
+    } satisfies ActiveCall
+  })
+
+const outgoing = (
+  ctx: Context_,
+  user: UserRef,
+  options: CallOptions | undefined
+): Effect.Effect<ActiveCall, CallError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const protocol = options?.protocol ?? ctx.protocol
+    const video = options?.video ?? false
+    const report = (state: CallState) => options?.onState?.(state) ?? Effect.void
+    yield* report({ _tag: "Requesting" })
+    // Subscribe before anything is sent, so no update about the call can be missed.
+    const sub = yield* PubSub.subscribe(ctx.hub)
+    const { group, random } = yield* ctx.dh
+    const pair = yield* KeyExchange.generateKeyPair(group, random).pipe(
+      Effect.provideService(SecureRandom.SecureRandom, ctx.random)
+    )
+    const randomId = new DataView((yield* ctx.random.nextBytes(4)).buffer).getInt32(0)
+    const requested = yield* provideRpc(
+      ctx,
+      Phone.requestCall({
+        userId: user,
+        randomId,
+        gAHash: Fingerprint.gAHash(pair.publicValue),
+        protocol,
+        video
+      })
+    )
+    const waiting = requested.phoneCall
+    if (waiting._tag === "PhoneCallDiscarded") {
+      return yield* new CallDiscarded({
+        callId: waiting.id,
+        reason: reasonOf(waiting.reason),
+        needRating: waiting.needRating,
+        needDebug: waiting.needDebug
+      })
+    }
+    if (waiting._tag !== "PhoneCallWaiting") {
+      return yield* new UnexpectedCallState({
+        callId: waiting.id,
+        step: "phone.requestCall",
+        expected: "PhoneCallWaiting",
+        actual: describeCall(waiting)
+      })
+    }
+    const peer = { id: waiting.id, accessHash: waiting.accessHash }
+    yield* report({ _tag: "Waiting", callId: waiting.id })
+
+    // Until the call is active, leaving (failure, interruption) cancels it: Missed before the
+    // callee answered, Hangup during the key exchange (spec §2.1).
+    const phase = yield* Ref.make<"ringing" | "exchanging" | "active">("ringing")
+    const handshake = Effect.gen(function* () {
+      let ringing = waiting.receiveDate !== undefined
+      if (ringing) yield* report({ _tag: "Ringing", callId: waiting.id })
+      let deadline =
+        (yield* Clock.currentTimeMillis) +
+        Duration.toMillis(ringing ? ctx.timeouts.ring : ctx.timeouts.receive)
+      let accepted: Extract<PhoneCall, { _tag: "PhoneCallAccepted" }> | undefined
+      while (accepted === undefined) {
+        const next = yield* nextCallUpdate(sub, waiting.id, deadline)
+        if (Option.isNone(next)) {
+          return yield* new CallTimeout({
+            callId: waiting.id,
+            phase: ringing ? "ring" : "receive",
+            after: ringing ? ctx.timeouts.ring : ctx.timeouts.receive
+          })
+        }
+        const call = next.value
+        if (call._tag === "PhoneCallAccepted") accepted = call
+        else if (call._tag === "PhoneCallDiscarded") {
+          yield* Ref.set(phase, "active") // nothing to discard any more
+          return yield* new CallDiscarded({
+            callId: call.id,
+            reason: reasonOf(call.reason),
+            needRating: call.needRating,
+            needDebug: call.needDebug
+          })
+        } else if (call._tag === "PhoneCallWaiting" && call.receiveDate !== undefined && !ringing) {
+          ringing = true
+          deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(ctx.timeouts.ring)
+          yield* report({ _tag: "Ringing", callId: waiting.id })
+        }
+      }
+      yield* Ref.set(phase, "exchanging")
+      yield* report({ _tag: "ExchangingKeys", callId: waiting.id })
+      const chosen = accepted.protocol.libraryVersions[0]
+      if (chosen === undefined || !protocol.libraryVersions.includes(chosen)) {
+        return yield* new Protocol.ProtocolIncompatible({
+          reason: "library-versions",
+          ours: protocol,
+          theirs: accepted.protocol
+        })
+      }
+      const key = yield* KeyExchange.computeSharedKey(group, pair.secret, accepted.gB)
+      const keyFingerprint = Fingerprint.keyFingerprint(Redacted.value(key))
+      const confirmed = yield* provideRpc(
+        ctx,
+        Phone.confirmCall({ peer, gA: pair.publicValue, keyFingerprint, protocol })
+      ).pipe(
+        Effect.timeoutOrElse({
+          duration: ctx.timeouts.connect,
+          orElse: () =>
+            Effect.fail(
+              new CallTimeout({ callId: waiting.id, phase: "connect", after: ctx.timeouts.connect })
+            )
+        })
+      )
+      const final = confirmed.phoneCall
+      if (final._tag === "PhoneCallDiscarded") {
+        yield* Ref.set(phase, "active")
+        return yield* new CallDiscarded({
+          callId: final.id,
+          reason: reasonOf(final.reason),
+          needRating: final.needRating,
+          needDebug: final.needDebug
+        })
+      }
+      if (final._tag !== "PhoneCall") {
+        return yield* new UnexpectedCallState({
+          callId: waiting.id,
+          step: "phone.confirmCall",
+          expected: "PhoneCall",
+          actual: describeCall(final)
+        })
+      }
+      yield* Fingerprint.verifyKeyFingerprint(Redacted.value(key), final.keyFingerprint)
+      yield* Ref.set(phase, "active")
+      return { final, key, keyFingerprint }
+    })
+    const { final, key, keyFingerprint } = yield* handshake.pipe(
+      Effect.onExit((exit) =>
+        Exit.isSuccess(exit)
+          ? Effect.void
+          : Effect.flatMap(Ref.get(phase), (p) =>
+              p === "active"
+                ? Effect.void
+                : Effect.ignore(discard(ctx, peer, p === "ringing" ? "Missed" : "Hangup", video))
+            )
+      )
+    )
+    const active = yield* activate(ctx, sub, {
+      id: final.id,
+      accessHash: final.accessHash,
+      isOutgoing: true,
+      peerUserId: final.participantId,
+      video: final.video,
+      key,
+      keyFingerprint,
+      emojis: Fingerprint.emojiFingerprint(Redacted.value(key), pair.publicValue),
+      protocol: final.protocol,
+      libraryVersion: final.protocol.libraryVersions[0] ?? "",
+      connections: final.connections,
+      p2pAllowed: final.p2pAllowed,
+      startDate: final.startDate,
+      customParameters: final.customParameters
+    })
+    yield* report({ _tag: "Active", callId: final.id })
+    return active
+  })
+
+type Requested = Extract<PhoneCall, { _tag: "PhoneCallRequested" }>
+
+const accept = (
+  ctx: Context_,
+  requested: Requested,
+  options: AcceptOptions | undefined
+): Effect.Effect<ActiveCall, AcceptError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const protocol = options?.protocol ?? ctx.protocol
+    const peer = { id: requested.id, accessHash: requested.accessHash }
+    const sub = yield* PubSub.subscribe(ctx.hub)
+    const done = yield* Ref.make(false)
+    const handshake = Effect.gen(function* () {
+      const { group, random } = yield* ctx.dh
+      const pair = yield* KeyExchange.generateKeyPair(group, random).pipe(
+        Effect.provideService(SecureRandom.SecureRandom, ctx.random)
+      )
+      const answered = yield* provideRpc(ctx, Phone.acceptCall({ peer, gB: pair.publicValue, protocol }))
+      const afterAccept = answered.phoneCall
+      if (afterAccept._tag === "PhoneCallDiscarded") {
+        yield* Ref.set(done, true)
+        return yield* new CallDiscarded({
+          callId: afterAccept.id,
+          reason: reasonOf(afterAccept.reason),
+          needRating: afterAccept.needRating,
+          needDebug: afterAccept.needDebug
+        })
+      }
+      const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(ctx.timeouts.connect)
+      // The server's answer may already be the final state (spec §8.7 lists what clients see).
+      let final: PhoneCall | undefined = afterAccept._tag === "PhoneCall" ? afterAccept : undefined
+      while (final === undefined) {
+        const next = yield* nextCallUpdate(sub, requested.id, deadline)
+        if (Option.isNone(next)) {
+          return yield* new CallTimeout({
+            callId: requested.id,
+            phase: "connect",
+            after: ctx.timeouts.connect
+          })
+        }
+        if (next.value._tag === "PhoneCall" || next.value._tag === "PhoneCallDiscarded") final = next.value
+      }
+      if (final._tag === "PhoneCallDiscarded") {
+        yield* Ref.set(done, true)
+        return yield* new CallDiscarded({
+          callId: final.id,
+          reason: reasonOf(final.reason),
+          needRating: final.needRating,
+          needDebug: final.needDebug
+        })
+      }
+      if (final._tag !== "PhoneCall") {
+        return yield* new UnexpectedCallState({
+          callId: requested.id,
+          step: "updatePhoneCall",
+          expected: "PhoneCall",
+          actual: describeCall(final)
+        })
+      }
+      // The man-in-the-middle checks (spec §2 step 14): the hash over g_a exactly as received,
+      // the range of g_a, then the key fingerprint.
+      yield* Fingerprint.verifyGAHash(final.gAOrB, requested.gAHash)
+      const key = yield* KeyExchange.computeSharedKey(group, pair.secret, final.gAOrB)
+      yield* Fingerprint.verifyKeyFingerprint(Redacted.value(key), final.keyFingerprint)
+      yield* Ref.set(done, true)
+      return { final, key }
+    })
+    const { final, key } = yield* handshake.pipe(
+      Effect.onExit((exit) =>
+        Exit.isSuccess(exit)
+          ? Effect.void
+          : Effect.flatMap(Ref.get(done), (isDone) =>
+              isDone
+                ? Effect.void
+                : Effect.ignore(
+                    discard(ctx, peer, Exit.hasInterrupts(exit) ? "Hangup" : "Disconnect", requested.video)
+                  )
+            )
+      )
+    )
+    return yield* activate(ctx, sub, {
+      id: final.id,
+      accessHash: final.accessHash,
+      isOutgoing: false,
+      peerUserId: final.adminId,
+      video: final.video,
+      key,
+      keyFingerprint: final.keyFingerprint,
+      emojis: Fingerprint.emojiFingerprint(Redacted.value(key), final.gAOrB),
+      protocol: final.protocol,
+      libraryVersion: final.protocol.libraryVersions[0] ?? "",
+      connections: final.connections,
+      p2pAllowed: final.p2pAllowed,
+      startDate: final.startDate,
+      customParameters: final.customParameters
+    })
+  })
+
+const incomingCalls = (updates: Stream.Stream<Update>, ctx: Context_): Stream.Stream<IncomingCall> =>
+  updates.pipe(
+    Stream.filter(
+      (u): u is { readonly _tag: "UpdatePhoneCall"; readonly phoneCall: Requested } =>
+        u._tag === "UpdatePhoneCall" &&
+        u.phoneCall._tag === "PhoneCallRequested" &&
+        u.phoneCall.participantId === ctx.rpc.account.userId
+    ),
+    Stream.map((u) => u.phoneCall),
+    // Acknowledge each call (the caller then sees it ringing); a call the server already
+    // ended is not offered.
+    Stream.filterEffect((call) =>
+      provideRpc(ctx, Phone.receivedCall({ peer: { id: call.id, accessHash: call.accessHash } })).pipe(
+        Effect.as(true),
+        Effect.catch(() => Effect.succeed(false))
+      )
+    ),
+    Stream.map(
+      (call): IncomingCall => ({
+        id: call.id,
+        accessHash: call.accessHash,
+        callerId: call.adminId,
+        video: call.video,
+        date: call.date,
+        protocol: call.protocol,
+        accept: (options) => accept(ctx, call, options),
+        decline: discard(ctx, { id: call.id, accessHash: call.accessHash }, "Busy", call.video)
+      })
+    )
+  )
+
+/**
+ * The `PhoneCalls` service over the current `TelegramRpc` and `SecureRandom`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options?: Options
+): Layer.Layer<PhoneCalls, never, TelegramRpc | SecureRandom.SecureRandom> =>
+  Layer.effect(
+    PhoneCalls,
+    Effect.gen(function* () {
+      const rpc = yield* TelegramRpc
+      const random = yield* SecureRandom.SecureRandom
+      const hub = yield* PubSub.unbounded<Update>()
+      yield* Effect.forkScoped(Stream.runForEach(rpc.updates, (u) => PubSub.publish(hub, u)))
+      // Let the forwarding fiber subscribe to the seam before the first call goes out.
+      yield* Effect.yieldNow
+      const cache = yield* Ref.make<Option.Option<DhGroup.DhGroup>>(Option.none())
+      const dh: Context_["dh"] = Effect.gen(function* () {
+        const cached = yield* Ref.get(cache)
+        const config = yield* Effect.provideService(
+          Phone.getDhConfig({
+            version: Option.match(cached, { onNone: () => 0, onSome: (g) => g.version }),
+            randomLength: 256
+          }),
+          TelegramRpc,
+          rpc
+        )
+        if (config._tag === "DhConfigNotModified" && Option.isSome(cached)) {
+          return { group: cached.value, random: config.random }
+        }
+        if (config._tag === "DhConfigNotModified") {
+          return yield* Effect.die(
+            new Cause.IllegalArgumentError("dhConfigNotModified without a cached config")
+          )
+        }
+        const group = yield* DhGroup.make({ g: config.g, p: config.p, version: config.version })
+        yield* Ref.set(cache, Option.some(group))
+        return { group, random: config.random }
+      })
+      const ctx: Context_ = {
+        rpc,
+        hub,
+        protocol: options?.protocol ?? Protocol.defaultProtocol,
+        timeouts: { ...defaultTimeouts, ...options?.timeouts },
+        dh,
+        random
+      }
+      return PhoneCalls.of({
+        call: (user, callOptions) => outgoing(ctx, user, callOptions),
+        incoming: incomingCalls(Stream.fromPubSub(hub), ctx),
+        listen: Effect.map(PubSub.subscribe(hub), (sub) => incomingCalls(Stream.fromSubscription(sub), ctx))
+      })
+    })
+  )
+
+/**
+ * Calls `user` with the `PhoneCalls` service in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const call = (
+  user: UserRef,
+  options?: CallOptions
+): Effect.Effect<ActiveCall, CallError, PhoneCalls | Scope.Scope> =>
+  PhoneCalls.use((s) => s.call(user, options))
+
+/**
+ * The incoming calls of the `PhoneCalls` service in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const incoming: Stream.Stream<IncomingCall, never, PhoneCalls> = Stream.unwrap(
+  PhoneCalls.use((s) => Effect.succeed(s.incoming))
+)

@@ -1,0 +1,230 @@
+/**
+ * The whole 1:1 handshake of `@tgphone/core`'s `PhoneCalls` against the in-memory world: both
+ * sides end with the same verified key, fingerprint and emoji; timeouts, refusals and a
+ * man in the middle end in typed outcomes with the call discarded on both sides.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { type Model, PhoneCalls, type RpcMethods, TelegramRpc } from "@tgphone/core"
+import { Fingerprint, SecureRandom } from "@tgphone/crypto"
+import { Context, Effect, Exit, Fiber, Layer, Option, Redacted, type Scope, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import type * as TestTelegram from "../src/TestTelegram.js"
+import type * as TestTelegramError from "../src/TestTelegramError.js"
+import { duo } from "./support.js"
+
+type Rpc = TelegramRpc.TelegramRpc["Service"]
+
+/**
+ * A man in the middle on `user`'s connection: rewrites the params of `method` before they
+ * reach the server.
+ */
+const tampered = <M extends RpcMethods.MethodName>(
+  world: TestTelegram.Service,
+  user: TestTelegram.TestUser,
+  method: M,
+  rewrite: (params: RpcMethods.MethodParams<M>) => RpcMethods.MethodParams<M>
+): Layer.Layer<TelegramRpc.TelegramRpc, TestTelegramError.TestTelegramError> =>
+  Layer.effect(
+    TelegramRpc.TelegramRpc,
+    Effect.map(
+      world.rpcFor(user),
+      (rpc): Rpc => ({
+        ...rpc,
+        invoke: (m, params) =>
+          rpc.invoke(
+            m,
+            (m as RpcMethods.MethodName) === method
+              ? (rewrite(params as RpcMethods.MethodParams<M>) as typeof params)
+              : params
+          )
+      })
+    )
+  )
+
+/**
+ * A man in the middle on the server → `user` direction: rewrites the updates `user` receives.
+ */
+const tamperedUpdates = (
+  world: TestTelegram.Service,
+  user: TestTelegram.TestUser,
+  rewrite: (update: Model.Update) => Model.Update
+): Layer.Layer<TelegramRpc.TelegramRpc, TestTelegramError.TestTelegramError> =>
+  Layer.effect(
+    TelegramRpc.TelegramRpc,
+    Effect.map(world.rpcFor(user), (rpc): Rpc => ({ ...rpc, updates: Stream.map(rpc.updates, rewrite) }))
+  )
+
+/** Flips one bit in the middle of a public value. */
+const flip = (bytes: Uint8Array): Uint8Array => {
+  const out = Uint8Array.from(bytes)
+  out[128]! ^= 1
+  return out
+}
+
+/** A `PhoneCalls` service acting as `user`, built in the current scope. */
+const phoneCallsFor = (
+  world: TestTelegram.Service,
+  user: TestTelegram.TestUser,
+  seed: string,
+  rpc: Layer.Layer<TelegramRpc.TelegramRpc, TestTelegramError.TestTelegramError> = world.layerFor(user)
+) =>
+  Effect.gen(function* () {
+    const layer = PhoneCalls.layer().pipe(Layer.provide(Layer.mergeAll(rpc, SecureRandom.layerTest(seed))))
+    const context = yield* Layer.build(layer)
+    return Context.get(context, PhoneCalls.PhoneCalls)
+  }).pipe(Effect.orDie)
+
+/** Bob answers the first incoming call with `answer`, in a fiber of its own. */
+const answerFirst = <A, E>(
+  bob: PhoneCalls.PhoneCalls["Service"],
+  answer: (call: PhoneCalls.IncomingCall) => Effect.Effect<A, E, Scope.Scope>
+) =>
+  Effect.gen(function* () {
+    const incoming = yield* bob.listen
+    return yield* Effect.forkChild(
+      Effect.gen(function* () {
+        const call = yield* Effect.fromOption(yield* Stream.runHead(incoming))
+        return yield* answer(call)
+      })
+    )
+  })
+
+describe("PhoneCalls over the in-memory world", () => {
+  it.effect("Alice calls Bob, Bob accepts: same key, fingerprint and emoji on both sides", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob } = yield* duo()
+      const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+      const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+      const states: Array<string> = []
+      const bobSide = yield* answerFirst(bobCalls, (call) => {
+        expect(call.callerId).toBe(alice.id)
+        return call.accept()
+      })
+      const aliceCall = yield* aliceCalls.call(bob.id, {
+        onState: (s) => Effect.sync(() => states.push(s._tag))
+      })
+      const bobCall = yield* Fiber.join(bobSide)
+
+      expect(states).toEqual(["Requesting", "Waiting", "Ringing", "ExchangingKeys", "Active"])
+      expect(aliceCall.isOutgoing).toBe(true)
+      expect(bobCall.isOutgoing).toBe(false)
+      expect(aliceCall.id).toBe(bobCall.id)
+      expect(Redacted.value(aliceCall.key)).toEqual(Redacted.value(bobCall.key))
+      expect(Redacted.value(aliceCall.key).length).toBe(256)
+      expect(aliceCall.keyFingerprint).toBe(bobCall.keyFingerprint)
+      expect(aliceCall.keyFingerprint).toBe(Fingerprint.keyFingerprint(Redacted.value(aliceCall.key)))
+      expect(aliceCall.emojis).toHaveLength(4)
+      expect(aliceCall.emojis).toEqual(bobCall.emojis)
+      expect(aliceCall.libraryVersion).toBe(bobCall.libraryVersion)
+      expect(aliceCall.peerUserId).toBe(bob.id)
+      expect(bobCall.peerUserId).toBe(alice.id)
+      expect(String(aliceCall.key)).not.toContain(Redacted.value(aliceCall.key)[0]!.toString(16))
+
+      const info = Option.getOrThrow(yield* world.call(aliceCall.id))
+      expect(info.state).toBe("Active")
+
+      // Alice rates and hangs up; Bob sees the end.
+      yield* aliceCall.rate(5, "crystal clear")
+      yield* aliceCall.hangUp
+      const bobEnd = yield* bobCall.ended
+      expect(bobEnd).toMatchObject({ _tag: "Ended", reason: "Hangup", by: "peer" })
+      const aliceEnd = yield* aliceCall.ended
+      expect(aliceEnd).toMatchObject({ _tag: "Ended", reason: "Hangup", by: "us" })
+      expect(Option.getOrThrow(yield* world.call(aliceCall.id)).state).toBe("Discarded")
+      const feedback = yield* world.feedback
+      expect(feedback.some((f) => f._tag === "Rating" && f.rating === 5)).toBe(true)
+    })
+  )
+
+  it.effect("signalling data reaches the peer", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob } = yield* duo()
+      const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+      const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+      const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
+      const aliceCall = yield* aliceCalls.call(bob.id)
+      const bobCall = yield* Fiber.join(bobSide)
+      const received = yield* Effect.forkChild(Stream.runHead(bobCall.signalingData))
+      yield* Effect.yieldNow
+      yield* aliceCall.sendSignalingData(new Uint8Array([1, 2, 3]))
+      expect(Option.getOrThrow(yield* Fiber.join(received))).toEqual(new Uint8Array([1, 2, 3]))
+    })
+  )
+
+  it.effect("Bob declines: Alice's call fails with CallDiscarded(Busy)", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob } = yield* duo()
+      const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+      const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+      yield* answerFirst(bobCalls, (call) => call.decline)
+      const error = yield* Effect.flip(aliceCalls.call(bob.id))
+      expect(error._tag).toBe("CallDiscarded")
+      if (error._tag === "CallDiscarded") expect(error.reason).toBe("Busy")
+    })
+  )
+
+  it.effect("nobody answers: the ring timeout ends the call as missed on both sides", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob } = yield* duo()
+      const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+      const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+      // Bob's device acknowledges (so it rings) but nobody answers.
+      const ringing = yield* Effect.forkChild(Stream.runHead(yield* bobCalls.listen))
+      const attempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call(bob.id)))
+      yield* Fiber.join(ringing)
+      yield* TestClock.adjust("91 seconds")
+      const exit = yield* Fiber.await(attempt)
+      expect(Exit.isFailure(exit)).toBe(true)
+      const error = yield* Effect.flip(Fiber.join(attempt))
+      expect(["CallTimeout", "CallDiscarded"]).toContain(error._tag)
+      const calls = yield* world.calls
+      expect(calls[0]?.state).toBe("Discarded")
+    })
+  )
+
+  it.effect(
+    "a man in the middle who swaps g_a is caught by Bob (GAHashMismatch) and the call is discarded",
+    () =>
+      Effect.gen(function* () {
+        const { world, alice, bob } = yield* duo()
+        const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+        const bobCalls = yield* phoneCallsFor(
+          world,
+          bob,
+          "bob",
+          tamperedUpdates(world, bob, (u) =>
+            u._tag === "UpdatePhoneCall" && u.phoneCall._tag === "PhoneCall"
+              ? { ...u, phoneCall: { ...u.phoneCall, gAOrB: flip(u.phoneCall.gAOrB) } }
+              : u
+          )
+        )
+        const bobSide = yield* answerFirst(bobCalls, (call) => Effect.scoped(call.accept()))
+        const aliceAttempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call(bob.id)))
+        const bobExit = yield* Fiber.await(bobSide)
+        expect(Exit.isFailure(bobExit)).toBe(true)
+        const bobError = yield* Effect.flip(Fiber.join(bobSide))
+        expect(bobError._tag).toBe("GAHashMismatch")
+        yield* Fiber.await(aliceAttempt)
+        expect((yield* world.calls)[0]?.state).toBe("Discarded")
+      })
+  )
+
+  it.effect("a man in the middle who swaps g_b is caught by Bob (KeyFingerprintMismatch)", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob } = yield* duo()
+      const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+      const bobCalls = yield* phoneCallsFor(
+        world,
+        bob,
+        "bob",
+        tampered(world, bob, "phone.acceptCall", (p) => ({ ...p, gB: flip(p.gB) }))
+      )
+      const bobSide = yield* answerFirst(bobCalls, (call) => Effect.scoped(call.accept()))
+      const aliceAttempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call(bob.id)))
+      const bobError = yield* Effect.flip(Fiber.join(bobSide))
+      expect(bobError._tag).toBe("KeyFingerprintMismatch")
+      yield* Fiber.await(aliceAttempt)
+      expect((yield* world.calls)[0]?.state).toBe("Discarded")
+    })
+  )
+})
