@@ -7,6 +7,7 @@ import { Api, TelegramClient } from "telegram"
 import { FloodWaitError, RPCError } from "telegram/errors/index.js"
 import { Raw } from "telegram/events/index.js"
 import { StringSession } from "telegram/sessions/index.js"
+import { toLong } from "../src/internal/mtproto/tl.js"
 import * as LoopbackServer from "../src/LoopbackServer.js"
 
 const alice: LoopbackServer.Account = {
@@ -100,10 +101,10 @@ describe("LoopbackServer with stock GramJS clients", () => {
         const declined = yield* invoke(
           a,
           new Api.phone.DiscardCall({
-            peer: new Api.InputPhoneCall({ id: 1n as never, accessHash: 2n as never }),
+            peer: new Api.InputPhoneCall({ id: toLong(1n), accessHash: toLong(2n) }),
             duration: 0,
             reason: new Api.PhoneCallDiscardReasonHangup(),
-            connectionId: 0n as never
+            connectionId: toLong(0n)
           })
         )
         expect(declined.ok).toBe(false)
@@ -116,7 +117,7 @@ describe("LoopbackServer with stock GramJS clients", () => {
         const flood = yield* invoke(
           a,
           new Api.phone.SetCallRating({
-            peer: new Api.InputPhoneCall({ id: 1n as never, accessHash: 2n as never }),
+            peer: new Api.InputPhoneCall({ id: toLong(1n), accessHash: toLong(2n) }),
             rating: 5,
             comment: ""
           })
@@ -136,6 +137,124 @@ describe("LoopbackServer with stock GramJS clients", () => {
         const stats = yield* server.stats
         expect(stats.newSessionsCreated).toBe(1)
         expect(stats.badServerSaltsSent).toBeGreaterThanOrEqual(1) // the first message carries salt 0
+      })
+    )
+  )
+
+  it.live("pushes updates to another client's Raw handler", () =>
+    withServer((server) =>
+      Effect.gen(function* () {
+        yield* connect(server, alice.userId)
+        const b = yield* connect(server, bob.userId)
+        const received = yield* Deferred.make<Api.UpdatePhoneCall>()
+        b.addEventHandler(
+          (update: Api.TypeUpdate) => {
+            if (update instanceof Api.UpdatePhoneCall) Deferred.doneUnsafe(received, Effect.succeed(update))
+          },
+          new Raw({ types: [Api.UpdatePhoneCall] })
+        )
+        // the handler's first dispatch makes GramJS call users.getUsers([inputUserSelf]) itself
+        const update = new Api.UpdatePhoneCall({
+          phoneCall: new Api.PhoneCallRequested({
+            id: toLong(77n),
+            accessHash: toLong(78n),
+            date: 1_700_000_000,
+            adminId: toLong(alice.userId),
+            participantId: toLong(bob.userId),
+            gAHash: Buffer.alloc(32, 1),
+            protocol: new Api.PhoneCallProtocol({
+              minLayer: 65,
+              maxLayer: 92,
+              libraryVersions: ["9.0.0"],
+              udpP2p: true
+            })
+          })
+        })
+        const delivered = yield* server.push(bob.userId, new Api.UpdateShort({ update, date: 1_700_000_000 }))
+        expect(delivered).toBe(1)
+        const got = yield* Deferred.await(received).pipe(Effect.timeout("5 seconds"))
+        expect(got.phoneCall).toBeInstanceOf(Api.PhoneCallRequested)
+        expect(got.phoneCall.id.toString()).toBe("77")
+        // Alice has no handler for it and Bob got exactly his own push
+        expect((yield* server.stats).updatesPushed).toBe(1)
+      })
+    )
+  )
+
+  it.live("gzips large results and updates (gzip_packed outbound)", () =>
+    withServer(
+      (server) =>
+        Effect.gen(function* () {
+          const a = yield* connect(server, alice.userId)
+          const r = yield* invoke(a, new Api.phone.GetCallConfig())
+          expect(r.ok && r.value instanceof Api.DataJSON && JSON.parse(r.value.data).pad.length).toBe(4000)
+          expect((yield* server.stats).gzipPackedSent).toBeGreaterThan(0)
+        }),
+      { gzipMinBytes: 0 }
+    )
+  )
+
+  it.live("recovers from bad_server_salt after a salt rotation", () =>
+    withServer((server) =>
+      Effect.gen(function* () {
+        const a = yield* connect(server, alice.userId)
+        const before = (yield* server.stats).badServerSaltsSent
+        yield* server.rotateSalt
+        const r = yield* invoke(
+          a,
+          new Api.phone.ReceivedCall({
+            peer: new Api.InputPhoneCall({ id: toLong(1n), accessHash: toLong(2n) })
+          })
+        )
+        expect(r.ok && r.value).toBe(true)
+        expect((yield* server.stats).badServerSaltsSent).toBe(before + 1)
+      })
+    )
+  )
+
+  it.live("serves a stock client on TCP Abridged", () =>
+    withServer((server) =>
+      Effect.gen(function* () {
+        const a = yield* connect(server, alice.userId, "abridged")
+        const r = yield* invoke(a, new Api.messages.GetDhConfig({ version: 0, randomLength: 256 }))
+        expect(r.ok && r.value instanceof Api.messages.DhConfig).toBe(true)
+      })
+    )
+  )
+
+  it.live("lets a fresh client create an auth key and log in with a code", () =>
+    withServer((server) =>
+      Effect.gen(function* () {
+        yield* LoopbackServer.trustTestRsaKey
+        const carol: LoopbackServer.Account = {
+          userId: 1003n,
+          accessHash: 0x3333n,
+          firstName: "Carol",
+          phone: "+999 661 0003"
+        }
+        yield* server.addAccount(carol)
+        const client = yield* Effect.acquireRelease(
+          Effect.sync(() => new TelegramClient(new StringSession(""), 1, "loopback", server.clientOptions())),
+          (c) => Effect.promise(() => c.destroy())
+        )
+        yield* Effect.promise(() => client.connect())
+        expect((yield* server.stats).authKeysCreated).toBe(1)
+        // not logged in yet: GramJS's own check (updates.getState) gets 401
+        const state = yield* invoke(client, new Api.updates.GetState())
+        expect(!state.ok && (state.error as RPCError).errorMessage).toBe("AUTH_KEY_UNREGISTERED")
+        yield* Effect.promise(() =>
+          client.start({
+            phoneNumber: "+9996610003",
+            phoneCode: () => Effect.runPromise(server.loginCode("+9996610003")).then((c) => c ?? ""),
+            onError: (e) => {
+              throw e
+            }
+          })
+        )
+        const me = yield* Effect.promise(() => client.getMe())
+        expect(me.id.toString()).toBe("1003")
+        const saved = client.session.save() as unknown as string
+        expect(saved.startsWith("1")).toBe(true)
       })
     )
   )

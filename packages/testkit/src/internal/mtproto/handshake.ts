@@ -10,7 +10,7 @@
 import * as NodeCrypto from "node:crypto"
 import { Api, helpers } from "telegram"
 import { authKeyAuxHash, igeDecrypt, igeEncrypt, nonceKeyIv, sha1, sha256 } from "./crypto.js"
-import { fromLong, readObject, toLong } from "./tl.js"
+import { fromLong, readObject, serializeBytes, toLong } from "./tl.js"
 
 /** The server's RSA key pair (a throwaway test key). */
 export interface TestRsaKey {
@@ -34,7 +34,7 @@ export const testRsaKey = (): TestRsaKey => {
   const jwk = publicKey.export({ format: "jwk" })
   const n = Buffer.from(jwk.n ?? "", "base64url")
   const eBytes = Buffer.from(jwk.e ?? "", "base64url")
-  const tlBytes = Buffer.concat([Api.RpcError.serializeBytes(n), Api.RpcError.serializeBytes(eBytes)])
+  const tlBytes = Buffer.concat([serializeBytes(n), serializeBytes(eBytes)])
   const fingerprint = sha1(tlBytes).readBigInt64LE(12)
   cachedKey = { privateKey, n, e: eBytes.readUIntBE(0, eBytes.length), fingerprint }
   return cachedKey
@@ -43,10 +43,12 @@ export const testRsaKey = (): TestRsaKey => {
 // Small primes for pq: GramJS factorises pq itself (Pollard–Brent), so any product works.
 const PRIMES: ReadonlyArray<bigint> = [1000003n, 1000033n, 1000037n, 1000039n, 1000081n, 1000099n]
 
+/** Big-endian bytes with a clear top bit: GramJS reads pq as a *signed* integer. */
 const bigToBytes = (n: bigint): Buffer => {
   let hex = n.toString(16)
   if (hex.length % 2 === 1) hex = `0${hex}`
-  return Buffer.from(hex, "hex")
+  const b = Buffer.from(hex, "hex")
+  return b[0]! >= 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b
 }
 
 const bytesToBig = (b: Uint8Array): bigint =>

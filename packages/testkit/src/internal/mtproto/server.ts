@@ -414,7 +414,11 @@ class Connection {
     const entry = this.entry!
     void this.server.dispatch(entry, this.id, obj).then((reply) => {
       if (this.closed) return
-      this.flush(sessionId, [{ body: rpcResult(msgId, reply), contentRelated: true }])
+      try {
+        this.flush(sessionId, [{ body: rpcResult(msgId, reply), contentRelated: true }])
+      } catch (e) {
+        this.close(`cannot send a result: ${String(e)}`)
+      }
     })
   }
 
@@ -470,8 +474,13 @@ class Connection {
   /** Pushes an `Updates` object to this connection's current session. */
   push(updates: Buffer): boolean {
     if (this.closed || this.sessionId === undefined || this.entry === undefined) return false
-    this.flush(this.sessionId, [{ body: updates, contentRelated: true }], 3)
-    return true
+    try {
+      this.flush(this.sessionId, [{ body: updates, contentRelated: true }], 3)
+      return true
+    } catch (e) {
+      this.close(`cannot push: ${String(e)}`)
+      return false
+    }
   }
 
   private onPlain(payload: Buffer): void {

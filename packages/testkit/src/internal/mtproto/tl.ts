@@ -47,6 +47,16 @@ const int32 = (n: number): Buffer => {
   return b
 }
 
+/** TL `bytes`/`string` encoding: a 1- or 4-byte length, the data, zero padding to 4. */
+export const serializeBytes = (data: Uint8Array): Buffer => {
+  const head =
+    data.length < 254
+      ? Buffer.from([data.length])
+      : Buffer.from([254, data.length & 0xff, (data.length >> 8) & 0xff, (data.length >> 16) & 0xff])
+  const pad = (4 - ((head.length + data.length) % 4)) % 4
+  return Buffer.concat([head, data, Buffer.alloc(pad)])
+}
+
 /** Serialises a result value. */
 export const serializeResult = (value: TlResult): Buffer => {
   if (typeof value === "boolean") return int32(value ? Ids.boolTrue : Ids.boolFalse)
@@ -72,7 +82,7 @@ export const rpcError = (code: number, message: string): Buffer =>
 
 /** `gzip_packed packed_data:bytes` around `data`. */
 export const gzipPacked = (data: Uint8Array): Buffer =>
-  Buffer.concat([int32(Ids.gzipPacked), Api.RpcError.serializeBytes(Zlib.gzipSync(data))])
+  Buffer.concat([int32(Ids.gzipPacked), serializeBytes(Zlib.gzipSync(data))])
 
 /** One message inside a container or a plaintext: msg_id, seq_no, length, body. */
 export interface RawMessage {
