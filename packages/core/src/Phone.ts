@@ -154,6 +154,15 @@ const JsonText = Schema.String.check(
 const bytesOfLength = (n: number, what: string) =>
   Bytes.check(Schema.isBetweenLength(n, n, { message: `Expected ${what}: exactly ${n} bytes` }))
 
+/**
+ * A DH public value as TL `bytes`: an unsigned big-endian number of at most 256 significant
+ * bytes. Official clients send the minimal encoding (255 bytes or fewer in about 0.5% of
+ * calls) and Android may send 256 bytes with a leading zero, so any length from 1 to 257
+ * (a leading zero before 256 bytes) is accepted here; the range check is `@tgphone/crypto`'s.
+ */
+const publicValue = (what: string) =>
+  Bytes.check(Schema.isBetweenLength(1, 257, { message: `Expected ${what}: 1 to 256 significant bytes` }))
+
 const NonNegativeInt32 = Int32.check(Schema.isGreaterThanOrEqualTo(0))
 const flag = Schema.optionalKey(Schema.Boolean)
 
@@ -332,8 +341,8 @@ export const requestCall = make("phone.requestCall", RequestCallInput, (i, rpc) 
 export const AcceptCallInput = Schema.Struct({
   /** The incoming call. */
   peer: PhoneCallRef,
-  /** The callee's public value `g_b`: exactly 256 bytes, big-endian. */
-  gB: bytesOfLength(256, "g_b as a 2048-bit big-endian number"),
+  /** The callee's public value `g_b`, big-endian (the minimal encoding, as official clients send). */
+  gB: publicValue("g_b as a big-endian number"),
   /** What this client speaks. */
   protocol: ProtocolInput
 })
@@ -364,8 +373,8 @@ export const acceptCall = make("phone.acceptCall", AcceptCallInput, (i) =>
 export const ConfirmCallInput = Schema.Struct({
   /** The outgoing call. */
   peer: PhoneCallRef,
-  /** The caller's public value `g_a`: exactly 256 bytes, big-endian. */
-  gA: bytesOfLength(256, "g_a as a 2048-bit big-endian number"),
+  /** The caller's public value `g_a`, big-endian (the minimal encoding, as official clients send). */
+  gA: publicValue("g_a as a big-endian number"),
   /** The fingerprint of the shared key (a signed 64-bit integer). */
   keyFingerprint: Long,
   /** What this client speaks. */

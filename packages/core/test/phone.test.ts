@@ -227,7 +227,9 @@ describe("input validation: InvalidInput names the field, nothing is sent", () =
     ["phone.setCallRating", { rating: 3 }, "peer", "Missing"],
     ["phone.setCallRating", { ...rating, peer: { id: 1, accessHash: 2n } }, "peer.id", "bigint"],
     ["phone.setCallRating", { ...rating, peer: { id: 2n ** 63n, accessHash: 2n } }, "peer.id", ""],
-    ["phone.acceptCall", { peer, gB: new Uint8Array(255), protocol }, "gB", "exactly 256 bytes"],
+    ["phone.acceptCall", { peer, gB: new Uint8Array(0), protocol }, "gB", "1 to 256 significant bytes"],
+    ["phone.acceptCall", { peer, gB: new Uint8Array(258), protocol }, "gB", "1 to 256 significant bytes"],
+    ["phone.confirmCall", { peer, gA: new Uint8Array(0), keyFingerprint: 1n, protocol }, "gA", "1 to 256"],
     [
       "phone.confirmCall",
       { peer, gA: new Uint8Array(256), keyFingerprint: 1, protocol },
@@ -378,6 +380,19 @@ describe("params", () => {
         reason: { _tag: "Missed" }
       })
     })
+  )
+
+  it.effect(
+    "send public values in their minimal encoding (255 bytes) and Android's 00-prefixed form unchanged",
+    () =>
+      Effect.gen(function* () {
+        const short = new Uint8Array(255).fill(5)
+        const android = Uint8Array.from([0, ...short])
+        expect(yield* sent("phone.acceptCall", { peer, gB: short, protocol })).toMatchObject({ gB: short })
+        expect(
+          yield* sent("phone.confirmCall", { peer, gA: android, keyFingerprint: 1n, protocol })
+        ).toMatchObject({ gA: android })
+      })
   )
 
   it.effect("accept a PhoneCall-like object as peer (extra fields are dropped)", () =>
