@@ -27,7 +27,13 @@ export class FrameDecoder {
   private expectedSeq = 0
   private failed = false
 
-  constructor(readonly maxFrame: number) {}
+  /** `kind` presets the transport (a client decoding server frames, which carry no tag). */
+  constructor(
+    readonly maxFrame: number,
+    kind?: TransportKind
+  ) {
+    this.kind = kind
+  }
 
   /** The transport the client chose, once known. */
   get transport(): TransportKind | undefined {
