@@ -1,0 +1,220 @@
+/**
+ * 10 000 malformed frames (seeded) over many raw connections must cost those connections
+ * only: afterwards two stock GramJS clients that were connected all along, and a new one,
+ * still complete round trips and pushes.
+ */
+import * as Zlib from "node:zlib"
+import { describe, expect, it } from "@effect/vitest"
+import { Deferred, Effect, Redacted } from "effect"
+import { Api, TelegramClient } from "telegram"
+import { Raw } from "telegram/events/index.js"
+import { StringSession } from "telegram/sessions/index.js"
+import { encryptMessage } from "../src/internal/mtproto/crypto.js"
+import type { TransportKind } from "../src/internal/mtproto/framing.js"
+import { RawClient } from "../src/internal/mtproto/rawClient.js"
+import { toLong } from "../src/internal/mtproto/tl.js"
+import * as LoopbackServer from "../src/LoopbackServer.js"
+
+const alice: LoopbackServer.Account = { userId: 7001n, accessHash: 1n, firstName: "Alice" }
+const bob: LoopbackServer.Account = { userId: 7002n, accessHash: 2n, firstName: "Bob" }
+
+/** xorshift32: a small seeded generator, so a failure replays exactly. */
+const rng = (seed: number) => {
+  let s = seed >>> 0 || 1
+  const next = () => {
+    s ^= s << 13
+    s >>>= 0
+    s ^= s >>> 17
+    s ^= s << 5
+    s >>>= 0
+    return s
+  }
+  return {
+    int: (n: number) => next() % n,
+    bytes: (n: number) => {
+      const b = Buffer.alloc(n)
+      for (let i = 0; i < n; i++) b[i] = next() & 0xff
+      return b
+    }
+  }
+}
+
+type Rng = ReturnType<typeof rng>
+
+const full = (payload: Buffer, seq: number, breakCrc = false): Buffer => {
+  const len = payload.length + 12
+  const out = Buffer.alloc(len)
+  out.writeInt32LE(len, 0)
+  out.writeInt32LE(seq, 4)
+  payload.copy(out, 8)
+  out.writeUInt32LE((Zlib.crc32(out.subarray(0, len - 4)) ^ (breakCrc ? 1 : 0)) >>> 0, len - 4)
+  return out
+}
+
+/** One malformed frame of a random kind, as raw bytes for a connection of `kind`. */
+const malformed = (r: Rng, kind: TransportKind, knownKey: Buffer): Buffer => {
+  const payloadLen = 24 + 16 * (1 + r.int(8))
+  switch (r.int(10)) {
+    case 0: // random bytes
+      return r.bytes(1 + r.int(200))
+    case 1: // wrong auth_key_id
+      return frameFor(kind, r.bytes(payloadLen))
+    case 2: // right key id, garbage ciphertext (msg_key check fails)
+      return frameFor(
+        kind,
+        Buffer.concat([encryptMessage(knownKey, Buffer.alloc(48), 0).subarray(0, 8), r.bytes(payloadLen - 8)])
+      )
+    case 3: // oversized length header
+      return lengthOnly(kind, 8 * 1024 * 1024 + r.int(1000) * 4)
+    case 4: // negative / tiny / misaligned lengths
+      return lengthOnly(kind, [-4, 0, 4, 7, 13, -404][r.int(6)]!)
+    case 5: // bad CRC (TCP Full) or a 4-byte transport-error frame
+      return kind === "full" ? full(r.bytes(payloadLen), 0, true) : frameFor(kind, r.bytes(4))
+    case 6: // truncated valid-looking frame
+      return frameFor(kind, r.bytes(payloadLen)).subarray(0, 1 + r.int(payloadLen))
+    case 7: // unencrypted garbage (handshake path)
+      return frameFor(
+        kind,
+        Buffer.concat([Buffer.alloc(8), r.bytes(8), Buffer.from([16, 0, 0, 0]), r.bytes(16)])
+      )
+    case 8: // right key, valid msg_key, nonsense inner length
+      return frameFor(
+        kind,
+        encryptMessage(
+          knownKey,
+          Buffer.concat([r.bytes(28), Buffer.from([0xff, 0xff, 0, 0]), r.bytes(16)]),
+          0
+        )
+      )
+    default: // right key, valid encryption, garbage TL body
+      return frameFor(
+        kind,
+        encryptMessage(
+          knownKey,
+          Buffer.concat([r.bytes(24), Buffer.from([1, 0, 0, 0, 16, 0, 0, 0]), r.bytes(16)]),
+          0
+        )
+      )
+  }
+}
+
+const frameFor = (kind: TransportKind, payload: Buffer): Buffer => {
+  switch (kind) {
+    case "full":
+      return full(payload, 0)
+    case "intermediate":
+    case "padded": {
+      const h = Buffer.alloc(4)
+      h.writeUInt32LE(payload.length)
+      return Buffer.concat([h, payload])
+    }
+    case "abridged": {
+      const words = payload.length >> 2
+      return Buffer.concat([
+        words < 0x7f ? Buffer.from([words]) : Buffer.from([0x7f, words & 0xff, words >> 8, 0]),
+        payload
+      ])
+    }
+  }
+}
+
+const lengthOnly = (kind: TransportKind, len: number): Buffer => {
+  if (kind === "abridged") return Buffer.from([0x7f, 0xff, 0xff, 0xff])
+  const h = Buffer.alloc(8)
+  h.writeInt32LE(len, 0)
+  return h
+}
+
+const connect = (server: LoopbackServer.Server, userId: bigint) =>
+  Effect.gen(function* () {
+    const session = yield* server.mintSession(userId)
+    return yield* Effect.acquireRelease(
+      Effect.promise(async () => {
+        const c = new TelegramClient(
+          new StringSession(Redacted.value(session)),
+          1,
+          "x",
+          server.clientOptions()
+        )
+        await c.connect()
+        return c
+      }),
+      (c) => Effect.promise(() => c.destroy())
+    )
+  })
+
+const FRAMES = 10_000
+
+describe("LoopbackServer under malformed input", () => {
+  it.live(`survives ${FRAMES} malformed frames and keeps serving`, () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const problems: Array<string> = []
+        const server = yield* LoopbackServer.make({
+          accounts: [alice, bob],
+          handler: ({ request }) =>
+            request instanceof Api.phone.ReceivedCall ? Effect.succeed(true) : Effect.succeed(undefined),
+          onProblem: (p) => problems.push(p)
+        })
+        const a = yield* connect(server, alice.userId)
+        const b = yield* connect(server, bob.userId)
+        const knownKey = Buffer.from(
+          Redacted.value(yield* server.mintSession(alice.userId)).slice(1),
+          "base64"
+        ).subarray(-256)
+
+        const r = rng(0x5eed)
+        const kinds: ReadonlyArray<TransportKind> = ["full", "intermediate", "padded", "abridged"]
+        let sent = 0
+        let connections = 0
+        const worker = async () => {
+          while (sent < FRAMES) {
+            const kind = kinds[r.int(kinds.length)]!
+            const c = await RawClient.connect(server.port, kind)
+            connections++
+            const batch: Array<Buffer> = []
+            const n = 1 + r.int(40)
+            for (let i = 0; i < n && sent < FRAMES; i++, sent++) batch.push(malformed(r, kind, knownKey))
+            c.writeRaw(Buffer.concat(batch))
+            // half the connections hang up abruptly, half wait for the server to close
+            if (r.int(2) === 0) await c.close()
+            else
+              await Promise.race([c.closedPromise, new Promise((res) => setTimeout(res, 200))]).then(() =>
+                c.close()
+              )
+          }
+        }
+        yield* Effect.promise(() => Promise.all([worker(), worker(), worker(), worker()]))
+        expect(sent).toBe(FRAMES)
+        expect(connections).toBeGreaterThan(100)
+        const stats = yield* server.stats
+        expect(stats.connectionsClosedForErrors).toBeGreaterThan(100)
+        expect(stats.transportErrorsSent).toBeGreaterThan(0)
+        expect(problems.length).toBeGreaterThan(0)
+
+        // the clients connected before the storm still work, both ways
+        const received = yield* Deferred.make<void>()
+        b.addEventHandler(
+          () => Deferred.doneUnsafe(received, Effect.void),
+          new Raw({ types: [Api.UpdatePhoneCall] })
+        )
+        const peer = new Api.InputPhoneCall({ id: toLong(1n), accessHash: toLong(2n) })
+        const ok = yield* Effect.promise(() => a.invoke(new Api.phone.ReceivedCall({ peer })))
+        expect(ok).toBe(true)
+        yield* server.push(
+          bob.userId,
+          new Api.UpdateShort({
+            update: new Api.UpdatePhoneCall({ phoneCall: new Api.PhoneCallEmpty({ id: toLong(1n) }) }),
+            date: 0
+          })
+        )
+        yield* Deferred.await(received).pipe(Effect.timeout("5 seconds"))
+        // and a new client connects
+        const c = yield* connect(server, alice.userId)
+        expect(yield* Effect.promise(() => c.invoke(new Api.phone.ReceivedCall({ peer })))).toBe(true)
+        // every raw connection is gone; only the three GramJS clients remain
+        expect(yield* server.connectionCount).toBe(3)
+      })
+    )
+  )
+})
