@@ -489,146 +489,162 @@ const outgoing = (
       Effect.provideService(SecureRandom.SecureRandom, ctx.random)
     )
     const randomId = new DataView((yield* ctx.random.nextBytes(4)).buffer).getInt32(0)
-    const requested = yield* provideRpc(
-      ctx,
-      Phone.requestCall({
-        userId: user,
-        randomId,
-        gAHash: Fingerprint.gAHash(pair.publicValue),
-        protocol,
-        video
-      })
-    )
-    const waiting = requested.phoneCall
-    if (waiting._tag === "PhoneCallDiscarded") {
-      return yield* new CallDiscarded({
-        callId: waiting.id,
-        reason: reasonOf(waiting.reason),
-        needRating: waiting.needRating,
-        needDebug: waiting.needDebug
-      })
-    }
-    if (waiting._tag !== "PhoneCallWaiting") {
-      return yield* new UnexpectedCallState({
-        callId: waiting.id,
-        step: "phone.requestCall",
-        expected: "PhoneCallWaiting",
-        actual: describeCall(waiting)
-      })
-    }
-    const peer = { id: waiting.id, accessHash: waiting.accessHash }
-    yield* report({ _tag: "Waiting", callId: waiting.id })
-
-    // Until the call is active, leaving (failure, interruption) cancels it: Missed before the
-    // callee answered, Hangup during the key exchange (spec §2.1).
-    const phase = yield* Ref.make<"ringing" | "exchanging" | "active">("ringing")
-    const handshake = Effect.gen(function* () {
-      let ringing = waiting.receiveDate !== undefined
-      if (ringing) yield* report({ _tag: "Ringing", callId: waiting.id })
-      let deadline =
-        (yield* Clock.currentTimeMillis) +
-        Duration.toMillis(ringing ? ctx.timeouts.ring : ctx.timeouts.receive)
-      let accepted: Extract<PhoneCall, { _tag: "PhoneCallAccepted" }> | undefined
-      while (accepted === undefined) {
-        const next = yield* nextCallUpdate(sub, waiting.id, deadline)
-        if (Option.isNone(next)) {
-          return yield* new CallTimeout({
-            callId: waiting.id,
-            phase: ringing ? "ring" : "receive",
-            after: ringing ? ctx.timeouts.ring : ctx.timeouts.receive
+    // The request is not interruptible (it is bounded by the backend's request timeout): an
+    // interruption that arrives meanwhile takes effect once the call's id is known, so the
+    // call is discarded instead of being left ringing. From then on an interruption can only
+    // land inside `restore(...)`, where the cleanup is installed.
+    return yield* Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function* () {
+        const requested = yield* provideRpc(
+          ctx,
+          Phone.requestCall({
+            userId: user,
+            randomId,
+            gAHash: Fingerprint.gAHash(pair.publicValue),
+            protocol,
+            video
           })
-        }
-        const call = next.value
-        if (call._tag === "PhoneCallAccepted") accepted = call
-        else if (call._tag === "PhoneCallDiscarded") {
-          yield* Ref.set(phase, "active") // nothing to discard any more
+        )
+        const waiting = requested.phoneCall
+        if (waiting._tag === "PhoneCallDiscarded") {
           return yield* new CallDiscarded({
-            callId: call.id,
-            reason: reasonOf(call.reason),
-            needRating: call.needRating,
-            needDebug: call.needDebug
+            callId: waiting.id,
+            reason: reasonOf(waiting.reason),
+            needRating: waiting.needRating,
+            needDebug: waiting.needDebug
           })
-        } else if (call._tag === "PhoneCallWaiting" && call.receiveDate !== undefined && !ringing) {
-          ringing = true
-          deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(ctx.timeouts.ring)
-          yield* report({ _tag: "Ringing", callId: waiting.id })
         }
-      }
-      yield* Ref.set(phase, "exchanging")
-      yield* report({ _tag: "ExchangingKeys", callId: waiting.id })
-      const chosen = accepted.protocol.libraryVersions[0]
-      if (chosen === undefined || !protocol.libraryVersions.includes(chosen)) {
-        return yield* new Protocol.ProtocolIncompatible({
-          reason: "library-versions",
-          ours: protocol,
-          theirs: accepted.protocol
+        if (waiting._tag !== "PhoneCallWaiting") {
+          return yield* new UnexpectedCallState({
+            callId: waiting.id,
+            step: "phone.requestCall",
+            expected: "PhoneCallWaiting",
+            actual: describeCall(waiting)
+          })
+        }
+        const peer = { id: waiting.id, accessHash: waiting.accessHash }
+        yield* report({ _tag: "Waiting", callId: waiting.id })
+
+        // Until the call is active, leaving cancels it (docs/handshake.md, spec §2.1): Missed before
+        // the callee answered; during the key exchange Hangup when interrupted, Disconnect when a
+        // step or a check failed.
+        const phase = yield* Ref.make<"ringing" | "exchanging" | "active">("ringing")
+        const handshake = Effect.gen(function* () {
+          let ringing = waiting.receiveDate !== undefined
+          if (ringing) yield* report({ _tag: "Ringing", callId: waiting.id })
+          let deadline =
+            (yield* Clock.currentTimeMillis) +
+            Duration.toMillis(ringing ? ctx.timeouts.ring : ctx.timeouts.receive)
+          let accepted: Extract<PhoneCall, { _tag: "PhoneCallAccepted" }> | undefined
+          while (accepted === undefined) {
+            const next = yield* nextCallUpdate(sub, waiting.id, deadline)
+            if (Option.isNone(next)) {
+              return yield* new CallTimeout({
+                callId: waiting.id,
+                phase: ringing ? "ring" : "receive",
+                after: ringing ? ctx.timeouts.ring : ctx.timeouts.receive
+              })
+            }
+            const call = next.value
+            if (call._tag === "PhoneCallAccepted") accepted = call
+            else if (call._tag === "PhoneCallDiscarded") {
+              yield* Ref.set(phase, "active") // nothing to discard any more
+              return yield* new CallDiscarded({
+                callId: call.id,
+                reason: reasonOf(call.reason),
+                needRating: call.needRating,
+                needDebug: call.needDebug
+              })
+            } else if (call._tag === "PhoneCallWaiting" && call.receiveDate !== undefined && !ringing) {
+              ringing = true
+              deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(ctx.timeouts.ring)
+              yield* report({ _tag: "Ringing", callId: waiting.id })
+            }
+          }
+          yield* Ref.set(phase, "exchanging")
+          yield* report({ _tag: "ExchangingKeys", callId: waiting.id })
+          const chosen = accepted.protocol.libraryVersions[0]
+          if (chosen === undefined || !protocol.libraryVersions.includes(chosen)) {
+            return yield* new Protocol.ProtocolIncompatible({
+              reason: "library-versions",
+              ours: protocol,
+              theirs: accepted.protocol
+            })
+          }
+          const key = yield* KeyExchange.computeSharedKey(group, pair.secret, accepted.gB)
+          const keyFingerprint = Fingerprint.keyFingerprint(Redacted.value(key))
+          const confirmed = yield* provideRpc(
+            ctx,
+            Phone.confirmCall({ peer, gA: pair.publicValue, keyFingerprint, protocol })
+          ).pipe(
+            Effect.timeoutOrElse({
+              duration: ctx.timeouts.connect,
+              orElse: () =>
+                Effect.fail(
+                  new CallTimeout({ callId: waiting.id, phase: "connect", after: ctx.timeouts.connect })
+                )
+            })
+          )
+          const final = confirmed.phoneCall
+          if (final._tag === "PhoneCallDiscarded") {
+            yield* Ref.set(phase, "active")
+            return yield* new CallDiscarded({
+              callId: final.id,
+              reason: reasonOf(final.reason),
+              needRating: final.needRating,
+              needDebug: final.needDebug
+            })
+          }
+          if (final._tag !== "PhoneCall") {
+            return yield* new UnexpectedCallState({
+              callId: waiting.id,
+              step: "phone.confirmCall",
+              expected: "PhoneCall",
+              actual: describeCall(final)
+            })
+          }
+          yield* Fingerprint.verifyKeyFingerprint(Redacted.value(key), final.keyFingerprint)
+          yield* Ref.set(phase, "active")
+          return { final, key, keyFingerprint }
         })
-      }
-      const key = yield* KeyExchange.computeSharedKey(group, pair.secret, accepted.gB)
-      const keyFingerprint = Fingerprint.keyFingerprint(Redacted.value(key))
-      const confirmed = yield* provideRpc(
-        ctx,
-        Phone.confirmCall({ peer, gA: pair.publicValue, keyFingerprint, protocol })
-      ).pipe(
-        Effect.timeoutOrElse({
-          duration: ctx.timeouts.connect,
-          orElse: () =>
-            Effect.fail(
-              new CallTimeout({ callId: waiting.id, phase: "connect", after: ctx.timeouts.connect })
-            )
+        const { final, key, keyFingerprint } = yield* restore(handshake).pipe(
+          Effect.onExit((exit) =>
+            Exit.isSuccess(exit)
+              ? Effect.void
+              : Effect.flatMap(Ref.get(phase), (p) =>
+                  p === "active"
+                    ? Effect.void
+                    : Effect.ignore(
+                        discard(
+                          ctx,
+                          peer,
+                          p === "ringing" ? "Missed" : Exit.hasInterrupts(exit) ? "Hangup" : "Disconnect",
+                          video
+                        )
+                      )
+                )
+          )
+        )
+        const active = yield* activate(ctx, sub, {
+          id: final.id,
+          accessHash: final.accessHash,
+          isOutgoing: true,
+          peerUserId: final.participantId,
+          video: final.video,
+          key,
+          keyFingerprint,
+          emojis: Fingerprint.emojiFingerprint(Redacted.value(key), pair.publicValue),
+          protocol: final.protocol,
+          libraryVersion: final.protocol.libraryVersions[0] ?? "",
+          connections: final.connections,
+          p2pAllowed: final.p2pAllowed,
+          startDate: final.startDate,
+          customParameters: final.customParameters
         })
-      )
-      const final = confirmed.phoneCall
-      if (final._tag === "PhoneCallDiscarded") {
-        yield* Ref.set(phase, "active")
-        return yield* new CallDiscarded({
-          callId: final.id,
-          reason: reasonOf(final.reason),
-          needRating: final.needRating,
-          needDebug: final.needDebug
-        })
-      }
-      if (final._tag !== "PhoneCall") {
-        return yield* new UnexpectedCallState({
-          callId: waiting.id,
-          step: "phone.confirmCall",
-          expected: "PhoneCall",
-          actual: describeCall(final)
-        })
-      }
-      yield* Fingerprint.verifyKeyFingerprint(Redacted.value(key), final.keyFingerprint)
-      yield* Ref.set(phase, "active")
-      return { final, key, keyFingerprint }
-    })
-    const { final, key, keyFingerprint } = yield* handshake.pipe(
-      Effect.onExit((exit) =>
-        Exit.isSuccess(exit)
-          ? Effect.void
-          : Effect.flatMap(Ref.get(phase), (p) =>
-              p === "active"
-                ? Effect.void
-                : Effect.ignore(discard(ctx, peer, p === "ringing" ? "Missed" : "Hangup", video))
-            )
-      )
+        yield* report({ _tag: "Active", callId: final.id })
+        return active
+      })
     )
-    const active = yield* activate(ctx, sub, {
-      id: final.id,
-      accessHash: final.accessHash,
-      isOutgoing: true,
-      peerUserId: final.participantId,
-      video: final.video,
-      key,
-      keyFingerprint,
-      emojis: Fingerprint.emojiFingerprint(Redacted.value(key), pair.publicValue),
-      protocol: final.protocol,
-      libraryVersion: final.protocol.libraryVersions[0] ?? "",
-      connections: final.connections,
-      p2pAllowed: final.p2pAllowed,
-      startDate: final.startDate,
-      customParameters: final.customParameters
-    })
-    yield* report({ _tag: "Active", callId: final.id })
-    return active
   })
 
 type Requested = Extract<PhoneCall, { _tag: "PhoneCallRequested" }>
@@ -643,90 +659,100 @@ const accept = (
     const peer = { id: requested.id, accessHash: requested.accessHash }
     const sub = yield* PubSub.subscribe(ctx.hub)
     const done = yield* Ref.make(false)
-    const handshake = Effect.gen(function* () {
-      const { group, random } = yield* ctx.dh
-      const pair = yield* KeyExchange.generateKeyPair(group, random).pipe(
-        Effect.provideService(SecureRandom.SecureRandom, ctx.random)
-      )
-      const answered = yield* provideRpc(ctx, Phone.acceptCall({ peer, gB: pair.publicValue, protocol }))
-      const afterAccept = answered.phoneCall
-      if (afterAccept._tag === "PhoneCallDiscarded") {
-        yield* Ref.set(done, true)
-        return yield* new CallDiscarded({
-          callId: afterAccept.id,
-          reason: reasonOf(afterAccept.reason),
-          needRating: afterAccept.needRating,
-          needDebug: afterAccept.needDebug
+    return yield* Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function* () {
+        const handshake = Effect.gen(function* () {
+          const { group, random } = yield* ctx.dh
+          const pair = yield* KeyExchange.generateKeyPair(group, random).pipe(
+            Effect.provideService(SecureRandom.SecureRandom, ctx.random)
+          )
+          const answered = yield* provideRpc(ctx, Phone.acceptCall({ peer, gB: pair.publicValue, protocol }))
+          const afterAccept = answered.phoneCall
+          if (afterAccept._tag === "PhoneCallDiscarded") {
+            yield* Ref.set(done, true)
+            return yield* new CallDiscarded({
+              callId: afterAccept.id,
+              reason: reasonOf(afterAccept.reason),
+              needRating: afterAccept.needRating,
+              needDebug: afterAccept.needDebug
+            })
+          }
+          const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(ctx.timeouts.connect)
+          // The server's answer may already be the final state (spec §8.7 lists what clients see).
+          let final: PhoneCall | undefined = afterAccept._tag === "PhoneCall" ? afterAccept : undefined
+          while (final === undefined) {
+            const next = yield* nextCallUpdate(sub, requested.id, deadline)
+            if (Option.isNone(next)) {
+              return yield* new CallTimeout({
+                callId: requested.id,
+                phase: "connect",
+                after: ctx.timeouts.connect
+              })
+            }
+            if (next.value._tag === "PhoneCall" || next.value._tag === "PhoneCallDiscarded")
+              final = next.value
+          }
+          if (final._tag === "PhoneCallDiscarded") {
+            yield* Ref.set(done, true)
+            return yield* new CallDiscarded({
+              callId: final.id,
+              reason: reasonOf(final.reason),
+              needRating: final.needRating,
+              needDebug: final.needDebug
+            })
+          }
+          if (final._tag !== "PhoneCall") {
+            return yield* new UnexpectedCallState({
+              callId: requested.id,
+              step: "updatePhoneCall",
+              expected: "PhoneCall",
+              actual: describeCall(final)
+            })
+          }
+          // The man-in-the-middle checks (spec §2 step 14): the hash over g_a exactly as received,
+          // the range of g_a, then the key fingerprint.
+          yield* Fingerprint.verifyGAHash(final.gAOrB, requested.gAHash)
+          const key = yield* KeyExchange.computeSharedKey(group, pair.secret, final.gAOrB)
+          yield* Fingerprint.verifyKeyFingerprint(Redacted.value(key), final.keyFingerprint)
+          yield* Ref.set(done, true)
+          return { final, key }
         })
-      }
-      const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(ctx.timeouts.connect)
-      // The server's answer may already be the final state (spec §8.7 lists what clients see).
-      let final: PhoneCall | undefined = afterAccept._tag === "PhoneCall" ? afterAccept : undefined
-      while (final === undefined) {
-        const next = yield* nextCallUpdate(sub, requested.id, deadline)
-        if (Option.isNone(next)) {
-          return yield* new CallTimeout({
-            callId: requested.id,
-            phase: "connect",
-            after: ctx.timeouts.connect
-          })
-        }
-        if (next.value._tag === "PhoneCall" || next.value._tag === "PhoneCallDiscarded") final = next.value
-      }
-      if (final._tag === "PhoneCallDiscarded") {
-        yield* Ref.set(done, true)
-        return yield* new CallDiscarded({
-          callId: final.id,
-          reason: reasonOf(final.reason),
-          needRating: final.needRating,
-          needDebug: final.needDebug
+        const { final, key } = yield* restore(handshake).pipe(
+          Effect.onExit((exit) =>
+            Exit.isSuccess(exit)
+              ? Effect.void
+              : Effect.flatMap(Ref.get(done), (isDone) =>
+                  isDone
+                    ? Effect.void
+                    : Effect.ignore(
+                        discard(
+                          ctx,
+                          peer,
+                          Exit.hasInterrupts(exit) ? "Hangup" : "Disconnect",
+                          requested.video
+                        )
+                      )
+                )
+          )
+        )
+        return yield* activate(ctx, sub, {
+          id: final.id,
+          accessHash: final.accessHash,
+          isOutgoing: false,
+          peerUserId: final.adminId,
+          video: final.video,
+          key,
+          keyFingerprint: final.keyFingerprint,
+          emojis: Fingerprint.emojiFingerprint(Redacted.value(key), final.gAOrB),
+          protocol: final.protocol,
+          libraryVersion: final.protocol.libraryVersions[0] ?? "",
+          connections: final.connections,
+          p2pAllowed: final.p2pAllowed,
+          startDate: final.startDate,
+          customParameters: final.customParameters
         })
-      }
-      if (final._tag !== "PhoneCall") {
-        return yield* new UnexpectedCallState({
-          callId: requested.id,
-          step: "updatePhoneCall",
-          expected: "PhoneCall",
-          actual: describeCall(final)
-        })
-      }
-      // The man-in-the-middle checks (spec §2 step 14): the hash over g_a exactly as received,
-      // the range of g_a, then the key fingerprint.
-      yield* Fingerprint.verifyGAHash(final.gAOrB, requested.gAHash)
-      const key = yield* KeyExchange.computeSharedKey(group, pair.secret, final.gAOrB)
-      yield* Fingerprint.verifyKeyFingerprint(Redacted.value(key), final.keyFingerprint)
-      yield* Ref.set(done, true)
-      return { final, key }
-    })
-    const { final, key } = yield* handshake.pipe(
-      Effect.onExit((exit) =>
-        Exit.isSuccess(exit)
-          ? Effect.void
-          : Effect.flatMap(Ref.get(done), (isDone) =>
-              isDone
-                ? Effect.void
-                : Effect.ignore(
-                    discard(ctx, peer, Exit.hasInterrupts(exit) ? "Hangup" : "Disconnect", requested.video)
-                  )
-            )
-      )
+      })
     )
-    return yield* activate(ctx, sub, {
-      id: final.id,
-      accessHash: final.accessHash,
-      isOutgoing: false,
-      peerUserId: final.adminId,
-      video: final.video,
-      key,
-      keyFingerprint: final.keyFingerprint,
-      emojis: Fingerprint.emojiFingerprint(Redacted.value(key), final.gAOrB),
-      protocol: final.protocol,
-      libraryVersion: final.protocol.libraryVersions[0] ?? "",
-      connections: final.connections,
-      p2pAllowed: final.p2pAllowed,
-      startDate: final.startDate,
-      customParameters: final.customParameters
-    })
   })
 
 const incomingCalls = (updates: Stream.Stream<Update>, ctx: Context_): Stream.Stream<IncomingCall> =>

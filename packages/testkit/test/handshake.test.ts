@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { type Model, PhoneCalls, type RpcMethods, TelegramRpc } from "@tgphone/core"
-import { Fingerprint, SecureRandom } from "@tgphone/crypto"
-import { Context, Effect, Exit, Fiber, Layer, Option, Redacted, type Scope, Stream } from "effect"
+import { Fingerprint, PhoneCallProtocol, Protocol, SecureRandom } from "@tgphone/crypto"
+import { Context, Duration, Effect, Exit, Fiber, Layer, Option, Redacted, type Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import type * as TestTelegram from "../src/TestTelegram.js"
 import type * as TestTelegramError from "../src/TestTelegramError.js"
@@ -160,6 +160,9 @@ describe("PhoneCalls over the in-memory world", () => {
       const error = yield* Effect.flip(aliceCalls.call(bob.id))
       expect(error._tag).toBe("CallDiscarded")
       if (error._tag === "CallDiscarded") expect(error.reason).toBe("Busy")
+      const [info] = yield* world.calls
+      expect(info?.discard?.by).toBe(bob.id)
+      expect(info?.discard?.reason?._tag).toBe("Busy")
     })
   )
 
@@ -179,7 +182,97 @@ describe("PhoneCalls over the in-memory world", () => {
       expect(["CallTimeout", "CallDiscarded"]).toContain(error._tag)
       const calls = yield* world.calls
       expect(calls[0]?.state).toBe("Discarded")
+      expect(calls[0]?.discard?.reason?._tag).toBe("Missed")
     })
+  )
+
+  it.effect("the caller gives up while it rings (scope closed): the call is discarded as Missed", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob } = yield* duo()
+      const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+      const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+      const ringing = yield* Effect.forkChild(Stream.runHead(yield* bobCalls.listen))
+      const attempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call(bob.id)))
+      yield* Fiber.join(ringing)
+      yield* Fiber.interrupt(attempt)
+      const [info] = yield* world.calls
+      expect(info?.state).toBe("Discarded")
+      expect(info?.discard?.by).toBe(alice.id)
+      expect(info?.discard?.reason?._tag).toBe("Missed")
+    })
+  )
+
+  it.effect("a flood wait on requestCall is a typed FloodWait with its seconds; nothing is left behind", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob } = yield* duo()
+      yield* world.floodWait("phone.requestCall", 7)
+      const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+      const error = yield* Effect.flip(aliceCalls.call(bob.id))
+      expect(error._tag).toBe("FloodWait")
+      if (error._tag === "FloodWait") expect(Duration.toSeconds(error.retryAfter)).toBe(7)
+      expect(yield* world.calls).toEqual([])
+    })
+  )
+
+  it.effect(
+    "a flood wait on confirmCall: the caller fails with FloodWait, the call is discarded on both sides",
+    () =>
+      Effect.gen(function* () {
+        const { world, alice, bob } = yield* duo()
+        yield* world.floodWait("phone.confirmCall", 3)
+        const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+        const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+        const bobSide = yield* answerFirst(bobCalls, (call) => Effect.scoped(call.accept()))
+        const error = yield* Effect.flip(Effect.scoped(aliceCalls.call(bob.id)))
+        expect(error._tag).toBe("FloodWait")
+        const bobError = yield* Effect.flip(Fiber.join(bobSide))
+        expect(bobError).toMatchObject({ _tag: "CallDiscarded", reason: "Disconnect" })
+        const [info] = yield* world.calls
+        expect(info?.discard).toMatchObject({ by: alice.id, reason: { _tag: "Disconnect" } })
+      })
+  )
+
+  it.effect(
+    "protocols with no common version: the callee's accept fails typed and the caller sees the call end",
+    () =>
+      Effect.gen(function* () {
+        const { world, alice, bob } = yield* duo()
+        const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+        const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+        const oldOnly = new PhoneCallProtocol({ ...Protocol.defaultProtocol, libraryVersions: ["1.0.0"] })
+        const bobSide = yield* answerFirst(bobCalls, (call) =>
+          Effect.scoped(call.accept({ protocol: oldOnly }))
+        )
+        const aliceAttempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call(bob.id)))
+        const bobError = yield* Effect.flip(Fiber.join(bobSide))
+        expect(bobError._tag).toBe("CallProtocolCompatLayerInvalid")
+        const aliceError = yield* Effect.flip(Fiber.join(aliceAttempt))
+        expect(aliceError._tag).toBe("CallDiscarded")
+        expect((yield* world.calls)[0]?.state).toBe("Discarded")
+      })
+  )
+
+  it.effect(
+    "the caller drops off mid-handshake: it fails typed, the callee's connect timeout discards the call",
+    () =>
+      Effect.gen(function* () {
+        const { world, alice, bob } = yield* duo()
+        const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+        const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+        yield* world.setLatency(1000, { method: "phone.confirmCall" })
+        const bobSide = yield* answerFirst(bobCalls, (call) => Effect.scoped(call.accept()))
+        const aliceAttempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call(bob.id)))
+        // Alice is waiting for confirmCall's answer when her connection drops.
+        yield* TestClock.adjust("500 millis")
+        yield* world.disconnect(alice)
+        yield* TestClock.adjust("1 second")
+        const aliceError = yield* Effect.flip(Fiber.join(aliceAttempt))
+        expect(["TransportFailure", "CallDiscarded"]).toContain(aliceError._tag)
+        yield* TestClock.adjust("31 seconds")
+        const bobError = yield* Effect.flip(Fiber.join(bobSide))
+        expect(["CallTimeout", "CallDiscarded"]).toContain(bobError._tag)
+        expect((yield* world.calls)[0]?.state).toBe("Discarded")
+      })
   )
 
   it.effect(
@@ -205,7 +298,9 @@ describe("PhoneCalls over the in-memory world", () => {
         const bobError = yield* Effect.flip(Fiber.join(bobSide))
         expect(bobError._tag).toBe("GAHashMismatch")
         yield* Fiber.await(aliceAttempt)
-        expect((yield* world.calls)[0]?.state).toBe("Discarded")
+        const [info] = yield* world.calls
+        expect(info?.state).toBe("Discarded")
+        expect(info?.discard).toMatchObject({ by: bob.id, reason: { _tag: "Disconnect" } })
       })
   )
 
