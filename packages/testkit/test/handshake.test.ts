@@ -8,6 +8,7 @@ import { type Model, PhoneCalls, type RpcMethods, TelegramRpc } from "@tgphone/c
 import { Fingerprint, PhoneCallProtocol, Protocol, SecureRandom } from "@tgphone/crypto"
 import { Context, Duration, Effect, Exit, Fiber, Layer, Option, Redacted, type Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
+import * as fc from "fast-check"
 import type * as TestTelegram from "../src/TestTelegram.js"
 import type * as TestTelegramError from "../src/TestTelegramError.js"
 import { duo } from "./support.js"
@@ -320,6 +321,29 @@ describe("PhoneCalls over the in-memory world", () => {
       expect(bobError._tag).toBe("KeyFingerprintMismatch")
       yield* Fiber.await(aliceAttempt)
       expect((yield* world.calls)[0]?.state).toBe("Discarded")
+    })
+  )
+})
+
+describe("PhoneCalls property", () => {
+  it.effect("over many seeded calls, both sides always derive the same key, fingerprint and emoji", () =>
+    Effect.gen(function* () {
+      const seeds = fc.sample(fc.string({ minLength: 1, maxLength: 12 }), { numRuns: 40, seed: 20261122 })
+      for (const [i, seed] of seeds.entries()) {
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const { world, alice, bob } = yield* duo({ seed: `world-${i}` })
+            const aliceCalls = yield* phoneCallsFor(world, alice, `a:${seed}`)
+            const bobCalls = yield* phoneCallsFor(world, bob, `b:${seed}`)
+            const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
+            const aliceCall = yield* aliceCalls.call(bob.id)
+            const bobCall = yield* Fiber.join(bobSide)
+            expect(Redacted.value(aliceCall.key)).toEqual(Redacted.value(bobCall.key))
+            expect(aliceCall.keyFingerprint).toBe(bobCall.keyFingerprint)
+            expect(aliceCall.emojis).toEqual(bobCall.emojis)
+          })
+        )
+      }
     })
   )
 })
