@@ -39,7 +39,7 @@ import {
   SecretExponentInvalid
 } from "./CryptoError.js"
 import type { DhGroup } from "./DhGroup.js"
-import { firstNonZero, normalize, toBigInt, toMinimalBytes } from "./internal/bytes.js"
+import { firstNonZero, normalize, toBigInt, toFixedBytes, toMinimalBytes } from "./internal/bytes.js"
 import * as ModExp from "./ModExp.js"
 import { SecureRandom } from "./SecureRandom.js"
 
@@ -115,6 +115,54 @@ export const checkPublicValue = (
   return bound === undefined ? Effect.void : Effect.fail(new PublicValueOutOfRange({ side, bound }))
 }
 
+/** The bounds of spec §3.2 as 256-byte big-endian values, per group (for the hot path). */
+interface Bounds {
+  readonly one: Uint8Array
+  readonly pMinus1: Uint8Array
+  readonly low: Uint8Array
+  readonly high: Uint8Array
+}
+const boundsCache = new WeakMap<DhGroup, Bounds>()
+const boundsOf = (group: DhGroup): Bounds => {
+  let b = boundsCache.get(group)
+  if (b === undefined) {
+    b = {
+      one: toFixedBytes(1n, 256),
+      pMinus1: toFixedBytes(group.p - 1n, 256),
+      low: toFixedBytes(LOW, 256),
+      high: toFixedBytes(group.p - LOW, 256)
+    }
+    boundsCache.set(group, b)
+  }
+  return b
+}
+
+/** Big-endian comparison of two 256-byte values. */
+const compare256 = (a: Uint8Array, b: Uint8Array): number => {
+  for (let i = 0; i < 256; i++) {
+    const d = a[i]! - b[i]!
+    if (d !== 0) return d
+  }
+  return 0
+}
+
+/** `checkPublicValue` on a 256-byte big-endian value, without BigInt conversions. */
+const boundOf256 = (group: DhGroup, x: Uint8Array): PublicValueOutOfRange["bound"] | undefined => {
+  const b = boundsOf(group)
+  return compare256(x, b.one) <= 0
+    ? "greater-than-1"
+    : compare256(x, b.pMinus1) >= 0
+      ? "less-than-p-minus-1"
+      : compare256(x, b.low) < 0
+        ? "at-least-2^1984"
+        : compare256(x, b.high) > 0
+          ? "at-most-p-minus-2^1984"
+          : undefined
+}
+
+/** Minimal encoding of a 256-byte value (a copy without leading zero bytes). */
+const minimalOf256 = (x: Uint8Array): Uint8Array => x.slice(Math.min(firstNonZero(x), 255))
+
 /**
  * Parses and range-checks a peer's public value in one step.
  *
@@ -152,11 +200,6 @@ export const mixExponent = (local: Uint8Array, serverRandom: Uint8Array): Uint8A
   return out
 }
 
-const unsafeKeyPair = (group: DhGroup, exponent: Uint8Array, backend: ModExp.Backend) => {
-  const x = toBigInt(backend.powG(group, exponent))
-  return { x, publicValue: toMinimalBytes(x) }
-}
-
 const wrapSecret = (exponent: Uint8Array): SecretExponent =>
   Redacted.make(exponent, { label: "SecretExponent" }) as SecretExponent
 
@@ -176,9 +219,10 @@ export const keyPairFromExponent = (
   Effect.gen(function* () {
     if (exponent.length !== 256) return yield* new SecretExponentInvalid({ length: exponent.length })
     const backend = yield* ModExp.ModExp
-    const { x, publicValue } = unsafeKeyPair(group, exponent, backend)
-    yield* checkPublicValue(group, x, "own")
-    return { group, secret: wrapSecret(Uint8Array.from(exponent)), publicValue }
+    const x = backend.powG(group, exponent)
+    const bound = boundOf256(group, x)
+    if (bound !== undefined) return yield* new PublicValueOutOfRange({ side: "own", bound })
+    return { group, secret: wrapSecret(Uint8Array.from(exponent)), publicValue: minimalOf256(x) }
   })
 
 /**
@@ -208,10 +252,9 @@ export const generateKeyPair = (
     const backend = yield* ModExp.ModExp
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const exponent = mixExponent(yield* random.nextBytes(256), serverRandom)
-      const { x, publicValue } = unsafeKeyPair(group, exponent, backend)
-      if (x > 1n && x < group.p - 1n && x >= LOW && x <= group.p - LOW) {
-        return { group, secret: wrapSecret(exponent), publicValue }
-      }
+      const x = backend.powG(group, exponent)
+      if (boundOf256(group, x) === undefined)
+        return { group, secret: wrapSecret(exponent), publicValue: minimalOf256(x) }
     }
     return yield* new KeyGenerationFailed({ attempts: MAX_ATTEMPTS })
   })
@@ -229,8 +272,13 @@ export const computeSharedKey = (
   peerPublic: Uint8Array
 ): Effect.Effect<Redacted.Redacted<Uint8Array>, PublicValueMalformed | PublicValueOutOfRange> =>
   Effect.gen(function* () {
-    yield* checkPeerPublicValue(group, peerPublic)
+    if (peerPublic.length === 0) return yield* new PublicValueMalformed({ reason: "empty", length: 0 })
+    const peer = normalize(peerPublic, 256)
+    if (peer === undefined)
+      return yield* new PublicValueMalformed({ reason: "too-long", length: peerPublic.length })
+    const bound = boundOf256(group, peer)
+    if (bound !== undefined) return yield* new PublicValueOutOfRange({ side: "peer", bound })
     const backend = yield* ModExp.ModExp
-    const key = backend.powBase(group, Redacted.value(secret), normalize(peerPublic, 256)!)
+    const key = backend.powBase(group, Redacted.value(secret), peer)
     return Redacted.make(key, { label: "SharedKey" })
   })

@@ -68,7 +68,15 @@ const boundedCache = <V>() => {
   }
 }
 
-const groupKey = (group: GroupParams): string => `${group.g}:${bytesToHex(group.prime)}`
+const groupKeys = new WeakMap<GroupParams, string>()
+const groupKey = (group: GroupParams): string => {
+  let key = groupKeys.get(group)
+  if (key === undefined) {
+    key = `${group.g}:${bytesToHex(group.prime)}`
+    groupKeys.set(group, key)
+  }
+  return key
+}
 
 // ---------------------------------------------------------------------------- portable --
 

@@ -5,7 +5,8 @@
 import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
-import { type CryptoError, DhGroup, KeyExchange, SecureRandom } from "../src/index.js"
+import fc from "fast-check"
+import { type CryptoError, DhGroup, KeyExchange, ModExp, SecureRandom } from "../src/index.js"
 import { backends, failWith, hex, runWith, toHex } from "./helpers.js"
 
 const [, native] = backends[0]!
@@ -80,6 +81,40 @@ describe("range check of the peer's public value", () => {
     assert.strictEqual(
       fail(KeyExchange.computeSharedKey(group, own.secret, new Uint8Array(0)))._tag,
       "PublicValueMalformed"
+    )
+  })
+})
+
+describe("the fast byte-wise check in computeSharedKey", () => {
+  it("fails exactly like the bigint reference check (property, with boundary values)", () => {
+    const own = run(KeyExchange.keyPairFromExponent(group, new Uint8Array(256).fill(7)))
+    const near = (x: bigint) =>
+      fc.integer({ min: -2, max: 2 }).map((d) => be(x + BigInt(d) < 0n ? 0n : x + BigInt(d)))
+    const value = fc.oneof(
+      fc.uint8Array({ maxLength: 258 }),
+      near(0n),
+      near(LOW),
+      near(p - LOW),
+      near(p - 1n),
+      near(p)
+    )
+    fc.assert(
+      fc.property(value, (bytes) => {
+        const reference = Effect.runSync(Effect.result(KeyExchange.checkPeerPublicValue(group, bytes)))
+        const fast = Effect.runSync(
+          Effect.result(
+            Effect.provideService(
+              KeyExchange.computeSharedKey(group, own.secret, bytes),
+              ModExp.ModExp,
+              native
+            )
+          )
+        )
+        assert.strictEqual(fast._tag, reference._tag)
+        if (fast._tag === "Failure" && reference._tag === "Failure")
+          assert.deepStrictEqual(fast.failure, reference.failure)
+      }),
+      { numRuns: 200 }
     )
   })
 })
