@@ -30,7 +30,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Exit, Layer, Redacted, Schema, type Scope } from "effect"
+import { Context, Effect, Exit, Layer, Option, Redacted, Schema, type Scope } from "effect"
 import { Api, helpers } from "telegram"
 import type { TelegramClientParams } from "telegram/client/telegramBaseClient.js"
 import { _serverKeys } from "telegram/crypto/RSA.js"
@@ -40,6 +40,8 @@ import { randomBytes } from "./internal/mtproto/crypto.js"
 import { testRsaKey } from "./internal/mtproto/handshake.js"
 import * as Internal from "./internal/mtproto/server.js"
 import type { TlResult } from "./internal/mtproto/tl.js"
+import { accountOf, WorldBackend } from "./internal/mtproto/worldBackend.js"
+import * as TestTelegram from "./TestTelegram.js"
 
 /**
  * A user the server knows: the fields it puts in the GramJS `User` objects it returns.
@@ -321,7 +323,15 @@ const pinnedConnection = (port: number, transport: ClientTransport): typeof Conn
  */
 export const make = <R = never>(
   options: Options<R> = {}
-): Effect.Effect<Server, ListenError, Scope.Scope | R> =>
+): Effect.Effect<Server, ListenError, Scope.Scope | R> => Effect.map(makeInternal(options), (s) => s.public)
+
+const makeInternal = <R = never>(
+  options: Options<R>
+): Effect.Effect<
+  { readonly public: Server; readonly internal: Internal.MtprotoServer },
+  ListenError,
+  Scope.Scope | R
+> =>
   Effect.gen(function* () {
     const context = yield* Effect.context<R>()
     const runExit = Effect.runPromiseExitWith(context)
@@ -359,7 +369,7 @@ export const make = <R = never>(
       (s) => Effect.promise(() => s.close())
     )
     for (const a of options.accounts ?? []) server.accounts.set(a.userId, a)
-    return {
+    const pub: Server = {
       host: "127.0.0.1",
       port: server.port,
       addAccount: (account) =>
@@ -386,7 +396,8 @@ export const make = <R = never>(
       loginCode: (phone) => Effect.sync(() => server.loginCodes.get(Internal.normalisePhone(phone))?.code),
       stats: Effect.sync(() => ({ ...server.stats })),
       connectionCount: Effect.sync(() => server.connections.size)
-    } satisfies Server
+    }
+    return { public: pub, internal: server }
   })
 
 /**
@@ -397,6 +408,98 @@ export const make = <R = never>(
  */
 export const layer = <R = never>(options: Options<R> = {}): Layer.Layer<LoopbackServer, ListenError, R> =>
   Layer.effect(LoopbackServer, make(options))
+
+/**
+ * Options for {@link serve}: those of {@link make} without `handler` and `accounts` (the
+ * world supplies both), plus how updates carried in results are treated.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WorldOptions extends Omit<Options, "handler" | "accounts"> {
+  /**
+   * Also push to the caller the updates its own RPC result carries (e.g. `phone.discardCall`'s
+   * `updatePhoneCall`). GramJS never dispatches result updates to event handlers, so a stock
+   * client's `Raw` handler only sees them when pushed. tgphone's GramJS layer forwards result
+   * updates itself, so with it this would deliver them twice: turn it off there. Default `true`.
+   */
+  readonly echoResultUpdates?: boolean | undefined
+}
+
+/**
+ * A server backed by an in-memory world (`TestTelegram`): its users are the accounts (mint a
+ * session per user), every request in tgphone's method registry is decoded with core's GramJS
+ * codecs, run through that user's `TelegramRpc` from the world and encoded back (an `RpcError`
+ * becomes an `rpc_error`, a `TransportError` `-503 Timeout`), and each user's updates are
+ * pushed to their live connections as `Updates`. Users added to the world later become
+ * accounts when a session is minted for them.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { TelegramClient } from "telegram"
+ * import { StringSession } from "telegram/sessions/index.js"
+ * import { LoopbackServer, TestTelegram } from "@tgphone/testkit"
+ *
+ * const program = Effect.gen(function*() {
+ *   const world = yield* TestTelegram.make()
+ *   const alice = yield* world.addUser({ firstName: "Alice" })
+ *   const server = yield* LoopbackServer.serve(world)
+ *   const session = yield* server.mintSession(alice.id)
+ *   const client = new TelegramClient(new StringSession(Redacted.value(session)), 1, "x", server.clientOptions())
+ *   yield* Effect.promise(() => client.connect())
+ *   yield* Effect.promise(() => client.destroy())
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const serve = (
+  world: TestTelegram.Service,
+  options: WorldOptions = {}
+): Effect.Effect<Server, ListenError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const scope = yield* Effect.scope
+    let target: Internal.MtprotoServer | undefined
+    const backend = new WorldBackend(world, options.echoResultUpdates ?? true, (userId, updates) => {
+      target?.push(userId, updates as Internal.RequestContext["request"])
+    })
+    const worldHandler = backend.handler(scope)
+    const users = yield* world.users
+    const server = yield* makeInternal({
+      ...options,
+      accounts: users.map(accountOf),
+      handler: (req) => Effect.mapError(worldHandler(req), (e) => rpcError(e.code, e.text))
+    })
+    target = server.internal
+    for (const u of users) yield* backend.ensurePusher(u, scope)
+    const mintSession = (userId: bigint) =>
+      Effect.gen(function* () {
+        const found = yield* world.user(userId)
+        if (Option.isNone(found)) return yield* new UnknownAccount({ userId })
+        yield* server.public.addAccount(accountOf(found.value))
+        yield* backend.ensurePusher(found.value, scope)
+        return yield* server.public.mintSession(userId)
+      })
+    return { ...server.public, mintSession } satisfies Server
+  })
+
+/**
+ * {@link serve} as a layer over the `TestTelegram` world in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWorld = (
+  options: WorldOptions = {}
+): Layer.Layer<LoopbackServer, ListenError, TestTelegram.TestTelegram> =>
+  Layer.effect(
+    LoopbackServer,
+    Effect.gen(function* () {
+      return yield* serve(yield* TestTelegram.TestTelegram, options)
+    })
+  )
 
 /**
  * Re-exported so handlers can build results without a separate import.

@@ -1,0 +1,168 @@
+/**
+ * The loopback server backed by the in-memory world: requests are decoded with core's GramJS
+ * codecs into `{ method, params }`, run through the caller's `TelegramRpc` from the world, and
+ * encoded back; each user's update stream is pushed to their live connections as `Updates`.
+ *
+ * Updates carried in an RPC result (the world delivers them to the caller's stream too, as
+ * tgphone's GramJS layer does) are pushed to the caller as well when `echoResultUpdates` is on,
+ * so a stock GramJS `Raw` handler sees them (GramJS never dispatches result updates). With it
+ * off, they are recognised and not pushed, so a client that forwards result updates itself
+ * (tgphone's GramJS layer) sees each update once.
+ *
+ * @internal
+ */
+import { Model, type TelegramRpc } from "@tgphone/core"
+import * as GramJs from "@tgphone/core/GramJs"
+import { Effect, Exit, Option, Result, Scope, Stream } from "effect"
+import type * as TestTelegram from "../../TestTelegram.js"
+import type { Account, Handler } from "./server.js"
+
+/** Per-user bookkeeping for echo suppression. */
+interface Track {
+  inflight: number
+  waiters: Array<() => void>
+  /** Signatures of updates carried in results, not yet seen on the stream. */
+  readonly carried: Map<string, number>
+}
+
+/** The failure a world handler reports (mapped to `rpc_error` by the caller). */
+export interface WorldRpcFailure {
+  readonly code: number
+  readonly text: string
+}
+
+/** A world user as a server account. */
+export const accountOf = (u: TestTelegram.UserInfo): Account => ({
+  userId: u.id,
+  accessHash: u.accessHash,
+  firstName: u.firstName,
+  lastName: u.lastName,
+  username: u.username,
+  phone: u.phone,
+  bot: u.bot
+})
+
+const signature = (update: Model.Update): string | undefined => {
+  const encoded = GramJs.encodeUpdate(update)
+  if (Result.isFailure(encoded)) return undefined
+  const o = encoded.success as { getBytes?: () => Buffer }
+  return typeof o.getBytes === "function" ? o.getBytes().toString("hex") : undefined
+}
+
+/** Glue between one world and one server. */
+export class WorldBackend {
+  private readonly tracks = new Map<bigint, Track>()
+  private readonly subscribed = new Set<bigint>()
+
+  constructor(
+    readonly world: TestTelegram.Service,
+    readonly echoResultUpdates: boolean,
+    readonly push: (userId: bigint, updates: object) => void
+  ) {}
+
+  private track(userId: bigint): Track {
+    let t = this.tracks.get(userId)
+    if (t === undefined) {
+      t = { inflight: 0, waiters: [], carried: new Map() }
+      this.tracks.set(userId, t)
+    }
+    return t
+  }
+
+  /** Resolves once no request of the user is running. */
+  private idle(userId: bigint): Promise<void> {
+    const t = this.track(userId)
+    if (t.inflight === 0) return Promise.resolve()
+    return new Promise((resolve) => t.waiters.push(resolve))
+  }
+
+  /** Starts pushing `user`'s updates (once per user, for the life of `scope`). */
+  ensurePusher(user: TestTelegram.TestUser, scope: Scope.Scope): Effect.Effect<void> {
+    if (this.subscribed.has(user.id)) return Effect.void
+    this.subscribed.add(user.id)
+    const self = this
+    return Effect.gen(function* () {
+      const stream = yield* self.world.subscribe(user)
+      yield* Effect.forkIn(
+        Stream.runForEach(stream, (update) => self.deliver(user.id, update)),
+        scope
+      )
+    }).pipe(
+      Scope.provide(scope),
+      Effect.catch(() => Effect.void)
+    )
+  }
+
+  private deliver(userId: bigint, update: Model.Update): Effect.Effect<void> {
+    const self = this
+    return Effect.gen(function* () {
+      if (!self.echoResultUpdates) {
+        yield* Effect.promise(() => self.idle(userId))
+        const sig = signature(update)
+        const t = self.track(userId)
+        const n = sig === undefined ? undefined : t.carried.get(sig)
+        if (sig !== undefined && n !== undefined) {
+          if (n <= 1) t.carried.delete(sig)
+          else t.carried.set(sig, n - 1)
+          return
+        }
+      }
+      const encoded = GramJs.encodeUpdates(new Model.Updates({ updates: [update], users: [] }))
+      if (Result.isSuccess(encoded)) self.push(userId, encoded.success as object)
+    })
+  }
+
+  /** The request handler. */
+  handler(
+    scope: Scope.Scope
+  ): (request: Parameters<Handler>[0]) => Effect.Effect<Uint8Array | undefined, WorldRpcFailure> {
+    const self = this
+    return (req) =>
+      Effect.gen(function* () {
+        if (req.account === undefined) return undefined
+        const decoded = GramJs.decodeRequest(req.request)
+        if (Result.isFailure(decoded)) {
+          if (decoded.failure._tag === "UnsupportedRequest") return undefined
+          return yield* Effect.fail({ code: 400, text: "INPUT_REQUEST_INVALID" })
+        }
+        const found = yield* self.world.user(req.account.userId)
+        if (Option.isNone(found)) return yield* Effect.fail({ code: 401, text: "AUTH_KEY_UNREGISTERED" })
+        yield* self.ensurePusher(found.value, scope)
+        const rpc = yield* self.world
+          .rpcFor(found.value)
+          .pipe(Effect.mapError(() => ({ code: 401, text: "AUTH_KEY_UNREGISTERED" })))
+        const { method, params } = decoded.success
+        const t = self.track(req.account.userId)
+        t.inflight++
+        const exit = yield* Effect.exit(
+          (rpc.invoke as (m: string, p: unknown) => Effect.Effect<unknown, TelegramRpc.RpcFailure>)(
+            method,
+            params
+          )
+        )
+        if (!self.echoResultUpdates && Exit.isSuccess(exit) && exit.value instanceof Model.Updates) {
+          for (const u of exit.value.updates) {
+            const sig = signature(u)
+            if (sig !== undefined) t.carried.set(sig, (t.carried.get(sig) ?? 0) + 1)
+          }
+        }
+        t.inflight--
+        if (t.inflight === 0) {
+          const waiters = t.waiters
+          t.waiters = []
+          for (const w of waiters) w()
+        }
+        if (Exit.isFailure(exit)) {
+          const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
+          if (failure === undefined || failure._tag !== "Fail") return yield* Effect.die(exit.cause)
+          const e = failure.error
+          // the world's "disconnected" user: the request got no answer in time
+          if (e._tag === "TransportError") return yield* Effect.fail({ code: -503, text: "Timeout" })
+          return yield* Effect.fail({ code: e.code, text: e.type })
+        }
+        const bytes = GramJs.serializeResult(method as never, exit.value as never)
+        if (Result.isFailure(bytes)) return yield* Effect.die(bytes.failure)
+        return bytes.success
+      })
+  }
+}

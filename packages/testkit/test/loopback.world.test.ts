@@ -1,0 +1,243 @@
+/**
+ * The loopback server backed by the in-memory world: stock GramJS clients place a whole call
+ * over TCP, documented errors arrive as the right `RPCError`, and tgphone's own GramJS live
+ * layer (`@tgphone/core/GramJs`) runs the `PhoneCalls` handshake through the server.
+ */
+import { createDiffieHellman, createHash } from "node:crypto"
+import { describe, expect, it } from "@effect/vitest"
+import { PhoneCalls, type TelegramRpc } from "@tgphone/core"
+import * as GramJs from "@tgphone/core/GramJs"
+import { SecureRandom } from "@tgphone/crypto"
+import { Context, Effect, Fiber, Layer, Queue, Redacted, Stream } from "effect"
+import { Api, TelegramClient } from "telegram"
+import type { RPCError } from "telegram/errors/index.js"
+import { Raw } from "telegram/events/index.js"
+import { StringSession } from "telegram/sessions/index.js"
+import { toLong } from "../src/internal/mtproto/tl.js"
+import * as LoopbackServer from "../src/LoopbackServer.js"
+import * as TestTelegram from "../src/TestTelegram.js"
+
+const world3 = Effect.gen(function* () {
+  const world = yield* TestTelegram.make({ seed: "loopback" })
+  const alice = yield* Effect.orDie(
+    world.addUser({ firstName: "Alice", username: "alice_a", phone: "+15550001" })
+  )
+  const bob = yield* Effect.orDie(world.addUser({ firstName: "Bob", username: "bob_b", phone: "+15550002" }))
+  const carol = yield* Effect.orDie(
+    world.addUser({ firstName: "Carol", username: "carol_c", phone: "+15550003" })
+  )
+  return { world, alice, bob, carol }
+})
+
+/** A connected stock client whose `UpdatePhoneCall`s land in a queue. */
+const stockClient = (server: LoopbackServer.Server, userId: bigint) =>
+  Effect.gen(function* () {
+    const session = yield* server.mintSession(userId)
+    const calls = yield* Queue.unbounded<Api.TypePhoneCall>()
+    const client = yield* Effect.acquireRelease(
+      Effect.promise(async () => {
+        const c = new TelegramClient(
+          new StringSession(Redacted.value(session)),
+          1,
+          "x",
+          server.clientOptions()
+        )
+        await c.connect()
+        return c
+      }),
+      (c) => Effect.promise(() => c.destroy())
+    )
+    client.addEventHandler(
+      (u: Api.TypeUpdate) => {
+        if (u instanceof Api.UpdatePhoneCall) Queue.offerUnsafe(calls, u.phoneCall)
+      },
+      new Raw({ types: [Api.UpdatePhoneCall] })
+    )
+    const invoke = <R extends Api.AnyRequest>(r: R) => Effect.promise(() => client.invoke(r))
+    const next = <T>(ctor: abstract new (...args: never) => T) =>
+      Effect.gen(function* () {
+        for (;;) {
+          const c = yield* Queue.take(calls).pipe(Effect.timeout("5 seconds"), Effect.orDie)
+          if (c instanceof ctor) return c as T
+        }
+      })
+    return { client, invoke, next }
+  })
+
+const protocol = () =>
+  new Api.PhoneCallProtocol({
+    udpP2p: true,
+    udpReflector: true,
+    minLayer: 65,
+    maxLayer: 92,
+    libraryVersions: ["9.0.0"]
+  })
+
+const fingerprintOf = (key: Buffer): bigint => createHash("sha1").update(key).digest().readBigInt64LE(12)
+
+describe("LoopbackServer backed by the in-memory world", () => {
+  it.live("two stock GramJS clients place a whole call over TCP", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { world, alice, bob } = yield* world3
+        const server = yield* LoopbackServer.serve(world)
+        const a = yield* stockClient(server, alice.id)
+        const b = yield* stockClient(server, bob.id)
+
+        const dh = yield* a.invoke(new Api.messages.GetDhConfig({ version: 0, randomLength: 256 }))
+        if (!(dh instanceof Api.messages.DhConfig)) throw new Error("expected a DhConfig")
+        const aliceDh = createDiffieHellman(dh.p, Buffer.from([dh.g]))
+        const gA = aliceDh.generateKeys()
+        const requested = yield* a.invoke(
+          new Api.phone.RequestCall({
+            userId: new Api.InputUser({ userId: toLong(bob.id), accessHash: toLong(bob.accessHash) }),
+            randomId: 12345,
+            gAHash: createHash("sha256").update(gA).digest(),
+            protocol: protocol()
+          })
+        )
+        expect(requested.phoneCall).toBeInstanceOf(Api.PhoneCallWaiting)
+
+        // Bob's Raw handler gets the pushed phoneCallRequested
+        const incoming = yield* b.next(Api.PhoneCallRequested)
+        expect(incoming.adminId.toString()).toBe(alice.id.toString())
+        const peer = new Api.InputPhoneCall({ id: incoming.id, accessHash: incoming.accessHash })
+        expect(yield* b.invoke(new Api.phone.ReceivedCall({ peer }))).toBe(true)
+        // Alice's call starts ringing (receive_date set)
+        const ringing = yield* a.next(Api.PhoneCallWaiting)
+        expect(ringing.receiveDate).toBeGreaterThan(0)
+
+        const bobDh = createDiffieHellman(dh.p, Buffer.from([dh.g]))
+        const gB = bobDh.generateKeys()
+        const accepted = yield* b.invoke(new Api.phone.AcceptCall({ peer, gB, protocol: protocol() }))
+        expect(accepted.phoneCall).toBeInstanceOf(Api.PhoneCallWaiting)
+
+        const aliceSees = yield* a.next(Api.PhoneCallAccepted)
+        const key = aliceDh.computeSecret(aliceSees.gB)
+        const alicePeer = new Api.InputPhoneCall({ id: aliceSees.id, accessHash: aliceSees.accessHash })
+        const confirmed = yield* a.invoke(
+          new Api.phone.ConfirmCall({
+            peer: alicePeer,
+            gA,
+            keyFingerprint: toLong(fingerprintOf(key)),
+            protocol: protocol()
+          })
+        )
+        expect(confirmed.phoneCall).toBeInstanceOf(Api.PhoneCall)
+
+        const bobActive = yield* b.next(Api.PhoneCall)
+        const bobKey = bobDh.computeSecret(bobActive.gAOrB)
+        expect(bobKey.equals(key)).toBe(true)
+        expect(bobActive.keyFingerprint.toString()).toBe(fingerprintOf(key).toString())
+
+        // Alice hangs up: Bob gets it pushed; Alice's own result update is echoed to her handler
+        const discarded = yield* a.invoke(
+          new Api.phone.DiscardCall({
+            peer: alicePeer,
+            duration: 3,
+            reason: new Api.PhoneCallDiscardReasonHangup(),
+            connectionId: toLong(0n)
+          })
+        )
+        expect(discarded).toBeInstanceOf(Api.Updates)
+        expect((yield* b.next(Api.PhoneCallDiscarded)).id.toString()).toBe(incoming.id.toString())
+        expect((yield* a.next(Api.PhoneCallDiscarded)).id.toString()).toBe(incoming.id.toString())
+        const calls = yield* world.calls
+        expect(calls).toHaveLength(1)
+        expect(calls[0]?.state).toBe("Discarded")
+      })
+    )
+  )
+
+  it.live("documented errors arrive as GramJS RPCErrors (privacy, unsupported, already declined)", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { world, alice, carol } = yield* world3
+        yield* Effect.orDie(world.setPrivacy(carol, { allow: "nobody" }))
+        const server = yield* LoopbackServer.serve(world)
+        const a = yield* stockClient(server, alice.id)
+        const error = yield* Effect.flip(
+          Effect.tryPromise(() =>
+            a.client.invoke(
+              new Api.phone.RequestCall({
+                userId: new Api.InputUser({ userId: toLong(carol.id), accessHash: toLong(carol.accessHash) }),
+                randomId: 1,
+                gAHash: Buffer.alloc(32, 1),
+                protocol: protocol()
+              })
+            )
+          )
+        )
+        const rpc = error.cause as RPCError
+        expect(rpc.errorMessage).toBe("USER_PRIVACY_RESTRICTED")
+        expect(rpc.code).toBe(403)
+        // a request outside the registry and the built-ins
+        const unsupported = yield* Effect.flip(
+          Effect.tryPromise(() => a.client.invoke(new Api.help.GetAppConfig({ hash: 0 })))
+        )
+        expect((unsupported.cause as RPCError).errorMessage).toBe("METHOD_NOT_SUPPORTED")
+        // built-ins answer from the world's users
+        const resolved = yield* Effect.promise(() =>
+          a.client.invoke(new Api.contacts.ResolveUsername({ username: "carol_c" }))
+        )
+        expect(resolved.users[0]?.id.toString()).toBe(carol.id.toString())
+      })
+    )
+  )
+
+  it.live("tgphone's GramJS live layer runs the PhoneCalls handshake through the server", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { world, alice, bob } = yield* world3
+        const server = yield* LoopbackServer.serve(world, { echoResultUpdates: false })
+        const live = (userId: bigint, seed: string) =>
+          Effect.gen(function* () {
+            const session = yield* server.mintSession(userId)
+            const rpc = GramJs.layer({
+              apiId: 1,
+              apiHash: Redacted.make("loopback"),
+              session,
+              server: { ip: server.host, port: server.port, dcId: 2 },
+              requestTimeout: "10 seconds"
+            })
+            const context = yield* Layer.build(
+              Layer.merge(
+                PhoneCalls.layer().pipe(Layer.provide(Layer.merge(rpc, SecureRandom.layerTest(seed)))),
+                rpc
+              )
+            )
+            return {
+              calls: Context.get(context, PhoneCalls.PhoneCalls),
+              rpc: Context.get(context, GramJs.GramJsClient)
+            }
+          })
+        const aliceSide = yield* live(alice.id, "alice")
+        const bobSide = yield* live(bob.id, "bob")
+        const incoming = yield* bobSide.calls.listen
+        const bobFiber = yield* Effect.forkChild(
+          Effect.gen(function* () {
+            const call = yield* Effect.fromOption(yield* Stream.runHead(incoming))
+            return yield* call.accept()
+          })
+        )
+        const states: Array<string> = []
+        const aliceCall = yield* aliceSide.calls.call("@bob_b", {
+          onState: (s) => Effect.sync(() => states.push(s._tag))
+        })
+        const bobCall = yield* Fiber.join(bobFiber)
+        expect(states).toEqual(["Requesting", "Waiting", "Ringing", "ExchangingKeys", "Active"])
+        expect(Redacted.value(aliceCall.key)).toEqual(Redacted.value(bobCall.key))
+        expect(aliceCall.keyFingerprint).toBe(bobCall.keyFingerprint)
+        expect(aliceCall.emojis).toEqual(bobCall.emojis)
+        yield* aliceCall.hangUp
+        const ended = yield* bobCall.ended.pipe(Effect.timeout("5 seconds"))
+        expect(ended._tag).toBe("Ended")
+        const call = (yield* world.calls)[0]
+        expect(call?.state).toBe("Discarded")
+        expect((yield* server.stats).updatesPushed).toBeGreaterThan(0)
+      })
+    )
+  )
+})
+
+export type _Rpc = TelegramRpc.TelegramRpc
