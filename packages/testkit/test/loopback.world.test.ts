@@ -5,7 +5,7 @@
  */
 import { createDiffieHellman, createHash } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
-import { PhoneCalls, type TelegramRpc } from "@tgphone/core"
+import { type Model, PhoneCalls, TelegramRpc } from "@tgphone/core"
 import * as GramJs from "@tgphone/core/GramJs"
 import { SecureRandom } from "@tgphone/crypto"
 import { Context, Effect, Fiber, Layer, Queue, Redacted, Stream } from "effect"
@@ -185,59 +185,73 @@ describe("LoopbackServer backed by the in-memory world", () => {
     )
   )
 
-  it.live("tgphone's GramJS live layer runs the PhoneCalls handshake through the server", () =>
-    Effect.scoped(
-      Effect.gen(function* () {
-        const { world, alice, bob } = yield* world3
-        const server = yield* LoopbackServer.serve(world, { echoResultUpdates: false })
-        const live = (userId: bigint, seed: string) =>
+  for (const echo of [false, true]) {
+    it.live(
+      `tgphone's GramJS live layer runs the PhoneCalls handshake through the server (echo ${echo})`,
+      () =>
+        Effect.scoped(
           Effect.gen(function* () {
-            const session = yield* server.mintSession(userId)
-            const rpc = GramJs.layer({
-              apiId: 1,
-              apiHash: Redacted.make("loopback"),
-              session,
-              server: { ip: server.host, port: server.port, dcId: 2 },
-              requestTimeout: "10 seconds"
-            })
-            const context = yield* Layer.build(
-              Layer.merge(
-                PhoneCalls.layer().pipe(Layer.provide(Layer.merge(rpc, SecureRandom.layerTest(seed)))),
-                rpc
-              )
+            const { world, alice, bob } = yield* world3
+            const server = yield* LoopbackServer.serve(world, { echoResultUpdates: echo })
+            const live = (userId: bigint, seed: string) =>
+              Effect.gen(function* () {
+                const session = yield* server.mintSession(userId)
+                const rpc = GramJs.layer({
+                  apiId: 1,
+                  apiHash: Redacted.make("loopback"),
+                  session,
+                  server: { ip: server.host, port: server.port, dcId: 2 },
+                  requestTimeout: "10 seconds"
+                })
+                const context = yield* Layer.build(
+                  Layer.merge(
+                    PhoneCalls.layer().pipe(Layer.provide(Layer.merge(rpc, SecureRandom.layerTest(seed)))),
+                    rpc
+                  )
+                )
+                return {
+                  calls: Context.get(context, PhoneCalls.PhoneCalls),
+                  rpc: Context.get(context, TelegramRpc.TelegramRpc)
+                }
+              })
+            const aliceSide = yield* live(alice.id, "alice")
+            const bobSide = yield* live(bob.id, "bob")
+            const incoming = yield* bobSide.calls.listen
+            const bobFiber = yield* Effect.forkChild(
+              Effect.gen(function* () {
+                const call = yield* Effect.fromOption(yield* Stream.runHead(incoming))
+                return yield* call.accept()
+              })
             )
-            return {
-              calls: Context.get(context, PhoneCalls.PhoneCalls),
-              rpc: Context.get(context, GramJs.GramJsClient)
-            }
-          })
-        const aliceSide = yield* live(alice.id, "alice")
-        const bobSide = yield* live(bob.id, "bob")
-        const incoming = yield* bobSide.calls.listen
-        const bobFiber = yield* Effect.forkChild(
-          Effect.gen(function* () {
-            const call = yield* Effect.fromOption(yield* Stream.runHead(incoming))
-            return yield* call.accept()
+            const states: Array<string> = []
+            const aliceCall = yield* aliceSide.calls.call("@bob_b", {
+              onState: (s) => Effect.sync(() => states.push(s._tag))
+            })
+            const bobCall = yield* Fiber.join(bobFiber)
+            expect(states).toEqual(["Requesting", "Waiting", "Ringing", "ExchangingKeys", "Active"])
+            expect(Redacted.value(aliceCall.key)).toEqual(Redacted.value(bobCall.key))
+            expect(aliceCall.keyFingerprint).toBe(bobCall.keyFingerprint)
+            expect(aliceCall.emojis).toEqual(bobCall.emojis)
+
+            // how often Alice's SDK-level update stream sees her own hang-up
+            const seen: Array<Model.Update> = []
+            const watcher = yield* Effect.forkChild(
+              Stream.runForEach(aliceSide.rpc.updates, (u) => Effect.sync(() => seen.push(u)))
+            )
+            yield* Effect.sleep("20 millis")
+            yield* aliceCall.hangUp
+            const ended = yield* bobCall.ended.pipe(Effect.timeout("5 seconds"))
+            expect(ended._tag).toBe("Ended")
+            yield* Effect.sleep("200 millis")
+            yield* Fiber.interrupt(watcher)
+            const discards = seen.filter(
+              (u) => u._tag === "UpdatePhoneCall" && u.phoneCall._tag === "PhoneCallDiscarded"
+            )
+            // the layer forwards result updates itself; the echo push makes a second copy
+            expect(discards).toHaveLength(echo ? 2 : 1)
+            expect((yield* world.calls)[0]?.state).toBe("Discarded")
           })
         )
-        const states: Array<string> = []
-        const aliceCall = yield* aliceSide.calls.call("@bob_b", {
-          onState: (s) => Effect.sync(() => states.push(s._tag))
-        })
-        const bobCall = yield* Fiber.join(bobFiber)
-        expect(states).toEqual(["Requesting", "Waiting", "Ringing", "ExchangingKeys", "Active"])
-        expect(Redacted.value(aliceCall.key)).toEqual(Redacted.value(bobCall.key))
-        expect(aliceCall.keyFingerprint).toBe(bobCall.keyFingerprint)
-        expect(aliceCall.emojis).toEqual(bobCall.emojis)
-        yield* aliceCall.hangUp
-        const ended = yield* bobCall.ended.pipe(Effect.timeout("5 seconds"))
-        expect(ended._tag).toBe("Ended")
-        const call = (yield* world.calls)[0]
-        expect(call?.state).toBe("Discarded")
-        expect((yield* server.stats).updatesPushed).toBeGreaterThan(0)
-      })
     )
-  )
+  }
 })
-
-export type _Rpc = TelegramRpc.TelegramRpc
