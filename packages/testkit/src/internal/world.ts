@@ -257,10 +257,10 @@ export class World {
       if (options.firstName.trim() === "") return yield* handleError(op, "firstName must not be empty")
       const username = options.username?.replace(/^@/, "")
       if (username !== undefined) {
-        if (!/^[A-Za-z][A-Za-z0-9_]{3,31}$/.test(username))
+        if (!/^[A-Za-z][A-Za-z0-9_]{4,31}$/.test(username))
           return yield* handleError(
             op,
-            `username "${username}" must be 4–32 letters, digits or _ and start with a letter`
+            `username "${username}" must be 5–32 letters, digits or _ and start with a letter`
           )
         if (this.usersByName.has(username.toLowerCase()) || this.chatUsernameTaken(username))
           return yield* handleError(op, `username "${username}" is taken`)
@@ -346,10 +346,10 @@ export class World {
       const username = options.username?.replace(/^@/, "")
       if (username !== undefined) {
         if (options.kind === "group") return yield* handleError(op, "a basic group cannot have a username")
-        if (!/^[A-Za-z][A-Za-z0-9_]{3,31}$/.test(username))
+        if (!/^[A-Za-z][A-Za-z0-9_]{4,31}$/.test(username))
           return yield* handleError(
             op,
-            `username "${username}" must be 4–32 letters, digits or _ and start with a letter`
+            `username "${username}" must be 5–32 letters, digits or _ and start with a letter`
           )
         if (this.usersByName.has(username.toLowerCase()) || this.chatUsernameTaken(username))
           return yield* handleError(op, `username "${username}" is taken`)
