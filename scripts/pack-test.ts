@@ -1,0 +1,293 @@
+/**
+ * The pack test (`pnpm test:pack`, part of `pnpm test`): what users install is what works.
+ *
+ * 1. Builds the packages (`scripts/build.ts`) and `pnpm pack`s each one (pnpm applies
+ *    `publishConfig` and rewrites `workspace:*` to the version, as `pnpm publish` does).
+ * 2. Creates a fresh project under `os.tmpdir()`, outside the workspace, that depends on the
+ *    three tarballs (plus `effect`, `typescript` and `@types/node` at the versions this
+ *    repository uses) and installs it with pnpm: first `--offline` from pnpm's store and
+ *    metadata cache, and only if that cannot be satisfied `--prefer-offline`, which fetches
+ *    what is missing from the registry.
+ * 3. Type-checks and compiles a small TypeScript consumer there with that project's own
+ *    `typescript` (strict, `nodenext`, `skipLibCheck: false`, so the published `.d.ts` files
+ *    of all three packages must resolve and check), then runs it with Node: it imports every
+ *    entry point (`@tgphone/crypto`, `@tgphone/core`, `@tgphone/core/GramJs`,
+ *    `@tgphone/testkit`), does a key exchange with `@tgphone/crypto`, and has Alice call Bob
+ *    in `@tgphone/testkit`'s in-memory world through `@tgphone/core`'s `PhoneCalls`. Its
+ *    JSON report is checked here, including that `@tgphone/core/internal/*` is not importable.
+ * 4. Removes the temporary project (also on failure; `--keep` keeps it for inspection).
+ */
+import { type SpawnSyncOptions, spawnSync } from "node:child_process"
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
+import { createRequire } from "node:module"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { build, packages, root } from "./build.js"
+
+const keep = process.argv.includes("--keep")
+const skipBuild = process.argv.includes("--no-build")
+
+/** Fails the test with `message`. */
+class PackTestFailure extends Error {}
+
+const rootManifest = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as {
+  readonly packageManager: string
+}
+const pnpmVersion = rootManifest.packageManager.split("@")[1] ?? "10"
+
+/** The version of a dependency as installed in this workspace (so the store already has it). */
+const installedVersion = (name: string): string => {
+  const require = createRequire(join(root, "package.json"))
+  const manifest = require(`${name}/package.json`) as { readonly version: string }
+  return manifest.version
+}
+
+/** Runs a command; returns its output, or fails with the output when it exits non-zero. */
+const run = (command: string, args: ReadonlyArray<string>, options: SpawnSyncOptions): string => {
+  const result = spawnSync(command, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, ...options })
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`
+  if (result.status !== 0)
+    throw new PackTestFailure(
+      `\`${command} ${args.join(" ")}\` exited with ${result.status ?? result.signal}:\n${output}`
+    )
+  return output
+}
+
+/** pnpm at the version pinned by `packageManager` (through npx, as CI runs it). */
+const pnpm = (args: ReadonlyArray<string>, cwd: string): string =>
+  run("npx", ["--yes", `pnpm@${pnpmVersion}`, ...args], { cwd })
+
+/** The consumer: imports every entry point, runs a key exchange and a call, prints a report. */
+const consumer = `import * as Core from "@tgphone/core"
+import { PhoneCalls } from "@tgphone/core"
+import * as GramJs from "@tgphone/core/GramJs"
+import { DhGroup, Fingerprint, KeyExchange, SecureRandom } from "@tgphone/crypto"
+import { TestTelegram } from "@tgphone/testkit"
+import { Context, Effect, Fiber, Layer, Redacted, Stream } from "effect"
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex")
+
+const keyExchange = Effect.gen(function* () {
+  const group = yield* DhGroup.telegram(3)
+  const serverRandom = new Uint8Array(256).fill(0x5a)
+  const alice = yield* KeyExchange.generateKeyPair(group, serverRandom)
+  const bob = yield* KeyExchange.generateKeyPair(group, serverRandom)
+  const aliceKey = Redacted.value(yield* KeyExchange.computeSharedKey(group, alice.secret, bob.publicValue))
+  const bobKey = Redacted.value(yield* KeyExchange.computeSharedKey(group, bob.secret, alice.publicValue))
+  return {
+    sameKey: hex(aliceKey) === hex(bobKey),
+    keyLength: aliceKey.length,
+    fingerprint: Fingerprint.keyFingerprint(aliceKey).toString(),
+    emojis: Fingerprint.emojiFingerprint(aliceKey, alice.publicValue)
+  }
+}).pipe(Effect.provide(SecureRandom.layer))
+
+const call = Effect.gen(function* () {
+  const world = yield* TestTelegram.make({ seed: "pack-test" })
+  const alice = yield* world.addUser({ firstName: "Alice", username: "alice", phone: "+15550001" })
+  const bob = yield* world.addUser({ firstName: "Bob", username: "bob_b", phone: "+15550002" })
+  const phoneCallsFor = (user: TestTelegram.TestUser, seed: string) =>
+    Layer.build(
+      PhoneCalls.layer().pipe(Layer.provide(Layer.mergeAll(world.layerFor(user), SecureRandom.layerTest(seed))))
+    ).pipe(Effect.map((context) => Context.get(context, PhoneCalls.PhoneCalls)))
+  const aliceCalls = yield* phoneCallsFor(alice, "alice")
+  const bobCalls = yield* phoneCallsFor(bob, "bob")
+  const incoming = yield* bobCalls.listen
+  const bobSide = yield* Effect.forkChild(
+    Effect.gen(function* () {
+      const ringing = yield* Effect.fromOption(yield* Stream.runHead(incoming))
+      return yield* ringing.accept()
+    })
+  )
+  const aliceCall = yield* aliceCalls.call(bob.id)
+  const bobCall = yield* Fiber.join(bobSide)
+  yield* aliceCall.hangUp
+  const bobEnd = yield* bobCall.ended
+  return {
+    sameKey: hex(Redacted.value(aliceCall.key)) === hex(Redacted.value(bobCall.key)),
+    sameFingerprint: aliceCall.keyFingerprint === bobCall.keyFingerprint,
+    emojis: aliceCall.emojis,
+    bobEmojis: bobCall.emojis,
+    callerSeenByBob: aliceCall.peerUserId === bob.id && bobCall.peerUserId === alice.id,
+    bobEnd: bobEnd._tag === "Ended" ? bobEnd.reason : bobEnd._tag
+  }
+}).pipe(Effect.scoped)
+
+const internalBlocked = async (): Promise<string> => {
+  const specifier: string = "@tgphone/core/internal/gramjs/codec.js"
+  try {
+    await import(specifier)
+    return "importable"
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error)
+  }
+}
+
+const report = {
+  keyExchange: await Effect.runPromise(keyExchange),
+  call: await Effect.runPromise(call),
+  entryPoints: {
+    core: Object.keys(Core).sort(),
+    gramJs: [typeof GramJs.layer, typeof GramJs.layerFromClient]
+  },
+  internal: await internalBlocked()
+}
+console.log(JSON.stringify(report))
+`
+
+/** The consumer's compiler settings: the strictest a user is likely to have. */
+const consumerTsconfig = {
+  compilerOptions: {
+    target: "es2022",
+    // effect's own declarations name Web Crypto types (CryptoKey) that only "dom" declares.
+    lib: ["es2022", "dom"],
+    types: ["node"],
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    verbatimModuleSyntax: true,
+    skipLibCheck: false,
+    outDir: "out"
+  },
+  files: ["main.ts"]
+}
+
+interface Report {
+  readonly keyExchange: {
+    readonly sameKey: boolean
+    readonly keyLength: number
+    readonly fingerprint: string
+    readonly emojis: ReadonlyArray<string>
+  }
+  readonly call: {
+    readonly sameKey: boolean
+    readonly sameFingerprint: boolean
+    readonly emojis: ReadonlyArray<string>
+    readonly bobEmojis: ReadonlyArray<string>
+    readonly callerSeenByBob: boolean
+    readonly bobEnd: string
+  }
+  readonly entryPoints: { readonly core: ReadonlyArray<string>; readonly gramJs: ReadonlyArray<string> }
+  readonly internal: string
+}
+
+/** The checks on the consumer's report; returns the failed ones. */
+const verify = (report: Report): Array<string> => {
+  const failures: Array<string> = []
+  const expect = (ok: boolean, what: string) => {
+    if (!ok) failures.push(what)
+  }
+  expect(report.keyExchange.sameKey, "key exchange: both sides derive the same key")
+  expect(report.keyExchange.keyLength === 256, "key exchange: the key is 256 bytes")
+  expect(/^-?\d+$/.test(report.keyExchange.fingerprint), "key exchange: a 64-bit fingerprint")
+  expect(report.keyExchange.emojis.length === 4, "key exchange: four emoji")
+  expect(report.call.sameKey, "call: Alice and Bob hold the same key")
+  expect(report.call.sameFingerprint, "call: same key fingerprint")
+  expect(report.call.emojis.length === 4, "call: four emoji")
+  expect(report.call.emojis.join("") === report.call.bobEmojis.join(""), "call: same emoji on both sides")
+  expect(report.call.callerSeenByBob, "call: each side sees the other as its peer")
+  expect(report.call.bobEnd === "Hangup", `call: Bob sees Alice hang up (got ${report.call.bobEnd})`)
+  for (const ns of ["Errors", "Model", "Phone", "PhoneCalls", "RpcMethods", "TelegramRpc"])
+    expect(report.entryPoints.core.includes(ns), `@tgphone/core exports the ${ns} namespace`)
+  expect(
+    report.entryPoints.gramJs.every((t) => t === "function"),
+    "@tgphone/core/GramJs exports layer and layerFromClient"
+  )
+  expect(
+    report.internal === "ERR_PACKAGE_PATH_NOT_EXPORTED",
+    `@tgphone/core/internal/* is not importable (got ${report.internal})`
+  )
+  return failures
+}
+
+const main = async (): Promise<void> => {
+  const started = Date.now()
+  if (!skipBuild) {
+    const problems = await build()
+    if (problems.length > 0) throw new PackTestFailure(problems.join("\n"))
+  }
+  const dir = await mkdtemp(join(tmpdir(), "tgphone-pack-"))
+  try {
+    const project = join(dir, "consumer")
+    const tarballs = join(project, "tarballs")
+    await mkdir(tarballs, { recursive: true })
+    for (const name of packages) pnpm(["pack", "--pack-destination", tarballs], join(root, "packages", name))
+    const files = await readdir(tarballs)
+    const tarball = (name: string): string => {
+      const file = files.find((f) => f.startsWith(`tgphone-${name}-`) && f.endsWith(".tgz"))
+      if (file === undefined) throw new PackTestFailure(`pnpm pack made no tarball for @tgphone/${name}`)
+      return `file:./tarballs/${file}`
+    }
+    const local = Object.fromEntries(packages.map((name) => [`@tgphone/${name}`, tarball(name)]))
+    await writeFile(
+      join(project, "package.json"),
+      `${JSON.stringify(
+        {
+          name: "tgphone-pack-test",
+          private: true,
+          type: "module",
+          dependencies: {
+            ...local,
+            effect: installedVersion("effect"),
+            typescript: installedVersion("typescript"),
+            "@types/node": installedVersion("@types/node")
+          },
+          // The packed core and testkit depend on @tgphone/* by version: use the tarballs.
+          pnpm: { overrides: local }
+        },
+        null,
+        2
+      )}\n`
+    )
+    await writeFile(join(project, "main.ts"), consumer)
+    await writeFile(join(project, "tsconfig.json"), `${JSON.stringify(consumerTsconfig, null, 2)}\n`)
+
+    const install = ["install", "--config.strict-peer-dependencies=false", "--config.auto-install-peers=true"]
+    let how = "offline"
+    try {
+      pnpm([...install, "--offline"], project)
+    } catch {
+      how = "prefer-offline (fetched what the store lacked)"
+      pnpm([...install, "--prefer-offline"], project)
+    }
+    console.log(`pack test: installed the three tarballs into ${project} (${how})`)
+
+    run(
+      process.execPath,
+      [join(project, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"],
+      {
+        cwd: project
+      }
+    )
+    console.log("pack test: the consumer type-checks against the published .d.ts (skipLibCheck: false)")
+
+    const output = run(process.execPath, [join(project, "out", "main.js")], { cwd: project })
+    const line = output
+      .trim()
+      .split("\n")
+      .findLast((l) => l.startsWith("{"))
+    if (line === undefined) throw new PackTestFailure(`the consumer printed no report:\n${output}`)
+    const failures = verify(JSON.parse(line) as Report)
+    if (failures.length > 0)
+      throw new PackTestFailure(`the consumer's report fails:\n  ${failures.join("\n  ")}\n${line}`)
+    console.log(
+      `pack test: the consumer ran (key exchange and a call through the in-memory world) in ${
+        Date.now() - started
+      } ms`
+    )
+  } finally {
+    if (keep) console.log(`pack test: kept ${dir}`)
+    else await rm(dir, { recursive: true, force: true })
+  }
+}
+
+try {
+  await main()
+  console.log("pack test: 1 passed, 0 failed")
+} catch (error) {
+  console.error(error instanceof PackTestFailure ? error.message : error)
+  console.error("pack test: 0 passed, 1 failed")
+  process.exit(1)
+}
