@@ -10,7 +10,7 @@
  */
 import { sha1 } from "@noble/hashes/legacy.js"
 import { sha256 } from "@noble/hashes/sha2.js"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { GAHashMismatch, KeyFingerprintMismatch, KeyLengthInvalid } from "./CryptoError.js"
 import { EMOJIS } from "./generated/emojis.js"
 import { concat, constantTimeEqual, normalize } from "./internal/bytes.js"
@@ -167,16 +167,18 @@ export const verifyGAHash = (
 
 /**
  * Checks a received `key_fingerprint` (the server's echo to the caller, or the caller's value
- * at the callee) against our key. Constant-time over the 8 wire bytes. Fails with
+ * at the callee) against our key, given as bytes or as the `Redacted` key that
+ * `KeyExchange.computeSharedKey` returns. Constant-time over the 8 wire bytes. Fails with
  * `KeyFingerprintMismatch`.
  *
  * @since 0.1.0
  * @category verification
  */
 export const verifyKeyFingerprint = (
-  key: Uint8Array,
+  sharedKey: Uint8Array | Redacted.Redacted<Uint8Array>,
   fingerprint: bigint
 ): Effect.Effect<void, KeyFingerprintMismatch> => {
+  const key = Redacted.isRedacted(sharedKey) ? Redacted.value(sharedKey) : sharedKey
   const ours = keyFingerprintBytes(key)
   const theirs = new Uint8Array(8)
   new DataView(theirs.buffer).setBigInt64(0, BigInt.asIntN(64, fingerprint), true)

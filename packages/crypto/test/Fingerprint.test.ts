@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import * as EmojiGenerator from "../../../scripts/generators/emoji.js"
 import { emojiFingerprint, Fingerprint, gAHash, keyFingerprint } from "../src/index.js"
 import { backends, failWith } from "./helpers.js"
@@ -93,6 +93,11 @@ describe("verification errors", () => {
     const key = new Uint8Array(256).fill(3)
     const fp = keyFingerprint(key)
     Effect.runSync(Fingerprint.verifyKeyFingerprint(key, fp))
+    Effect.runSync(Fingerprint.verifyKeyFingerprint(Redacted.make(key), fp))
+    assert.strictEqual(
+      fail(Fingerprint.verifyKeyFingerprint(Redacted.make(key), fp ^ 2n))._tag,
+      "KeyFingerprintMismatch"
+    )
     for (const other of [
       fp ^ 1n,
       -fp - 1n,
