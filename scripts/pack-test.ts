@@ -267,7 +267,8 @@ const main = async (): Promise<void> => {
     const line = output
       .trim()
       .split("\n")
-      .findLast((l) => l.startsWith("{"))
+      .filter((l) => l.startsWith("{"))
+      .pop()
     if (line === undefined) throw new PackTestFailure(`the consumer printed no report:\n${output}`)
     const failures = verify(JSON.parse(line) as Report)
     if (failures.length > 0)
