@@ -208,6 +208,17 @@ export interface RecordedRequest {
 }
 
 /**
+ * A recorded request of a registry method, with its parameters typed by the registry.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TypedRequest<M extends RpcMethods.MethodName> extends RecordedRequest {
+  readonly method: M
+  readonly params: RpcMethods.MethodParams<M>
+}
+
+/**
  * A request filter: any field left out matches everything.
  *
  * @since 0.1.0
@@ -400,6 +411,11 @@ export interface Service {
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
   /** The recorded requests matching a filter. */
   readonly requestsWhere: (filter: RequestFilter) => Effect.Effect<ReadonlyArray<RecordedRequest>>
+  /** The recorded requests of one registry method (from `user`, if given), params typed. */
+  readonly requestsOf: <M extends RpcMethods.MethodName>(
+    method: M,
+    user?: TestUser
+  ) => Effect.Effect<ReadonlyArray<TypedRequest<M>>>
   /** Forgets the recorded requests. */
   readonly clearRequests: Effect.Effect<void>
 
@@ -511,13 +527,3 @@ export const offlineFor = (account: TelegramRpc.Account): Layer.Layer<TelegramRp
  * @category layers
  */
 export const offline: Layer.Layer<TelegramRpc.TelegramRpc> = offlineFor({ userId: 0n, isBot: false })
-
-/**
- * The parameters of a recorded request of method `M`, typed.
- *
- * @since 0.1.0
- * @category accessors
- */
-export const paramsOf = <M extends RpcMethods.MethodName>(
-  request: RecordedRequest & { readonly method: M }
-): RpcMethods.MethodParams<M> => request.params as RpcMethods.MethodParams<M>

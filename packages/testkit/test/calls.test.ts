@@ -123,6 +123,10 @@ describe("TestTelegram 1:1 calls", () => {
         },
         { _tag: "Debug", callId: waiting.id, userId: bob.id, json: { loss: 0 } }
       ])
+      const [req] = yield* world.requestsOf("phone.requestCall", alice)
+      expect(req?.params.randomId).toBe(1)
+      expect(req?.params.userId).toEqual(bob.inputUser)
+      expect(req?.outcome._tag).toBe("Success")
       expect((yield* world.requests).map((r) => r.method)).toEqual([
         "phone.requestCall",
         "phone.receivedCall",

@@ -26,6 +26,7 @@ import type {
   Service,
   TestChat,
   TestUser,
+  TypedRequest,
   UserInfo
 } from "../TestTelegram.js"
 import { TestTelegramError } from "../TestTelegramError.js"
@@ -1179,6 +1180,11 @@ export class World {
       updatesOf: (user) => Effect.sync(() => [...(this.usersById.get(user.id)?.log ?? [])]),
       requests: Effect.sync(() => [...this.requestLog]),
       requestsWhere: (filter) => Effect.sync(() => this.requestLog.filter((r) => this.matches(r, filter))),
+      requestsOf: <M extends MethodName>(method: M, user?: TestUser) =>
+        Effect.sync(() =>
+          // the world records exactly the params `invoke` received, typed by the registry
+          this.requestLog.filter((r): r is TypedRequest<M> => this.matches(r, { method, user }))
+        ),
       clearRequests: Effect.sync(() => {
         this.requestLog.length = 0
       }),
