@@ -258,4 +258,28 @@ describe("LoopbackServer with stock GramJS clients", () => {
       })
     )
   )
+
+  it.live("a dropped connection is re-established by GramJS and pending work resumes", () =>
+    withServer((server) =>
+      Effect.gen(function* () {
+        const a = yield* connect(server, alice.userId)
+        expect(yield* server.disconnect(alice.userId)).toBe(1)
+        const r = yield* invoke(a, new Api.messages.GetDhConfig({ version: 0, randomLength: 256 }))
+        expect(r.ok && r.value instanceof Api.messages.DhConfig).toBe(true)
+        const stats = yield* server.stats
+        expect(stats.connectionsAccepted).toBe(2)
+        expect(stats.newSessionsCreated).toBe(2) // GramJS starts a new session after reconnecting
+      })
+    )
+  )
+
+  it.live("refuses to mint a session for an unknown account", () =>
+    withServer((server) =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(server.mintSession(999n))
+        expect(error._tag).toBe("LoopbackUnknownAccount")
+        expect(error.userId).toBe(999n)
+      })
+    )
+  )
 })

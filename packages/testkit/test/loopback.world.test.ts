@@ -254,4 +254,32 @@ describe("LoopbackServer backed by the in-memory world", () => {
         )
     )
   }
+
+  it.live("layerWorld: users added after the server started get sessions and can call", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const context = yield* Layer.build(
+          LoopbackServer.layerWorld().pipe(Layer.provideMerge(TestTelegram.layer({ seed: "layer" })))
+        )
+        const world = Context.get(context, TestTelegram.TestTelegram)
+        const server = Context.get(context, LoopbackServer.LoopbackServer)
+        const dave = yield* Effect.orDie(world.addUser({ firstName: "Dave", username: "dave_d" }))
+        const erin = yield* Effect.orDie(world.addUser({ firstName: "Erin", username: "erin_e" }))
+        const d = yield* stockClient(server, dave.id)
+        const e = yield* stockClient(server, erin.id)
+        const me = yield* Effect.promise(() => d.client.getMe())
+        expect(me.firstName).toBe("Dave")
+        yield* d.invoke(
+          new Api.phone.RequestCall({
+            userId: new Api.InputUser({ userId: toLong(erin.id), accessHash: toLong(erin.accessHash) }),
+            randomId: 5,
+            gAHash: Buffer.alloc(32, 2),
+            protocol: protocol()
+          })
+        )
+        const requested = yield* e.next(Api.PhoneCallRequested)
+        expect(requested.participantId.toString()).toBe(erin.id.toString())
+      })
+    )
+  )
 })
