@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Effect, Redacted } from "effect"
  * import { Api, TelegramClient } from "telegram"
  * import { StringSession } from "telegram/sessions/index.js"
  * import { LoopbackServer } from "@tgphone/testkit"
@@ -22,7 +22,7 @@
  *         : Effect.succeed(undefined)
  *   })
  *   const session = yield* server.mintSession(1n)
- *   const client = new TelegramClient(new StringSession(session), 1, "x", server.clientOptions())
+ *   const client = new TelegramClient(new StringSession(Redacted.value(session)), 1, "x", server.clientOptions())
  *   yield* Effect.promise(() => client.connect())
  *   yield* Effect.promise(() => client.destroy())
  * }).pipe(Effect.scoped)
