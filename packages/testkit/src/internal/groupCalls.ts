@@ -701,7 +701,8 @@ export class GroupCalls {
   }
 
   joinGroupCallPresentation(ctx: Ctx, p: P<"phone.joinGroupCallPresentation">): Model.Updates {
-    const call = this.live(this.callOf(p.call))
+    // a discarded call has no participants left, so it answers PARTICIPANT_JOIN_MISSING too
+    const call = this.callOf(p.call)
     const part = this.partOf(ctx.actor, call)
     if (part === undefined) return reject(403, "PARTICIPANT_JOIN_MISSING")
     let json: unknown
