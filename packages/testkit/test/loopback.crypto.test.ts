@@ -9,6 +9,7 @@ import { helpers } from "telegram"
 import { AuthKey } from "telegram/crypto/AuthKey.js"
 import { IGE } from "telegram/crypto/IGE.js"
 import { MTProtoState } from "telegram/network/MTProtoState.js"
+import { StringSession } from "telegram/sessions/index.js"
 import {
   authKeyId,
   decryptMessage,
@@ -19,6 +20,7 @@ import {
   nonceKeyIv
 } from "../src/internal/mtproto/crypto.js"
 import { FrameDecoder, FrameEncoder, type TransportKind } from "../src/internal/mtproto/framing.js"
+import { sessionString } from "../src/LoopbackServer.js"
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((u) => Buffer.from(u))
 
@@ -143,5 +145,19 @@ describe("loopback transport codecs", () => {
     const good = new FrameEncoder("full").encode(Buffer.alloc(40, 3))
     good[10]! ^= 0xff
     expect(new FrameDecoder(1 << 20).push(good)).toEqual([{ _tag: "Invalid", reason: "bad CRC32" }])
+  })
+})
+
+describe("minted sessions", () => {
+  it("GramJS's StringSession loads what sessionString writes (DC 2, 127.0.0.1, the key) and saves it back identically", async () => {
+    const key = helpers.generateRandomBytes(256)
+    const text = sessionString(key)
+    const session = new StringSession(text)
+    await session.load()
+    expect(session.dcId).toBe(2)
+    expect(session.serverAddress).toBe("127.0.0.1")
+    expect(session.port).toBe(443)
+    expect(Buffer.from(session.getAuthKey()!.getKey()!).equals(key)).toBe(true)
+    expect(session.save()).toBe(text)
   })
 })

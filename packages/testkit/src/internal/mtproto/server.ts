@@ -186,17 +186,25 @@ class Connection {
     socket.on("close", () => this.close())
   }
 
-  /** Closes this connection (idempotent). */
-  close(reason?: string): void {
+  /**
+   * Closes this connection (idempotent). `graceful` lets queued bytes (a transport error)
+   * reach the client before the socket goes away.
+   */
+  close(reason?: string, graceful = false): void {
+    if (this.closed) return
     if (reason !== undefined) {
       this.server.stats.connectionsClosedForErrors++
       this.server.problem(`connection ${this.id}: ${reason}`)
     }
-    if (this.closed) return
     this.closed = true
     if (this.disconnectTimer !== undefined) clearTimeout(this.disconnectTimer)
     this.server.connections.delete(this)
-    this.socket.destroy()
+    if (graceful) {
+      this.socket.end()
+      setTimeout(() => this.socket.destroy(), 1000).unref()
+    } else {
+      this.socket.destroy()
+    }
   }
 
   private onData(chunk: Buffer): void {
@@ -234,8 +242,7 @@ class Connection {
     b.writeInt32LE(code)
     this.writeFrame(b)
     this.server.stats.transportErrorsSent++
-    this.socket.end()
-    this.close(reason)
+    this.close(reason, true)
   }
 
   /** A new server msg_id: time-based, ≡ residue (mod 4), strictly increasing on this connection. */
@@ -541,6 +548,8 @@ export class MtprotoServer {
   readonly keys = new Map<bigint, KeyEntry>()
   readonly accounts = new Map<bigint, Account>()
   readonly connections = new Set<Connection>()
+  /** Every open socket, including ones closing gracefully. */
+  private readonly sockets = new Set<Net.Socket>()
   readonly stats: Stats = emptyStats()
   readonly loginCodes = new Map<string, { readonly hash: string; readonly code: string }>()
   salt: bigint = NodeCrypto.randomBytes(8).readBigInt64LE(0)
@@ -551,6 +560,8 @@ export class MtprotoServer {
   constructor(readonly options: ServerOptions) {
     this.listener = Net.createServer((socket) => {
       this.stats.connectionsAccepted++
+      this.sockets.add(socket)
+      socket.once("close", () => this.sockets.delete(socket))
       this.connections.add(new Connection(this.nextConnectionId++, socket, this))
     })
     this.listener.on("error", (e) => this.problem(`listener: ${String(e)}`))
@@ -578,6 +589,7 @@ export class MtprotoServer {
   /** Closes every connection and the listener. */
   close(): Promise<void> {
     for (const c of [...this.connections]) c.close()
+    for (const socket of [...this.sockets]) socket.destroy()
     return new Promise((resolve) => this.listener.close(() => resolve()))
   }
 
