@@ -3,12 +3,35 @@
  * documented error in the situation that causes it.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Model, RpcMethods } from "@tgphone/core"
+import { Errors, Model, RpcMethods } from "@tgphone/core"
 import { Effect, Redacted } from "effect"
 import type * as TestTelegram from "../src/TestTelegram.js"
 import { as, duo, gA, gB, invoke, protocol, requestParams, ring, rpcError } from "./support.js"
 
 const json = (value: unknown) => new Model.DataJson({ data: JSON.stringify(value) })
+
+/** The undocumented answers the world gives on purpose (docs/testing.md). */
+const extras: Partial<Record<RpcMethods.MethodName, ReadonlyArray<string>>> = {
+  "phone.startScheduledGroupCall": ["CHAT_ADMIN_REQUIRED"],
+  "phone.createConferenceCall": ["CALL_PEER_INVALID"]
+}
+
+/** Every error the world answered so far is one Telegram documents for the method (or a listed extra). */
+const onlyDocumentedErrors = (world: TestTelegram.Service) =>
+  Effect.gen(function* () {
+    const failures = yield* world.requestsWhere({ outcome: "Failure" })
+    expect(failures.length).toBeGreaterThan(0)
+    for (const r of failures) {
+      if (
+        r.outcome._tag !== "Failure" ||
+        r.outcome.error._tag !== "RpcError" ||
+        !RpcMethods.isMethodName(r.method)
+      )
+        continue
+      const allowed = [...Errors.methodErrorTypes[r.method], ...(extras[r.method] ?? [])]
+      expect(allowed, `${r.method} answered ${r.outcome.error.type}`).toContain(r.outcome.error.type)
+    }
+  })
 
 const groupCallOf = (updates: Model.Updates): Model.InputGroupCall => {
   const u = updates.updates.find((x) => x._tag === "UpdateGroupCall")
@@ -302,6 +325,7 @@ describe("TestTelegram group calls", () => {
         type: "GROUPCALL_ALREADY_DISCARDED"
       })
       expect(yield* rpcError(B(join(json({ ssrc: 1 }))))).toEqual({ code: 403, type: "GROUPCALL_FORBIDDEN" })
+      yield* onlyDocumentedErrors(world)
     })
   )
 
@@ -360,6 +384,7 @@ describe("TestTelegram group calls", () => {
       })
       yield* B(join)
       expect((yield* world.groupCalls)[0]?.participants.length).toBe(1)
+      yield* onlyDocumentedErrors(world)
     })
   )
 
@@ -388,6 +413,7 @@ describe("TestTelegram group calls", () => {
         file
       })
       expect((yield* d.world.groupCalls).length).toBe(1)
+      yield* onlyDocumentedErrors(d.world)
     })
   )
 
