@@ -157,6 +157,8 @@ export interface Options<R = never> {
   readonly strictSalt?: boolean | undefined
   /** gzip results and updates of at least this many bytes when that shrinks them. Default 1024. */
   readonly gzipMinBytes?: number | undefined
+  /** Close connections silent for this long (GramJS pings every 9 s). Default 120 000. */
+  readonly idleTimeoutMs?: number | undefined
   /** Receives a line for every dropped connection and handler defect (diagnostics). */
   readonly onProblem?: ((problem: string) => void) | undefined
 }
@@ -359,6 +361,7 @@ const makeInternal = <R = never>(
             maxFrameBytes: options.maxFrameBytes ?? 1024 * 1024,
             strictSalt: options.strictSalt ?? true,
             gzipMinBytes: options.gzipMinBytes ?? 1024,
+            idleTimeoutMs: options.idleTimeoutMs ?? 120_000,
             onProblem: options.onProblem
           })
           await s.listen()

@@ -205,4 +205,17 @@ describe("LoopbackServer transports (raw client)", () => {
       })
     )
   )
+
+  it.live("closes connections that stay silent past idleTimeoutMs", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* LoopbackServer.make({ accounts: [alice], idleTimeoutMs: 100 })
+        const c = yield* Effect.promise(() => RawClient.connect(server.port, "intermediate"))
+        c.writeRaw(Buffer.from([8, 0, 0, 0, 1, 2])) // half a frame, then nothing
+        yield* Effect.promise(() => c.closedPromise).pipe(Effect.timeout("3 seconds"))
+        expect(yield* server.connectionCount).toBe(0)
+        expect((yield* server.stats).connectionsClosedForErrors).toBe(1)
+      })
+    )
+  )
 })

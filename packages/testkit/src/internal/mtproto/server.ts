@@ -83,6 +83,8 @@ export interface ServerOptions {
   readonly strictSalt: boolean
   /** gzip outgoing results and updates whose TL body is at least this long (if it shrinks). */
   readonly gzipMinBytes: number
+  /** Close a connection that sends nothing for this long (GramJS pings every 9 s). */
+  readonly idleTimeoutMs: number
   /** Called for every dropped connection or frame (diagnostics, never throws). */
   readonly onProblem?: ((problem: string) => void) | undefined
 }
@@ -181,6 +183,8 @@ class Connection {
   ) {
     this.decoder = new FrameDecoder(server.options.maxFrameBytes)
     socket.setNoDelay(true)
+    socket.setTimeout(server.options.idleTimeoutMs)
+    socket.on("timeout", () => this.close("idle timeout"))
     socket.on("data", (chunk: Buffer) => this.onData(chunk))
     socket.on("error", () => this.close())
     socket.on("close", () => this.close())
