@@ -1,7 +1,7 @@
 /**
  * @tgphone/crypto — the end-to-end key exchange of Telegram 1:1 calls: DH group checks, key
- * pairs, the shared key, `g_a_hash`, `key_fingerprint`, the verification emoji and the
- * `PhoneCallProtocol` rules.
+ * pairs, the shared key, `g_a_hash`, `key_fingerprint`, the verification emoji, the
+ * `PhoneCallProtocol` rules and the encryption of signalling data with the call key.
  *
  * @since 0.1.0
  */
@@ -50,3 +50,9 @@ export { PhoneCallProtocol } from "./Protocol.js"
  * @since 0.1.0
  */
 export * as SecureRandom from "./SecureRandom.js"
+/**
+ * Signalling-data encryption with the call key (spec §6): KDF, packets, replay window.
+ *
+ * @since 0.1.0
+ */
+export * as Signaling from "./Signaling.js"
