@@ -489,13 +489,13 @@ export class World {
    * A request from `actor`: latency, then one step that checks the connection, faults, the
    * account, runs `handler` and records the request.
    */
-  request(
+  request<A>(
     actor: UserRec,
     method: string,
     params: unknown,
-    handler: (ctx: Ctx) => unknown,
+    handler: (ctx: Ctx) => A,
     options: { readonly userOnly: boolean }
-  ): Effect.Effect<unknown, TelegramRpc.RpcFailure> {
+  ): Effect.Effect<A, TelegramRpc.RpcFailure> {
     return Effect.gen({ self: this }, function* () {
       const latency = this.latencyFor(method, actor.id)
       if (latency > 0) yield* Effect.sleep(latency)
@@ -520,12 +520,12 @@ export class World {
     })
   }
 
-  private runHandler(
+  private runHandler<A>(
     ctx: Ctx,
     method: string,
-    handler: (ctx: Ctx) => unknown,
+    handler: (ctx: Ctx) => A,
     userOnly: boolean
-  ): { ok: true; value: unknown } | { ok: false; error: TelegramRpc.RpcFailure } {
+  ): { ok: true; value: A } | { ok: false; error: TelegramRpc.RpcFailure } {
     const actor = ctx.actor
     const fail = (code: number, type: string) =>
       ({ ok: false, error: new TelegramRpc.RpcError({ method, code, type }) }) as const
@@ -573,9 +573,11 @@ export class World {
         actor,
         method,
         params,
-        handler === undefined ? () => reject(400, "INPUT_METHOD_INVALID") : (ctx) => handler(ctx, params),
+        (ctx): MethodResult<M> =>
+          // a method name outside the registry (possible from untyped callers) is "unknown method"
+          handler === undefined ? reject(400, "INPUT_METHOD_INVALID") : handler(ctx, params),
         { userOnly: true }
-      ) as Effect.Effect<MethodResult<M>, TelegramRpc.RpcFailure>
+      )
     }
     const resolveUser = (
       ref: TelegramRpc.UserRef
@@ -605,7 +607,7 @@ export class World {
           return found.handle.inputUser
         },
         { userOnly: false }
-      ) as Effect.Effect<Model.InputUser, TelegramRpc.RpcFailure>
+      )
     }
     return {
       account: { userId: actor.id, isBot: actor.bot },
