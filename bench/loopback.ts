@@ -18,12 +18,10 @@ import { pathToFileURL } from "node:url"
 import { Model, Phone, TelegramRpc } from "@tgphone/core"
 import * as GramJs from "@tgphone/core/GramJs"
 import { PhoneCallProtocol } from "@tgphone/crypto"
-import { TestTelegram } from "@tgphone/testkit"
+import { LoopbackServer, TestTelegram } from "@tgphone/testkit"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { Api, helpers, TelegramClient } from "telegram"
 import { StringSession } from "telegram/sessions/index.js"
-// The testkit index does not re-export LoopbackServer yet; import the module directly.
-import * as LoopbackServer from "../packages/testkit/src/LoopbackServer.js"
 
 const ROUNDS = 7
 const PER_ROUND = 1_000
