@@ -283,13 +283,14 @@ export const trustTestRsaKey: Effect.Effect<void> = Effect.sync(() => {
 
 /**
  * A GramJS `StringSession` string for DC 2 at 127.0.0.1 with the given auth key:
- * `"1" + base64(dcId | addrLen | addr | port | key)`. The port is written but ignored by
- * GramJS; {@link Server.clientOptions} pins the real one.
+ * `"1" + base64(dcId | addrLen | addr | port | key)`. The port written is 443: GramJS ignores
+ * it (and cannot save one above 32767); {@link Server.clientOptions} pins the real one.
  *
  * @since 0.1.0
  * @category utils
  */
-export const sessionString = (authKey: Uint8Array, port = 443): string => {
+export const sessionString = (authKey: Uint8Array): string => {
+  const port = 443
   const addr = Buffer.from("127.0.0.1", "utf8")
   const head = Buffer.alloc(1 + 2 + addr.length + 2)
   head.writeUInt8(2, 0)
