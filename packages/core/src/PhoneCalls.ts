@@ -16,6 +16,9 @@
  * Calls are scoped resources: leaving the scope hangs up (or cancels, or declines), with the
  * discard reason official clients send (`docs/handshake.md`).
  *
+ * On an active call, `sendEncrypted` / `encryptedSignaling` carry signalling data encrypted
+ * with the call key as tgcalls does (`Signaling` of @tgphone/crypto, spec §6).
+ *
  * @since 0.1.0
  */
 import {
@@ -25,7 +28,8 @@ import {
   KeyExchange,
   type PhoneCallProtocol,
   Protocol,
-  SecureRandom
+  SecureRandom,
+  Signaling
 } from "@tgphone/crypto"
 import {
   Cause,
@@ -197,6 +201,24 @@ export interface ActiveCall {
   readonly sendSignalingData: (data: Uint8Array) => Effect.Effect<void, PhoneError<"phone.sendSignalingData">>
   /** The signalling data the peer sends, from the moment the call became active. */
   readonly signalingData: Stream.Stream<Uint8Array>
+  /**
+   * Encrypts `payload` with the call key as tgcalls does (spec §6: `msg_key ‖ AES-256-CTR`, our
+   * direction's x — 128 for the caller, 136 for the callee — and the next counter of this call,
+   * starting at 1) and sends it with `phone.sendSignalingData`. Fails with
+   * `SignalingSeqExhausted` once 2^30 − 1 packets were sent: end the call then.
+   */
+  readonly sendEncrypted: (
+    payload: Uint8Array
+  ) => Effect.Effect<void, PhoneError<"phone.sendSignalingData"> | Signaling.SignalingSeqExhausted>
+  /**
+   * The peer's encrypted signalling packets, decrypted and authenticated, in arrival order, from
+   * the moment the stream starts running. Each run keeps its own 64-entry replay window. Packets
+   * that fail the checks (shorter than 21 bytes, wrong `msg_key` — tampered, another key or
+   * plain data —, duplicate or too old) are dropped and logged at Debug level with the reason;
+   * the stream fails with `SignalingSeqExhausted` when an authentic packet's counter reaches
+   * 2^30 ([DOC-VC]: abort the call).
+   */
+  readonly encryptedSignaling: Stream.Stream<Uint8Array, Signaling.SignalingSeqExhausted>
   /** The call's states from now on: `Active`, then `Ended`. */
   readonly states: Stream.Stream<CallState>
   /** Completes when the call ends (by either side), with the final `Ended` state. */
@@ -392,7 +414,15 @@ const activate = (
   sub: PubSub.Subscription<Update>,
   fields: Omit<
     ActiveCall,
-    "hangUp" | "rate" | "saveDebug" | "sendSignalingData" | "signalingData" | "states" | "ended"
+    | "hangUp"
+    | "rate"
+    | "saveDebug"
+    | "sendSignalingData"
+    | "signalingData"
+    | "sendEncrypted"
+    | "encryptedSignaling"
+    | "states"
+    | "ended"
   >
 ): Effect.Effect<ActiveCall, never, Scope.Scope> =>
   Effect.gen(function* () {
@@ -450,6 +480,30 @@ const activate = (
       ),
       Stream.map((u) => u.data)
     )
+    // The key is always the 256-byte shared key here, so the channel cannot fail to build.
+    const makeChannel = Signaling.makeChannel(fields.key, fields.isOutgoing).pipe(Effect.orDie)
+    const sending = yield* makeChannel
+    const encryptedSignaling = Stream.unwrap(
+      Effect.map(makeChannel, (receiving) =>
+        signalingData.pipe(
+          Stream.mapEffect((packet) =>
+            receiving.decrypt(packet).pipe(
+              Effect.map((decrypted) => Option.some(decrypted.payload)),
+              Effect.catchTag(["SignalingPacketInvalid", "SignalingReplay"], (rejected) =>
+                Effect.as(
+                  Effect.logDebug("encrypted signalling packet dropped").pipe(
+                    Effect.annotateLogs({ callId: String(fields.id), reason: rejected.message })
+                  ),
+                  Option.none<Uint8Array>()
+                )
+              )
+            )
+          ),
+          Stream.filter(Option.isSome),
+          Stream.map((payload) => payload.value)
+        )
+      )
+    )
     return {
       ...fields,
       hangUp,
@@ -467,6 +521,11 @@ const activate = (
       sendSignalingData: (data) =>
         provideRpc(ctx, Phone.sendSignalingData({ peer, data })).pipe(Effect.asVoid),
       signalingData,
+      sendEncrypted: (payload) =>
+        Effect.flatMap(sending.encrypt(payload), (data) =>
+          provideRpc(ctx, Phone.sendSignalingData({ peer, data })).pipe(Effect.asVoid)
+        ),
+      encryptedSignaling,
       states: Stream.fromPubSub(live.states).pipe(Stream.takeUntil((s) => s._tag === "Ended")),
       ended: Deferred.await(live.ended)
     } satisfies ActiveCall

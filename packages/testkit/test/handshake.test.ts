@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { type Model, PhoneCalls, type RpcMethods, TelegramRpc } from "@tgphone/core"
-import { Fingerprint, PhoneCallProtocol, Protocol, SecureRandom } from "@tgphone/crypto"
+import { Fingerprint, PhoneCallProtocol, Protocol, SecureRandom, Signaling } from "@tgphone/crypto"
 import { Context, Duration, Effect, Exit, Fiber, Layer, Option, Redacted, type Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
@@ -344,6 +344,100 @@ describe("PhoneCalls property", () => {
           })
         )
       }
+    })
+  )
+})
+
+describe("PhoneCalls encrypted signalling (spec §6)", () => {
+  const text = (s: string) => new TextEncoder().encode(s)
+  const decode = (chunks: Iterable<Uint8Array>) => Array.from(chunks, (b) => new TextDecoder().decode(b))
+
+  it.effect(
+    "Alice and Bob exchange encrypted messages both ways; tampered, replayed and plain packets are dropped",
+    () =>
+      Effect.gen(function* () {
+        const { world, alice, bob } = yield* duo()
+        const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+        const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+        const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
+        const aliceCall = yield* aliceCalls.call(bob.id)
+        const bobCall = yield* Fiber.join(bobSide)
+
+        const bobReceives = yield* Effect.forkChild(
+          Stream.runCollect(Stream.take(bobCall.encryptedSignaling, 2))
+        )
+        const aliceReceives = yield* Effect.forkChild(
+          Stream.runCollect(Stream.take(aliceCall.encryptedSignaling, 2))
+        )
+        for (let i = 0; i < 3; i++) yield* Effect.yieldNow
+
+        // What Alice's first packet must be on the wire: caller's x = 128, seq 1.
+        const first = yield* Signaling.encryptPacket(aliceCall.key, {
+          isOutgoing: true,
+          seq: 1,
+          payload: text("hello bob")
+        })
+        const tampered = yield* Signaling.encryptPacket(aliceCall.key, {
+          isOutgoing: true,
+          seq: 2,
+          payload: text("forged")
+        })
+        tampered[tampered.length - 1]! ^= 1
+
+        yield* aliceCall.sendEncrypted(text("hello bob"))
+        yield* aliceCall.sendSignalingData(tampered) // a changed ciphertext byte: msg_key mismatch
+        yield* aliceCall.sendSignalingData(first) // a replay of seq 1
+        yield* aliceCall.sendSignalingData(new Uint8Array([1, 2, 3])) // plain data: too short
+        yield* aliceCall.sendSignalingData(new Uint8Array(40)) // plain data: msg_key mismatch
+        yield* aliceCall.sendEncrypted(text("second"))
+        yield* bobCall.sendEncrypted(text("hello alice"))
+        yield* bobCall.sendEncrypted(text("bye"))
+
+        expect(decode(yield* Fiber.join(bobReceives))).toEqual(["hello bob", "second"])
+        expect(decode(yield* Fiber.join(aliceReceives))).toEqual(["hello alice", "bye"])
+
+        // The server only ever saw ciphertext; Alice's first packet is exactly the spec's packet.
+        const seen = (yield* world.feedback).flatMap((f) => (f._tag === "Signaling" ? [f] : []))
+        expect(seen).toHaveLength(8)
+        expect(seen[0]!.data).toEqual(first)
+        expect(new TextDecoder().decode(seen[0]!.data)).not.toContain("hello")
+        // Bob's packets use the callee's x (136): they decrypt as Bob's, not as Alice's.
+        const fromBob = seen.filter((f) => f.fromUserId === bob.id)
+        expect(fromBob).toHaveLength(2)
+        const asBobs = yield* Signaling.decryptPacket(bobCall.key, {
+          isOutgoing: true,
+          packet: fromBob[0]!.data
+        })
+        expect([asBobs.seq, new TextDecoder().decode(asBobs.payload)]).toEqual([1, "hello alice"])
+        const asAlices = yield* Effect.flip(
+          Signaling.decryptPacket(bobCall.key, { isOutgoing: false, packet: fromBob[0]!.data })
+        )
+        expect(asAlices).toMatchObject({ _tag: "SignalingPacketInvalid", reason: "msg-key-mismatch" })
+      })
+  )
+
+  it.effect("each run of encryptedSignaling has its own replay window; the send counter is per call", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob } = yield* duo()
+      const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+      const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+      const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
+      const aliceCall = yield* aliceCalls.call(bob.id)
+      const bobCall = yield* Fiber.join(bobSide)
+
+      const one = yield* Effect.forkChild(Stream.runCollect(Stream.take(bobCall.encryptedSignaling, 2)))
+      const two = yield* Effect.forkChild(Stream.runCollect(Stream.take(bobCall.encryptedSignaling, 2)))
+      for (let i = 0; i < 3; i++) yield* Effect.yieldNow
+      yield* aliceCall.sendEncrypted(text("a"))
+      yield* aliceCall.sendEncrypted(text("b"))
+      expect(decode(yield* Fiber.join(one))).toEqual(["a", "b"])
+      expect(decode(yield* Fiber.join(two))).toEqual(["a", "b"])
+      const seqs = yield* Effect.forEach(
+        (yield* world.feedback).flatMap((f) => (f._tag === "Signaling" ? [f.data] : [])),
+        (packet) =>
+          Effect.map(Signaling.decryptPacket(aliceCall.key, { isOutgoing: false, packet }), (d) => d.seq)
+      )
+      expect(seqs).toEqual([1, 2])
     })
   )
 })
