@@ -191,10 +191,10 @@ export interface AesCtrBackend {
 /** FIPS-197 tables, computed on first use: S-box and the four encryption T-tables. */
 interface AesTables {
   readonly sbox: Uint8Array
-  readonly t0: Uint32Array
-  readonly t1: Uint32Array
-  readonly t2: Uint32Array
-  readonly t3: Uint32Array
+  readonly t0: Int32Array
+  readonly t1: Int32Array
+  readonly t2: Int32Array
+  readonly t3: Int32Array
 }
 
 let aesTables: AesTables | undefined
@@ -223,10 +223,10 @@ const tables = (): AesTables => {
     sbox[p] = q ^ rotl8(q, 1) ^ rotl8(q, 2) ^ rotl8(q, 3) ^ rotl8(q, 4) ^ 0x63
   } while (p !== 1)
   sbox[0] = 0x63
-  const t0 = new Uint32Array(256)
-  const t1 = new Uint32Array(256)
-  const t2 = new Uint32Array(256)
-  const t3 = new Uint32Array(256)
+  const t0 = new Int32Array(256)
+  const t1 = new Int32Array(256)
+  const t2 = new Int32Array(256)
+  const t3 = new Int32Array(256)
   for (let a = 0; a < 256; a++) {
     const s = sbox[a]!
     const s2 = xtime(s)
@@ -242,8 +242,8 @@ const tables = (): AesTables => {
 }
 
 /** AES-256 key expansion (FIPS-197 §5.2, Nk = 8, Nr = 14): 60 big-endian round-key words. */
-const expandKey = (key: Uint8Array, sbox: Uint8Array): Uint32Array => {
-  const w = new Uint32Array(60)
+const expandKey = (key: Uint8Array, sbox: Uint8Array): Int32Array => {
+  const w = new Int32Array(60)
   for (let i = 0; i < 8; i++)
     w[i] = ((key[4 * i]! << 24) | (key[4 * i + 1]! << 16) | (key[4 * i + 2]! << 8) | key[4 * i + 3]!) >>> 0
   const sub = (t: number) =>
@@ -261,50 +261,73 @@ const expandKey = (key: Uint8Array, sbox: Uint8Array): Uint32Array => {
     } else if (i % 8 === 4) {
       t = sub(t)
     }
-    w[i] = (w[i - 8]! ^ t) >>> 0
+    w[i] = w[i - 8]! ^ t
   }
   return w
 }
 
 /**
  * Encrypts one 16-byte block `input` into `out` with the expanded key `w` (FIPS-197 §5.1,
- * table form: SubBytes + ShiftRows + MixColumns folded into T-table lookups).
+ * table form: SubBytes + ShiftRows + MixColumns folded into T-table lookups; words are kept as
+ * int32 so V8 stays on small-integer arithmetic).
  */
-const encryptBlock = (t: AesTables, w: Uint32Array, input: Uint8Array, out: Uint8Array): void => {
+const encryptBlock = (t: AesTables, w: Int32Array, input: Uint8Array, out: Uint8Array): void => {
   const { sbox, t0, t1, t2, t3 } = t
-  let s0 = (((input[0]! << 24) | (input[1]! << 16) | (input[2]! << 8) | input[3]!) ^ w[0]!) >>> 0
-  let s1 = (((input[4]! << 24) | (input[5]! << 16) | (input[6]! << 8) | input[7]!) ^ w[1]!) >>> 0
-  let s2 = (((input[8]! << 24) | (input[9]! << 16) | (input[10]! << 8) | input[11]!) ^ w[2]!) >>> 0
-  let s3 = (((input[12]! << 24) | (input[13]! << 16) | (input[14]! << 8) | input[15]!) ^ w[3]!) >>> 0
-  let k = 4
-  for (let round = 1; round < 14; round++) {
+  let s0 = ((input[0]! << 24) | (input[1]! << 16) | (input[2]! << 8) | input[3]!) ^ w[0]!
+  let s1 = ((input[4]! << 24) | (input[5]! << 16) | (input[6]! << 8) | input[7]!) ^ w[1]!
+  let s2 = ((input[8]! << 24) | (input[9]! << 16) | (input[10]! << 8) | input[11]!) ^ w[2]!
+  let s3 = ((input[12]! << 24) | (input[13]! << 16) | (input[14]! << 8) | input[15]!) ^ w[3]!
+  for (let k = 4; k < 56; k += 4) {
     const n0 = t0[s0 >>> 24]! ^ t1[(s1 >>> 16) & 255]! ^ t2[(s2 >>> 8) & 255]! ^ t3[s3 & 255]! ^ w[k]!
     const n1 = t0[s1 >>> 24]! ^ t1[(s2 >>> 16) & 255]! ^ t2[(s3 >>> 8) & 255]! ^ t3[s0 & 255]! ^ w[k + 1]!
     const n2 = t0[s2 >>> 24]! ^ t1[(s3 >>> 16) & 255]! ^ t2[(s0 >>> 8) & 255]! ^ t3[s1 & 255]! ^ w[k + 2]!
     const n3 = t0[s3 >>> 24]! ^ t1[(s0 >>> 16) & 255]! ^ t2[(s1 >>> 8) & 255]! ^ t3[s2 & 255]! ^ w[k + 3]!
-    s0 = n0 >>> 0
-    s1 = n1 >>> 0
-    s2 = n2 >>> 0
-    s3 = n3 >>> 0
-    k += 4
+    s0 = n0
+    s1 = n1
+    s2 = n2
+    s3 = n3
   }
-  // Final round: no MixColumns.
-  const last = (a: number, b: number, c: number, d: number, rk: number, o: number) => {
-    const v =
-      ((sbox[a >>> 24]! << 24) |
-        (sbox[(b >>> 16) & 255]! << 16) |
-        (sbox[(c >>> 8) & 255]! << 8) |
-        sbox[d & 255]!) ^
-      rk
-    out[o] = v >>> 24
-    out[o + 1] = (v >>> 16) & 255
-    out[o + 2] = (v >>> 8) & 255
-    out[o + 3] = v & 255
-  }
-  last(s0, s1, s2, s3, w[56]!, 0)
-  last(s1, s2, s3, s0, w[57]!, 4)
-  last(s2, s3, s0, s1, w[58]!, 8)
-  last(s3, s0, s1, s2, w[59]!, 12)
+  // Final round: SubBytes + ShiftRows, no MixColumns.
+  const v0 =
+    ((sbox[s0 >>> 24]! << 24) |
+      (sbox[(s1 >>> 16) & 255]! << 16) |
+      (sbox[(s2 >>> 8) & 255]! << 8) |
+      sbox[s3 & 255]!) ^
+    w[56]!
+  const v1 =
+    ((sbox[s1 >>> 24]! << 24) |
+      (sbox[(s2 >>> 16) & 255]! << 16) |
+      (sbox[(s3 >>> 8) & 255]! << 8) |
+      sbox[s0 & 255]!) ^
+    w[57]!
+  const v2 =
+    ((sbox[s2 >>> 24]! << 24) |
+      (sbox[(s3 >>> 16) & 255]! << 16) |
+      (sbox[(s0 >>> 8) & 255]! << 8) |
+      sbox[s1 & 255]!) ^
+    w[58]!
+  const v3 =
+    ((sbox[s3 >>> 24]! << 24) |
+      (sbox[(s0 >>> 16) & 255]! << 16) |
+      (sbox[(s1 >>> 8) & 255]! << 8) |
+      sbox[s2 & 255]!) ^
+    w[59]!
+  out[0] = v0 >>> 24
+  out[1] = v0 >>> 16
+  out[2] = v0 >>> 8
+  out[3] = v0
+  out[4] = v1 >>> 24
+  out[5] = v1 >>> 16
+  out[6] = v1 >>> 8
+  out[7] = v1
+  out[8] = v2 >>> 24
+  out[9] = v2 >>> 16
+  out[10] = v2 >>> 8
+  out[11] = v2
+  out[12] = v3 >>> 24
+  out[13] = v3 >>> 16
+  out[14] = v3 >>> 8
+  out[15] = v3
 }
 
 /**
