@@ -1,0 +1,155 @@
+/**
+ * Backends for the shared suite (`test/suite/`): the same world reached in memory
+ * (`world.layerFor(user)`) or over the real MTProto wire (a `LoopbackServer` serving the world,
+ * and one `@tgphone/core/GramJs` live layer per user pointed at 127.0.0.1).
+ */
+import { createHash } from "node:crypto"
+import { type Model, PhoneCalls, type RpcMethods, TelegramRpc } from "@tgphone/core"
+import * as GramJs from "@tgphone/core/GramJs"
+import { PhoneCallProtocol, SecureRandom } from "@tgphone/crypto"
+import { Context, Effect, Layer, Redacted, type Scope, Semaphore } from "effect"
+import * as LoopbackServer from "../src/LoopbackServer.js"
+import * as TestTelegram from "../src/TestTelegram.js"
+
+/** How a test reaches the world: a `TelegramRpc` layer per user. */
+export interface Clients {
+  readonly layerFor: (user: TestTelegram.TestUser) => Layer.Layer<TelegramRpc.TelegramRpc>
+}
+
+/** One way of reaching the world; `setup` lives in the test's scope and cleans up after it. */
+export interface Backend {
+  readonly name: "in-memory" | "loopback"
+  readonly setup: (world: TestTelegram.Service) => Effect.Effect<Clients, never, Scope.Scope>
+}
+
+/** The world's own `TelegramRpc` per user. */
+export const inMemory: Backend = {
+  name: "in-memory",
+  setup: (world) => Effect.succeed({ layerFor: (user) => Layer.orDie(world.layerFor(user)) })
+}
+
+/**
+ * One loopback server per test (result updates not echoed: tgphone's GramJS layer forwards
+ * them itself) and, per user, one GramJS live layer with a minted session, connected on first
+ * use and disconnected when the test's scope closes (before the server stops).
+ */
+export const loopback: Backend = {
+  name: "loopback",
+  setup: (world) =>
+    Effect.gen(function* () {
+      const scope = yield* Effect.scope
+      const server = yield* Effect.orDie(LoopbackServer.serve(world, { echoResultUpdates: false }))
+      const lock = yield* Semaphore.make(1)
+      const connected = new Map<bigint, TelegramRpc.TelegramRpc["Service"]>()
+      const rpcFor = (user: TestTelegram.TestUser) =>
+        lock
+          .withPermits(1)(
+            Effect.suspend(() => {
+              const known = connected.get(user.id)
+              if (known !== undefined) return Effect.succeed(known)
+              return Effect.gen(function* () {
+                const session = yield* server.mintSession(user.id)
+                const context = yield* Layer.buildWithScope(
+                  GramJs.layer({
+                    apiId: 1,
+                    apiHash: Redacted.make("loopback"),
+                    session,
+                    server: { ip: server.host, port: server.port, dcId: 2 },
+                    requestTimeout: "10 seconds"
+                  }),
+                  scope
+                )
+                const rpc = Context.get(context, TelegramRpc.TelegramRpc)
+                connected.set(user.id, rpc)
+                return rpc
+              })
+            })
+          )
+          .pipe(Effect.orDie)
+      return { layerFor: (user) => Layer.effect(TelegramRpc.TelegramRpc, rpcFor(user)) }
+    })
+}
+
+/** Both backends, for `describe.each`. */
+export const backends: ReadonlyArray<Backend> = [inMemory, loopback]
+
+/** A world with Alice, Bob and Carol, reached through `backend`. */
+export interface Scene {
+  readonly world: TestTelegram.Service
+  readonly alice: TestTelegram.TestUser
+  readonly bob: TestTelegram.TestUser
+  readonly carol: TestTelegram.TestUser
+  readonly clients: Clients
+  /** Runs `effect` as `user` through the backend. */
+  readonly as: (
+    user: TestTelegram.TestUser
+  ) => <A, E>(effect: Effect.Effect<A, E, TelegramRpc.TelegramRpc>) => Effect.Effect<A, E>
+  /** A `PhoneCalls` service for `user` over the backend, living in the test's scope. */
+  readonly phoneCalls: (
+    user: TestTelegram.TestUser,
+    options?: PhoneCalls.Options
+  ) => Effect.Effect<PhoneCalls.PhoneCalls["Service"], never, Scope.Scope>
+}
+
+/** Builds the three-user world and connects `backend` to it. */
+export const scene = (
+  backend: Backend,
+  options?: TestTelegram.Options
+): Effect.Effect<Scene, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const world = yield* TestTelegram.make({ seed: `suite-${backend.name}`, ...options })
+    const alice = yield* Effect.orDie(
+      world.addUser({ firstName: "Alice", username: "alice_a", phone: "+15550001" })
+    )
+    const bob = yield* Effect.orDie(
+      world.addUser({ firstName: "Bob", username: "bob_b", phone: "+15550002" })
+    )
+    const carol = yield* Effect.orDie(
+      world.addUser({ firstName: "Carol", username: "carol_c", phone: "+15550003" })
+    )
+    const clients = yield* backend.setup(world)
+    const as =
+      (user: TestTelegram.TestUser) =>
+      <A, E>(effect: Effect.Effect<A, E, TelegramRpc.TelegramRpc>) =>
+        Effect.provide(effect, clients.layerFor(user))
+    const phoneCalls = (user: TestTelegram.TestUser, callOptions?: PhoneCalls.Options) =>
+      Effect.map(
+        Layer.build(
+          PhoneCalls.layer(callOptions).pipe(
+            Layer.provide(
+              Layer.merge(clients.layerFor(user), SecureRandom.layerTest(`${backend.name}-${user.id}`))
+            )
+          )
+        ),
+        (context) => Context.get(context, PhoneCalls.PhoneCalls)
+      )
+    return { world, alice, bob, carol, clients, as, phoneCalls }
+  })
+
+/** `TelegramRpc.invoke` of the current user (the seam, below `Phone.*`'s local checks). */
+export const invoke = <M extends RpcMethods.MethodName>(method: M, params: RpcMethods.MethodParams<M>) =>
+  TelegramRpc.TelegramRpc.use((rpc) => rpc.invoke(method, params))
+
+/** A modern client's protocol as a `Phone.*` input. */
+export const protocolInput = {
+  udpP2p: true,
+  udpReflector: true,
+  minLayer: 65,
+  maxLayer: 92,
+  libraryVersions: ["9.0.0", "11.0.0"]
+}
+
+/** The same protocol as the model class the seam carries. */
+export const protocol = new PhoneCallProtocol(protocolInput)
+
+/** Dummy key-exchange values (the world does not check them beyond `SHA-256(g_a)`). */
+export const gA = new Uint8Array(256).fill(7)
+export const gAHash = new Uint8Array(createHash("sha256").update(gA).digest())
+export const gB = new Uint8Array(256).fill(9)
+
+/** The `InputPhoneCall` of a call that still has an access hash. */
+export const refOf = (call: Model.PhoneCall): { readonly id: bigint; readonly accessHash: bigint } => {
+  if (call._tag === "PhoneCallEmpty" || call._tag === "PhoneCallDiscarded")
+    throw new Error(`no access hash on ${call._tag}`)
+  return { id: call.id, accessHash: call.accessHash }
+}
