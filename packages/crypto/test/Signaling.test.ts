@@ -5,7 +5,7 @@
  * short packets, the replay window, the 2^30 limit, and a differential property test.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Option, Redacted } from "effect"
+import { Cause, Effect, Exit, Option, Redacted } from "effect"
 import fc from "fast-check"
 import { Signaling } from "../src/index.js"
 import { fixture, hex, toHex } from "./helpers.js"
@@ -472,5 +472,32 @@ describe("Signaling: properties", () => {
       )
     )
     assert.strictEqual(name, "portable")
+  })
+})
+
+// The README "Signalling" example, verbatim apart from the import path.
+const demo = (key: Uint8Array) =>
+  Effect.gen(function* () {
+    const caller = yield* Signaling.makeChannel(key, true)
+    const callee = yield* Signaling.makeChannel(key, false)
+    const packet = yield* caller.encrypt(new TextEncoder().encode('{"@type":"candidates"}'))
+    const { seq, payload } = yield* callee.decrypt(packet) // seq 1
+    const again = yield* Effect.exit(callee.decrypt(packet)) // Failure: SignalingReplay("duplicate")
+    return { seq, payload, again }
+  })
+
+describe("Signaling: README example", () => {
+  it("runs: seq 1 and the payload back", () => {
+    const { seq, payload, again } = Effect.runSync(demo(key))
+    assert.deepStrictEqual([seq, new TextDecoder().decode(payload)], [1, '{"@type":"candidates"}'])
+    assert.isTrue(Exit.isFailure(again))
+    assert.deepStrictEqual(
+      Exit.isFailure(again) && Cause.squash(again.cause),
+      new Signaling.SignalingReplay({ reason: "duplicate", seq: 1, highest: 1 })
+    )
+  })
+  it("a bad key is a typed error", () => {
+    const e = Effect.runSync(Effect.flip(demo(new Uint8Array(32))))
+    assert.strictEqual(e._tag, "KeyLengthInvalid")
   })
 })
