@@ -53,9 +53,15 @@ const run = (command: string, args: ReadonlyArray<string>, options: SpawnSyncOpt
   return output
 }
 
-/** pnpm at the version pinned by `packageManager` (through npx, as CI runs it). */
-const pnpm = (args: ReadonlyArray<string>, cwd: string): string =>
-  run("npx", ["--yes", `pnpm@${pnpmVersion}`, ...args], { cwd })
+/**
+ * pnpm at the version pinned by `packageManager` (through npx, as CI runs it). An outer
+ * `npx -p node@22 …` leaves `npm_config_package` in the environment, which would make this
+ * npx look for a `pnpm@…` binary inside that package: it is removed.
+ */
+const pnpm = (args: ReadonlyArray<string>, cwd: string): string => {
+  const { npm_config_package: _, ...env } = process.env
+  return run("npx", ["--yes", `pnpm@${pnpmVersion}`, ...args], { cwd, env })
+}
 
 /** The consumer: imports every entry point, runs a key exchange and a call, prints a report. */
 const consumer = `import * as Core from "@tgphone/core"
