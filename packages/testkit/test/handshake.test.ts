@@ -6,7 +6,20 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type Model, PhoneCalls, type RpcMethods, TelegramRpc } from "@tgphone/core"
 import { Fingerprint, PhoneCallProtocol, Protocol, SecureRandom, Signaling } from "@tgphone/crypto"
-import { Context, Duration, Effect, Exit, Fiber, Layer, Option, Redacted, type Scope, Stream } from "effect"
+import {
+  Context,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Logger,
+  Option,
+  Redacted,
+  References,
+  type Scope,
+  Stream
+} from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import type * as TestTelegram from "../src/TestTelegram.js"
@@ -414,6 +427,37 @@ describe("PhoneCalls encrypted signalling (spec §6)", () => {
         )
         expect(asAlices).toMatchObject({ _tag: "SignalingPacketInvalid", reason: "msg-key-mismatch" })
       })
+  )
+
+  it.effect("each dropped packet is logged at Debug level with the call id and the reason", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob } = yield* duo()
+      const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+      const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+      const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
+      const aliceCall = yield* aliceCalls.call(bob.id)
+      const bobCall = yield* Fiber.join(bobSide)
+
+      const logged: Array<{ level: string; message: unknown; annotations: Record<string, unknown> }> = []
+      const capture = Logger.make(({ fiber, logLevel, message }) => {
+        logged.push({ level: logLevel, message, annotations: fiber.getRef(References.CurrentLogAnnotations) })
+      })
+      const received = yield* Effect.forkChild(
+        Stream.runCollect(Stream.take(bobCall.encryptedSignaling, 1)).pipe(
+          Effect.provideService(References.CurrentLoggers, new Set([capture])),
+          Effect.provideService(References.MinimumLogLevel, "Debug")
+        )
+      )
+      for (let i = 0; i < 3; i++) yield* Effect.yieldNow
+      yield* aliceCall.sendSignalingData(new Uint8Array([1, 2, 3]))
+      yield* aliceCall.sendEncrypted(text("ok"))
+      expect(decode(yield* Fiber.join(received))).toEqual(["ok"])
+      expect(logged).toHaveLength(1)
+      expect(logged[0]!.level).toBe("Debug")
+      expect(String(logged[0]!.message)).toContain("encrypted signalling packet dropped")
+      expect(logged[0]!.annotations).toMatchObject({ callId: String(bobCall.id) })
+      expect(String(logged[0]!.annotations.reason)).toContain("3 bytes")
+    })
   )
 
   it.effect("each run of encryptedSignaling has its own replay window; the send counter is per call", () =>
