@@ -13,7 +13,8 @@
  * fails when an export lacks a summary, `@since` or `@category` (namespaces: a summary and
  * `@since`), or when an `@example` does not type-check: every example is written to a temp
  * file under `.tgphone-tmp/` and checked with the repository's `tsc` and compiler settings,
- * with the package names (`@tgphone/core`, …) mapped to the workspace sources.
+ * with the package names (`@tgphone/core`, …) mapped to the workspace sources. A mistyped
+ * canary example is checked alongside and must be reported, so the check cannot pass vacuously.
  */
 import { spawnSync } from "node:child_process"
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises"
@@ -519,7 +520,20 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   const docs = await collect()
   const missing = missingDocs(docs)
   const list = examples(docs)
-  const failures = await checkExamples(docs, list)
+  // A canary that must fail: proves the examples really reach the compiler, with the package
+  // names mapped to the sources (it imports one), and that failures are attributed.
+  const canary: Example = {
+    where: "canary",
+    code: 'import { Phone } from "@tgphone/core"\nexport const notAString: string = Phone.requestCall\n'
+  }
+  const all = await checkExamples(docs, [...list, canary])
+  const failures = all.filter((f) => f.where !== canary.where)
+  if (!all.some((f) => f.where === canary.where && f.errors.includes("TS2322"))) {
+    console.error(
+      `the example checker is broken: a mistyped canary example was not reported\n${JSON.stringify(all)}`
+    )
+    process.exit(1)
+  }
   const exportsCount = docs
     .flatMap((p) => p.entryPoints)
     .reduce((n, e) => n + e.namespaces.reduce((k, ns) => k + 1 + ns.members.length, 0), 0)
