@@ -4,9 +4,11 @@
  * Any difference between the two is a bug in one of them.
  */
 import { describe } from "@effect/vitest"
+import { errorsSuite } from "./suite/errors.js"
 import { methodsSuite } from "./suite/methods.js"
 import { backends } from "./support-backend.js"
 
 describe.each(backends)("backend: $name", (backend) => {
   describe("Phone.* methods", () => methodsSuite(backend))
+  describe("typed errors", () => errorsSuite(backend))
 })

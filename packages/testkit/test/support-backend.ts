@@ -14,6 +14,8 @@ import * as TestTelegram from "../src/TestTelegram.js"
 /** How a test reaches the world: a `TelegramRpc` layer per user. */
 export interface Clients {
   readonly layerFor: (user: TestTelegram.TestUser) => Layer.Layer<TelegramRpc.TelegramRpc>
+  /** A second, independent client of `user`'s account (another session), fresh per use. */
+  readonly anotherClient: (user: TestTelegram.TestUser) => Layer.Layer<TelegramRpc.TelegramRpc>
 }
 
 /** One way of reaching the world; `setup` lives in the test's scope and cleans up after it. */
@@ -25,7 +27,11 @@ export interface Backend {
 /** The world's own `TelegramRpc` per user. */
 export const inMemory: Backend = {
   name: "in-memory",
-  setup: (world) => Effect.succeed({ layerFor: (user) => Layer.orDie(world.layerFor(user)) })
+  setup: (world) =>
+    Effect.succeed({
+      layerFor: (user) => Layer.orDie(world.layerFor(user)),
+      anotherClient: (user) => Layer.orDie(world.layerFor(user))
+    })
 }
 
 /**
@@ -41,6 +47,16 @@ export const loopback: Backend = {
       const server = yield* Effect.orDie(LoopbackServer.serve(world, { echoResultUpdates: false }))
       const lock = yield* Semaphore.make(1)
       const connected = new Map<bigint, TelegramRpc.TelegramRpc["Service"]>()
+      const connect = (user: TestTelegram.TestUser) =>
+        Effect.map(server.mintSession(user.id), (session) =>
+          GramJs.layer({
+            apiId: 1,
+            apiHash: Redacted.make("loopback"),
+            session,
+            server: { ip: server.host, port: server.port, dcId: 2 },
+            requestTimeout: "10 seconds"
+          })
+        )
       const rpcFor = (user: TestTelegram.TestUser) =>
         lock
           .withPermits(1)(
@@ -48,17 +64,7 @@ export const loopback: Backend = {
               const known = connected.get(user.id)
               if (known !== undefined) return Effect.succeed(known)
               return Effect.gen(function* () {
-                const session = yield* server.mintSession(user.id)
-                const context = yield* Layer.buildWithScope(
-                  GramJs.layer({
-                    apiId: 1,
-                    apiHash: Redacted.make("loopback"),
-                    session,
-                    server: { ip: server.host, port: server.port, dcId: 2 },
-                    requestTimeout: "10 seconds"
-                  }),
-                  scope
-                )
+                const context = yield* Layer.buildWithScope(yield* connect(user), scope)
                 const rpc = Context.get(context, TelegramRpc.TelegramRpc)
                 connected.set(user.id, rpc)
                 return rpc
@@ -66,7 +72,17 @@ export const loopback: Backend = {
             })
           )
           .pipe(Effect.orDie)
-      return { layerFor: (user) => Layer.effect(TelegramRpc.TelegramRpc, rpcFor(user)) }
+      return {
+        layerFor: (user) => Layer.effect(TelegramRpc.TelegramRpc, rpcFor(user)),
+        anotherClient: (user) =>
+          Layer.effect(
+            TelegramRpc.TelegramRpc,
+            Effect.flatMap(connect(user), Layer.build).pipe(
+              Effect.map((context) => Context.get(context, TelegramRpc.TelegramRpc)),
+              Effect.orDie
+            )
+          )
+      }
     })
 }
 

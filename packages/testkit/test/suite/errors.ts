@@ -1,0 +1,409 @@
+/**
+ * Each documented 1:1 error produced by the situation that causes it (and injected faults),
+ * arriving as the right tagged error class of `@tgphone/core`'s `Errors`. Registered per backend
+ * by `backends.test.ts`.
+ *
+ * `Phone.*` checks a protocol (and JSON text) locally first, so those cases are asserted twice:
+ * `Phone.*` answers `InvalidInput` without sending anything, and the same bad value sent through
+ * the seam (`TelegramRpc.invoke`, classified by `Errors.fromRpcFailure`) reaches the server and
+ * comes back as the documented class.
+ */
+import { expect, it } from "@effect/vitest"
+import { Errors, Model, Phone, type RpcMethods } from "@tgphone/core"
+import { PhoneCallProtocol } from "@tgphone/crypto"
+import { Duration, Effect } from "effect"
+import {
+  type Backend,
+  gA,
+  gAHash,
+  gB,
+  invoke,
+  protocol,
+  protocolInput,
+  refOf,
+  scene
+} from "../support-backend.js"
+
+/** The error an effect fails with (dies when it succeeds). */
+const failure = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<E> =>
+  Effect.flatMap(Effect.result(effect), (r) =>
+    r._tag === "Failure"
+      ? Effect.succeed(r.failure)
+      : Effect.die(new Error("expected a failure, got a success"))
+  )
+
+/** Asserts the tag and the raw code / type an error carries. */
+const expectRpc = (error: unknown, tag: string, code: number, type: string) =>
+  expect(error).toMatchObject({ _tag: tag, code, type })
+
+/** The seam, below `Phone.*`'s local checks, classified like `Phone.*` classifies. */
+const raw = <M extends RpcMethods.MethodName & keyof typeof Phone.inputs>(
+  method: M,
+  params: RpcMethods.MethodParams<M>
+) => Effect.mapError(invoke(method, params), (e) => Errors.fromRpcFailure(method, e))
+
+const withProtocol = (overrides: Partial<ConstructorParameters<typeof PhoneCallProtocol>[0]>) =>
+  new PhoneCallProtocol({ ...protocol, ...overrides })
+
+/** Registers the error tests for one backend. */
+export const errorsSuite = (backend: Backend): void => {
+  it.live("requestCall: privacy, block, deactivated, bad user, outdated callee, duplicate random id", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob, carol, as } = yield* scene(backend)
+      const A = as(alice)
+      const request = (userId: Phone.UserRef, randomId: number) =>
+        A(Phone.requestCall({ userId, randomId, gAHash, protocol: protocolInput }))
+
+      yield* world.setPrivacy(bob, { allow: "nobody" })
+      expectRpc(yield* failure(request("@bob_b", 1)), "UserPrivacyRestricted", 403, "USER_PRIVACY_RESTRICTED")
+      yield* world.setPrivacy(bob, { allow: "everybody" })
+
+      yield* world.block(bob, alice)
+      expectRpc(yield* failure(request(bob.inputUser, 2)), "UserIsBlocked", 403, "USER_IS_BLOCKED")
+      yield* world.unblock(bob, alice)
+
+      yield* world.setClientProtocol(bob, null)
+      expectRpc(
+        yield* failure(request(bob.inputUser, 3)),
+        "ParticipantVersionOutdated",
+        400,
+        "PARTICIPANT_VERSION_OUTDATED"
+      )
+
+      const wrongHash: Model.InputUser = {
+        _tag: "InputUser",
+        userId: carol.id,
+        accessHash: carol.accessHash + 1n
+      }
+      expectRpc(yield* failure(request(wrongHash, 4)), "UserIdInvalid", 400, "USER_ID_INVALID")
+      const unknown: Model.InputUser = { _tag: "InputUser", userId: 42n, accessHash: 0n }
+      expectRpc(yield* failure(request(unknown, 5)), "UserIdInvalid", 400, "USER_ID_INVALID")
+      expectRpc(
+        yield* failure(request({ _tag: "InputUserSelf" }, 6)),
+        "UserIdInvalid",
+        400,
+        "USER_ID_INVALID"
+      )
+
+      yield* world.deactivate(carol)
+      expectRpc(
+        yield* failure(request(carol.inputUser, 7)),
+        "InputUserDeactivated",
+        400,
+        "INPUT_USER_DEACTIVATED"
+      )
+
+      // a random_id used once is refused on the next request, whoever it calls
+      const dave = yield* world.addUser({ firstName: "Dave", username: "dave_d" })
+      yield* world.setClientProtocol(bob, protocol)
+      const first = yield* request(bob.inputUser, 8)
+      expect(first.phoneCall._tag).toBe("PhoneCallWaiting")
+      expectRpc(yield* failure(request(dave.inputUser, 8)), "RandomIdDuplicate", 500, "RANDOM_ID_DUPLICATE")
+
+      // only the successful request created a call
+      expect((yield* world.calls).map((c) => c.calleeId)).toEqual([bob.id])
+    })
+  )
+
+  // Known difference (bug in `@tgphone/core/GramJs`): GramJS's `getInputEntity` turns the
+  // server's `400 USERNAME_NOT_OCCUPIED` into `Error("No user has … as username")`, which the
+  // layer's `resolveUser` does not recognise as "not found" and classifies as a
+  // `TransportFailure` (a connection problem, retryable) instead of an RPC error.
+  const resolveTest = backend.name === "loopback" ? it.live.fails : it.live
+  resolveTest(
+    "a username nobody has fails with the server's USERNAME_NOT_OCCUPIED, not a transport failure",
+    () =>
+      Effect.gen(function* () {
+        const { alice, as } = yield* scene(backend)
+        const error = yield* failure(
+          as(alice)(
+            Phone.requestCall({ userId: "@nobody_here", randomId: 1, gAHash, protocol: protocolInput })
+          )
+        )
+        expect(error).toMatchObject({ _tag: "UnknownRpcError", code: 400, type: "USERNAME_NOT_OCCUPIED" })
+      })
+  )
+
+  it.live("user references: a username, and the id of a user the account has already seen", () =>
+    Effect.gen(function* () {
+      const { alice, bob, as } = yield* scene(backend)
+      const A = as(alice)
+      const request = (userId: Phone.UserRef, randomId: number) =>
+        A(Phone.requestCall({ userId, randomId, gAHash, protocol: protocolInput }))
+      const byName = yield* request("@bob_b", 1)
+      expect(byName.phoneCall).toMatchObject({ participantId: bob.id })
+      yield* A(Phone.discardCall({ peer: refOf(byName.phoneCall), reason: "Missed" }))
+      // Alice has now seen Bob (in the result's users): his bare id resolves
+      const byId = yield* request(bob.id, 2)
+      expect(byId.phoneCall).toMatchObject({ participantId: bob.id })
+      yield* A(Phone.discardCall({ peer: refOf(byId.phoneCall), reason: "Missed" }))
+    })
+  )
+
+  // Known gap (LoopbackServer): GramJS resolves a phone number only among the account's
+  // contacts, with `contacts.getContacts`, which the loopback server answers with
+  // `400 METHOD_NOT_SUPPORTED`; the in-memory world resolves it (`contacts.resolvePhone`).
+  const phoneTest = backend.name === "loopback" ? it.live.fails : it.live
+  phoneTest("a contact's phone number resolves", () =>
+    Effect.gen(function* () {
+      const { world, alice, carol, as } = yield* scene(backend)
+      yield* world.addContact(alice, carol)
+      const byPhone = yield* as(alice)(
+        Phone.requestCall({ userId: "+15550003", randomId: 3, gAHash, protocol: protocolInput })
+      )
+      expect(byPhone.phoneCall).toMatchObject({ participantId: carol.id })
+    })
+  )
+
+  // Known difference (in-memory world more lenient than Telegram): the world resolves the bare
+  // id of any user, while a Telegram client (GramJS over the loopback server) needs the access
+  // hash of a user it has never seen, and the server answers `users.getUsers` with access hash 0
+  // with nobody: `USER_ID_INVALID`.
+  const unseenTest = backend.name === "in-memory" ? it.live.fails : it.live
+  unseenTest("the bare id of a user the account has never seen does not resolve (UserIdInvalid)", () =>
+    Effect.gen(function* () {
+      const { alice, carol, as } = yield* scene(backend)
+      const error = yield* failure(
+        as(alice)(Phone.requestCall({ userId: carol.id, randomId: 1, gAHash, protocol: protocolInput }))
+      )
+      expect(error).toMatchObject({ _tag: "UserIdInvalid", code: 400, type: "USER_ID_INVALID" })
+    })
+  )
+
+  it.live("protocol checks: Phone.* answers InvalidInput locally; the server answers the seam", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob, as } = yield* scene(backend)
+      const A = as(alice)
+      const noFlags = { ...protocolInput, udpP2p: false, udpReflector: false }
+      const local = yield* failure(
+        A(Phone.requestCall({ userId: bob.id, randomId: 1, gAHash, protocol: noFlags }))
+      )
+      expect(local).toMatchObject({
+        _tag: "InvalidInput",
+        method: "phone.requestCall",
+        field: "protocol.udpP2p"
+      })
+      const badLayer = { ...protocolInput, minLayer: 42, maxLayer: 42 }
+      const localLayer = yield* failure(
+        A(Phone.requestCall({ userId: bob.id, randomId: 1, gAHash, protocol: badLayer }))
+      )
+      expect(localLayer).toMatchObject({ _tag: "InvalidInput", field: "protocol.maxLayer" })
+      expect(yield* world.requestsOf("phone.requestCall")).toEqual([])
+
+      const params = { video: false, userId: bob.inputUser, randomId: 2, gAHash, protocol }
+      expectRpc(
+        yield* failure(
+          A(
+            raw("phone.requestCall", {
+              ...params,
+              protocol: withProtocol({ udpP2p: false, udpReflector: false })
+            })
+          )
+        ),
+        "CallProtocolFlagsInvalid",
+        400,
+        "CALL_PROTOCOL_FLAGS_INVALID"
+      )
+      expectRpc(
+        yield* failure(
+          A(raw("phone.requestCall", { ...params, protocol: withProtocol({ minLayer: 42, maxLayer: 42 }) }))
+        ),
+        "CallProtocolLayerInvalid",
+        400,
+        "CALL_PROTOCOL_LAYER_INVALID"
+      )
+      expectRpc(
+        yield* failure(
+          A(raw("phone.requestCall", { ...params, protocol: withProtocol({ minLayer: 92, maxLayer: 65 }) }))
+        ),
+        "CallProtocolLayerInvalid",
+        400,
+        "CALL_PROTOCOL_LAYER_INVALID"
+      )
+      expect((yield* world.requestsOf("phone.requestCall")).map((r) => r.outcome._tag)).toEqual([
+        "Failure",
+        "Failure",
+        "Failure"
+      ])
+
+      // the same checks on acceptCall, and a library version the callee does not share
+      const requested = yield* A(
+        Phone.requestCall({ userId: bob.inputUser, randomId: 3, gAHash, protocol: protocolInput })
+      )
+      const peer = new Model.InputPhoneCall(refOf(requested.phoneCall))
+      const B = as(bob)
+      expectRpc(
+        yield* failure(
+          B(
+            raw("phone.acceptCall", {
+              peer,
+              gB,
+              protocol: withProtocol({ udpP2p: false, udpReflector: false })
+            })
+          )
+        ),
+        "CallProtocolFlagsInvalid",
+        400,
+        "CALL_PROTOCOL_FLAGS_INVALID"
+      )
+      expectRpc(
+        yield* failure(
+          B(raw("phone.acceptCall", { peer, gB, protocol: withProtocol({ minLayer: 42, maxLayer: 42 }) }))
+        ),
+        "CallProtocolLayerInvalid",
+        400,
+        "CALL_PROTOCOL_LAYER_INVALID"
+      )
+      const webA = { ...protocolInput, minLayer: 92, maxLayer: 92, libraryVersions: ["4.0.0"] }
+      expectRpc(
+        yield* failure(B(Phone.acceptCall({ peer, gB, protocol: webA }))),
+        "CallProtocolCompatLayerInvalid",
+        406,
+        "CALL_PROTOCOL_COMPAT_LAYER_INVALID"
+      )
+      // none of those refusals changed the call
+      const accepted = yield* B(Phone.acceptCall({ peer, gB, protocol: protocolInput }))
+      expect(accepted.phoneCall._tag).toBe("PhoneCallWaiting")
+    })
+  )
+
+  it.live("after the call exists: peer, accepted, declined, not active, JSON", () =>
+    Effect.gen(function* () {
+      const { alice, bob, carol, as } = yield* scene(backend)
+      const A = as(alice)
+      const B = as(bob)
+      const ring = (randomId: number) =>
+        Effect.map(
+          A(Phone.requestCall({ userId: bob.inputUser, randomId, gAHash, protocol: protocolInput })),
+          (r) => refOf(r.phoneCall)
+        )
+      const peer = yield* ring(1)
+
+      // a wrong access hash, a stranger, the wrong side of the call
+      expectRpc(
+        yield* failure(B(Phone.receivedCall({ peer: { id: peer.id, accessHash: peer.accessHash ^ 1n } }))),
+        "CallPeerInvalid",
+        400,
+        "CALL_PEER_INVALID"
+      )
+      expectRpc(
+        yield* failure(as(carol)(Phone.receivedCall({ peer }))),
+        "CallPeerInvalid",
+        400,
+        "CALL_PEER_INVALID"
+      )
+      expectRpc(
+        yield* failure(A(Phone.acceptCall({ peer, gB, protocol: protocolInput }))),
+        "CallPeerInvalid",
+        400,
+        "CALL_PEER_INVALID"
+      )
+
+      // signalling before the key exchange completed
+      expectRpc(
+        yield* failure(A(Phone.sendSignalingData({ peer, data: new Uint8Array([1]) }))),
+        "CallNotActive",
+        400,
+        "CALL_NOT_ACTIVE"
+      )
+
+      // debug data that is not JSON: refused locally by Phone, by the server through the seam
+      expect(yield* failure(A(Phone.saveCallDebug({ peer, debug: "{oops" })))).toMatchObject({
+        _tag: "InvalidInput",
+        field: "debug"
+      })
+      expectRpc(
+        yield* failure(A(raw("phone.saveCallDebug", { peer, debug: new Model.DataJson({ data: "{oops" }) }))),
+        "DataJsonInvalid",
+        400,
+        "DATA_JSON_INVALID"
+      )
+
+      // accepting twice
+      yield* B(Phone.acceptCall({ peer, gB, protocol: protocolInput }))
+      expectRpc(
+        yield* failure(B(Phone.acceptCall({ peer, gB, protocol: protocolInput }))),
+        "CallAlreadyAccepted",
+        400,
+        "CALL_ALREADY_ACCEPTED"
+      )
+      yield* A(Phone.confirmCall({ peer, gA, keyFingerprint: 1n, protocol: protocolInput }))
+      yield* A(Phone.discardCall({ peer, reason: "Hangup" }))
+
+      // accepting, acknowledging or confirming after the caller gave up / the callee declined
+      const missed = yield* ring(2)
+      yield* A(Phone.discardCall({ peer: missed, reason: "Missed" }))
+      expectRpc(
+        yield* failure(B(Phone.acceptCall({ peer: missed, gB, protocol: protocolInput }))),
+        "CallAlreadyDeclined",
+        400,
+        "CALL_ALREADY_DECLINED"
+      )
+      expectRpc(
+        yield* failure(B(Phone.receivedCall({ peer: missed }))),
+        "CallAlreadyDeclined",
+        400,
+        "CALL_ALREADY_DECLINED"
+      )
+      const declined = yield* ring(3)
+      yield* B(Phone.discardCall({ peer: declined, reason: "Busy" }))
+      expectRpc(
+        yield* failure(B(Phone.acceptCall({ peer: declined, gB, protocol: protocolInput }))),
+        "CallAlreadyDeclined",
+        400,
+        "CALL_ALREADY_DECLINED"
+      )
+    })
+  )
+
+  it.live("a call answered on another device: accepting after another accept is CallAlreadyAccepted", () =>
+    Effect.gen(function* () {
+      const { alice, bob, as, clients } = yield* scene(backend)
+      const requested = yield* as(alice)(
+        Phone.requestCall({ userId: bob.inputUser, randomId: 9, gAHash, protocol: protocolInput })
+      )
+      const peer = refOf(requested.phoneCall)
+      // two independent clients of Bob's account (two devices / two sessions)
+      const first = yield* Phone.acceptCall({ peer, gB, protocol: protocolInput }).pipe(
+        Effect.provide(clients.anotherClient(bob))
+      )
+      expect(first.phoneCall._tag).toBe("PhoneCallWaiting")
+      const second = yield* failure(as(bob)(Phone.acceptCall({ peer, gB, protocol: protocolInput })))
+      expectRpc(second, "CallAlreadyAccepted", 400, "CALL_ALREADY_ACCEPTED")
+    })
+  )
+
+  it.live("injected faults: FloodWait with retryAfter, UnknownRpcError, InternalServerError", () =>
+    Effect.gen(function* () {
+      const { world, alice, as } = yield* scene(backend)
+      const A = as(alice)
+      yield* world.floodWait("phone.getCallConfig", 7)
+      const flood = yield* failure(A(Phone.getCallConfig()))
+      expectRpc(flood, "FloodWait", 420, "FLOOD_WAIT_7")
+      expect(flood._tag === "FloodWait" && Duration.toSeconds(flood.retryAfter)).toBe(7)
+      expect(Errors.isRetryable(flood)).toBe(true)
+      // the fault was used up: the next request succeeds
+      expect((yield* A(Phone.getCallConfig())).data.length).toBeGreaterThan(0)
+
+      yield* world.failNext("messages.getDhConfig", { code: 400, type: "SOMETHING_ODD_HAPPENED" })
+      expectRpc(yield* failure(A(Phone.getDhConfig())), "UnknownRpcError", 400, "SOMETHING_ODD_HAPPENED")
+      yield* world.failNext("phone.getCallConfig", { code: 403, type: "NOT_DOCUMENTED_ANYWHERE" })
+      expectRpc(yield* failure(A(Phone.getCallConfig())), "UnknownRpcError", 403, "NOT_DOCUMENTED_ANYWHERE")
+      // a documented type of another method is not this method's class
+      yield* world.failNext("phone.getCallConfig", { code: 400, type: "CALL_PEER_INVALID" })
+      expectRpc(yield* failure(A(Phone.getCallConfig())), "UnknownRpcError", 400, "CALL_PEER_INVALID")
+      yield* world.failNext("phone.getCallConfig", { code: 500, type: "INTERNAL_FAILURE" })
+      expectRpc(yield* failure(A(Phone.getCallConfig())), "InternalServerError", 500, "INTERNAL_FAILURE")
+    })
+  )
+
+  it.live("a bot account gets BotMethodForbidden without a request", () =>
+    Effect.gen(function* () {
+      const { world, as } = yield* scene(backend)
+      const bot = yield* world.addUser({ firstName: "Helper", username: "helper_bot", bot: true })
+      const error = yield* failure(as(bot)(Phone.getCallConfig()))
+      expectRpc(error, "BotMethodForbidden", 400, "BOT_METHOD_INVALID")
+      expect(yield* world.requestsOf("phone.getCallConfig")).toEqual([])
+    })
+  )
+}
