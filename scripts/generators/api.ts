@@ -18,6 +18,13 @@ const header = (pkg: PackageDoc): string =>
 /** JSDoc inline tags as Markdown (`{@link X}` → `X` in code). */
 const markdown = (s: string): string => s.replace(/\{@link\s+([^}\s|]+)(?:[\s|]+([^}]*))?\}/g, "`$1`")
 
+/** The first sentence of a summary, on one line (for the contents list). */
+const firstSentence = (summary: string): string => {
+  const flat = summary.replace(/\s+/g, " ").trim()
+  const m = /^(.*?(?<!\be\.g|\bi\.e|\bvs)[.!?])(?=\s+[A-Z`(]|$)/.exec(flat)
+  return m?.[1] ?? flat
+}
+
 /** An example as Markdown: its own fenced blocks, or the whole text as one TypeScript block. */
 const example = (text: string): string => (text.includes("```") ? text : `\`\`\`ts\n${text}\n\`\`\``)
 
@@ -68,7 +75,8 @@ export const render = (pkg: PackageDoc): string => {
   out.push("## Contents", "")
   for (const entry of pkg.entryPoints) {
     out.push(`- \`${entry.specifier}\``)
-    for (const ns of entry.namespaces) out.push(`  - \`${ns.name}\`: ${markdown(ns.doc?.summary ?? "")}`)
+    for (const ns of entry.namespaces)
+      out.push(`  - \`${ns.name}\`: ${markdown(firstSentence(ns.doc?.summary ?? ""))}`)
     const direct = entry.members.filter((m) => !entry.namespaces.some((n) => n.name === m.name))
     if (direct.length > 0) out.push(`  - ${direct.map((m) => `\`${m.name}\``).join(", ")}`)
   }
