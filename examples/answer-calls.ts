@@ -86,11 +86,16 @@ export const answerCalls = (options: AnswerOptions) =>
  */
 export const loopback = Effect.scoped(
   Effect.gen(function* () {
-    const { signIn, world } = yield* Env.loopback()
-    const alice = yield* Env.addUser(world, { firstName: "Alice", username: "alice_demo" })
-    const bob = yield* Env.addUser(world, { firstName: "Bob", username: "bob_demo" })
-    const carol = yield* Env.addUser(world, { firstName: "Carol", username: "carol_demo" })
-    yield* Effect.orDie(world.addContact(alice, bob))
+    const { signIn, users, world } = yield* Env.loopback((world) =>
+      Effect.gen(function* () {
+        const alice = yield* world.addUser({ firstName: "Alice", username: "alice_demo" })
+        const bob = yield* world.addUser({ firstName: "Bob", username: "bob_demo" })
+        const carol = yield* world.addUser({ firstName: "Carol", username: "carol_demo" })
+        yield* world.addContact(alice, bob)
+        return { alice, bob, carol }
+      })
+    )
+    const { alice, bob, carol } = users
     const [aliceAccount, bobAccount, carolAccount] = yield* Effect.all([
       signIn(alice),
       signIn(bob),

@@ -76,9 +76,13 @@ export const answerFirstCall = (incoming: Stream.Stream<PhoneCalls.IncomingCall>
 /** Default mode: Alice calls Bob over the loopback server; returns what each side saw. */
 export const loopback = Effect.scoped(
   Effect.gen(function* () {
-    const { signIn, world } = yield* Env.loopback()
-    const alice = yield* Env.addUser(world, { firstName: "Alice", username: "alice_demo" })
-    const bob = yield* Env.addUser(world, { firstName: "Bob", username: "bob_demo" })
+    const { signIn, users } = yield* Env.loopback((world) =>
+      Effect.all({
+        alice: world.addUser({ firstName: "Alice", username: "alice_demo" }),
+        bob: world.addUser({ firstName: "Bob", username: "bob_demo" })
+      })
+    )
+    const { alice, bob } = users
     const aliceAccount = yield* signIn(alice)
     const bobAccount = yield* signIn(bob)
 

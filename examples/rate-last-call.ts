@@ -69,9 +69,13 @@ export const rateCall = (last: LastCall, stars: number, comment: string) =>
 /** Default mode: Alice calls Bob, Bob hangs up, Alice rates the call. Returns the world's record. */
 export const loopback = Effect.scoped(
   Effect.gen(function* () {
-    const { signIn, world } = yield* Env.loopback()
-    const alice = yield* Env.addUser(world, { firstName: "Alice", username: "alice_demo" })
-    const bob = yield* Env.addUser(world, { firstName: "Bob", username: "bob_demo" })
+    const { signIn, users, world } = yield* Env.loopback((world) =>
+      Effect.all({
+        alice: world.addUser({ firstName: "Alice", username: "alice_demo" }),
+        bob: world.addUser({ firstName: "Bob", username: "bob_demo" })
+      })
+    )
+    const { alice, bob } = users
     const aliceAccount = yield* signIn(alice)
     const bobAccount = yield* signIn(bob)
 

@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url"
 import { PhoneCalls, type TelegramRpc } from "@tgphone/core"
 import * as GramJs from "@tgphone/core/GramJs"
 import { SecureRandom } from "@tgphone/crypto"
-import { LoopbackServer, TestTelegram } from "@tgphone/testkit"
+import { LoopbackServer, TestTelegram, type TestTelegramError } from "@tgphone/testkit"
 import { Cause, Config, Console, type Context, Effect, Exit, Layer, Redacted, type Scope } from "effect"
 
 /** Everything an example's application code may ask for. */
@@ -44,10 +44,12 @@ export const liveSetting = (name: string): Effect.Effect<string, Config.ConfigEr
 export const liveLayer = (options?: PhoneCalls.Options) =>
   PhoneCalls.layer(options).pipe(Layer.provideMerge(GramJs.layerConfig()), Layer.provide(SecureRandom.layer))
 
-/** A running loopback world: the in-memory Telegram, its server, and a way to sign in. */
-export interface Loopback {
+/** A running loopback world: the in-memory Telegram, its server, the cast, and a way to sign in. */
+export interface Loopback<Users> {
   readonly world: TestTelegram.Service
   readonly server: LoopbackServer.Server
+  /** What `setup` returned (usually the users it added). */
+  readonly users: Users
   /**
    * Signs `user` in over TCP: mints a session on the server and builds tgphone's GramJS live
    * layer with it, plus `PhoneCalls`. The client is destroyed when the scope closes.
@@ -59,15 +61,20 @@ export interface Loopback {
 }
 
 /**
- * Starts a loopback world: an in-memory Telegram (`TestTelegram.make`) served over MTProto on
- * 127.0.0.1. `echoResultUpdates: false` because tgphone's GramJS layer already forwards the
- * updates carried in RPC results itself.
+ * Starts a loopback world: an in-memory Telegram (`TestTelegram.make`), set up by `setup`
+ * (add users, contacts, blocks…), then served over MTProto on 127.0.0.1. Users added in
+ * `setup` are accounts of the server from the start, so anyone can look them up by
+ * username. `echoResultUpdates: false` because tgphone's GramJS layer already forwards the
+ * updates carried in RPC results itself. A `TestTelegramError` from `setup` is a bug in the
+ * example, so it is a defect.
  */
-export const loopback = (
+export const loopback = <Users>(
+  setup: (world: TestTelegram.Service) => Effect.Effect<Users, TestTelegramError.TestTelegramError>,
   options?: TestTelegram.Options
-): Effect.Effect<Loopback, LoopbackServer.ListenError, Scope.Scope> =>
+): Effect.Effect<Loopback<Users>, LoopbackServer.ListenError, Scope.Scope> =>
   Effect.gen(function* () {
     const world = yield* TestTelegram.make(options)
+    const users = yield* Effect.orDie(setup(world))
     const server = yield* LoopbackServer.serve(world, { echoResultUpdates: false })
     const signIn = (user: TestTelegram.TestUser, callOptions?: PhoneCalls.Options) =>
       Effect.gen(function* () {
@@ -85,12 +92,8 @@ export const loopback = (
         )
         return yield* Layer.build(services)
       })
-    return { world, server, signIn }
+    return { world, server, users, signIn }
   })
-
-/** Adds a user to the world; the world's own errors are programming errors in an example. */
-export const addUser = (world: TestTelegram.Service, options: TestTelegram.AddUserOptions) =>
-  Effect.orDie(world.addUser(options))
 
 /**
  * Picks the mode: `live` when the `TG_*` variables are set, `loopback` otherwise.
