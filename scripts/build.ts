@@ -28,12 +28,19 @@ type Target = string | null | { readonly [condition: string]: Target }
 const targetPaths = (target: Target): Array<string> =>
   target === null ? [] : typeof target === "string" ? [target] : Object.values(target).flatMap(targetPaths)
 
-/** The paths of `publishConfig.exports` that do not exist in `dir` (an empty list when all do). */
-export const missingTargets = async (dir: string): Promise<Array<string>> => {
+/**
+ * The paths named by the package's `publishConfig.exports` (or, for an installed package,
+ * its `exports`) that do not exist in `dir`: an empty list when all do.
+ */
+export const missingTargets = async (
+  dir: string,
+  field: "publishConfig.exports" | "exports" = "publishConfig.exports"
+): Promise<Array<string>> => {
   const manifest = JSON.parse(await readFile(join(dir, "package.json"), "utf8")) as {
+    readonly exports?: Record<string, Target>
     readonly publishConfig?: { readonly exports?: Record<string, Target> }
   }
-  const exportsMap = manifest.publishConfig?.exports ?? {}
+  const exportsMap = (field === "exports" ? manifest.exports : manifest.publishConfig?.exports) ?? {}
   return Object.entries(exportsMap)
     .filter(([subpath]) => !subpath.includes("*"))
     .flatMap(([, target]) => targetPaths(target))

@@ -22,7 +22,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { build, packages, root } from "./build.js"
+import { build, missingTargets, packages, root } from "./build.js"
 
 const keep = process.argv.includes("--keep")
 const skipBuild = process.argv.includes("--no-build")
@@ -208,6 +208,45 @@ const verify = (report: Report): Array<string> => {
   return failures
 }
 
+/**
+ * What is wrong with an installed package (empty when nothing is): `workspace:` ranges left in
+ * its manifest, workspace `exports` (pointing at `src/*.ts`) instead of `publishConfig.exports`,
+ * files that should not ship (tests, build info), or an export target that is missing.
+ */
+const installedProblems = async (dir: string): Promise<Array<string>> => {
+  const text = await readFile(join(dir, "package.json"), "utf8")
+  const manifest = JSON.parse(text) as {
+    readonly name: string
+    readonly exports: Record<string, unknown>
+    readonly publishConfig?: unknown
+  }
+  const problems: Array<string> = []
+  const name = manifest.name
+  if (text.includes("workspace:")) problems.push(`${name}: a workspace: range was not rewritten`)
+  for (const [subpath, target] of Object.entries(manifest.exports)) {
+    if (subpath.includes("*") || subpath === "./package.json") continue
+    const t = target as { readonly types?: string; readonly default?: string } | null
+    if (
+      t === null ||
+      typeof t !== "object" ||
+      !t.types?.startsWith("./dist/") ||
+      !t.default?.startsWith("./dist/")
+    )
+      problems.push(
+        `${name}: exports["${subpath}"] is not { types, default } under dist/: ${JSON.stringify(t)}`
+      )
+  }
+  if (manifest.exports["./internal/*"] !== null) problems.push(`${name}: ./internal/* is not blocked`)
+  const shipped = await readdir(dir, { recursive: true })
+  for (const file of shipped)
+    if (/(^|\/)test\/|\.tsbuildinfo$/.test(file.replaceAll("\\", "/")))
+      problems.push(`${name}: ships ${file}`)
+  problems.push(
+    ...(await missingTargets(dir, "exports")).map((path) => `${name}: export target ${path} is missing`)
+  )
+  return problems
+}
+
 const main = async (): Promise<void> => {
   const started = Date.now()
   if (!skipBuild) {
@@ -259,6 +298,14 @@ const main = async (): Promise<void> => {
       pnpm([...install, "--prefer-offline"], project)
     }
     console.log(`pack test: installed the three tarballs into ${project} (${how})`)
+
+    const manifestProblems = (
+      await Promise.all(
+        packages.map((name) => installedProblems(join(project, "node_modules", "@tgphone", name)))
+      )
+    ).flat()
+    if (manifestProblems.length > 0)
+      throw new PackTestFailure(`the installed packages are wrong:\n  ${manifestProblems.join("\n  ")}`)
 
     run(
       process.execPath,
