@@ -1,0 +1,162 @@
+/**
+ * Call scenarios through `PhoneCalls` (the real handshake of `@tgphone/core` with real DH over
+ * the world's group), on live time: a whole call, decline, hang-up seen by the peer, rating and
+ * debug data recorded, signalling relayed (plain and encrypted with the call key). No ring
+ * timeouts here: those are TestClock tests of the in-memory files. Registered per backend by
+ * `backends.test.ts`.
+ */
+import { expect, it } from "@effect/vitest"
+import type { PhoneCalls } from "@tgphone/core"
+import { Effect, Fiber, Option, Redacted, type Scope, Stream } from "effect"
+import { type Backend, type Scene, scene } from "../support-backend.js"
+
+/** Bob listens, Alice calls `@bob_b`, Bob accepts: both ends of the active call. */
+const connect = (s: Scene) =>
+  Effect.gen(function* () {
+    const aliceCalls = yield* s.phoneCalls(s.alice)
+    const bobCalls = yield* s.phoneCalls(s.bob)
+    const incoming = yield* bobCalls.listen
+    const bobSide = yield* Effect.forkChild(
+      Effect.gen(function* () {
+        const call = yield* Effect.fromOption(yield* Stream.runHead(incoming))
+        return yield* call.accept()
+      }).pipe(Effect.timeout("10 seconds"), Effect.orDie)
+    )
+    const states: Array<PhoneCalls.CallState["_tag"]> = []
+    const caller = yield* aliceCalls
+      .call("@bob_b", { onState: (state) => Effect.sync(() => states.push(state._tag)) })
+      .pipe(Effect.orDie)
+    const callee = yield* Fiber.join(bobSide)
+    return { caller, callee, states }
+  })
+
+/** The first element of `stream`, already subscribed when this returns (after a short settle). */
+const firstOf = <A, E>(
+  stream: Stream.Stream<A, E>
+): Effect.Effect<Fiber.Fiber<A, unknown>, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const fiber = yield* Effect.forkChild(
+      Stream.runHead(stream).pipe(Effect.flatMap(Effect.fromOption), Effect.timeout("5 seconds"))
+    )
+    // the stream subscribes when it starts running: let the fiber get there
+    yield* Effect.sleep("50 millis")
+    return fiber
+  })
+
+/** Registers the call scenarios for one backend. */
+export const scenariosSuite = (backend: Backend): void => {
+  it.live("a whole call: both sides hold the same key, fingerprint and emojis", () =>
+    Effect.gen(function* () {
+      const s = yield* scene(backend)
+      const { caller, callee, states } = yield* connect(s)
+      expect(states).toEqual(["Requesting", "Waiting", "Ringing", "ExchangingKeys", "Active"])
+      expect(Redacted.value(caller.key)).toHaveLength(256)
+      expect(Redacted.value(caller.key)).toEqual(Redacted.value(callee.key))
+      expect(caller.keyFingerprint).toBe(callee.keyFingerprint)
+      expect(caller.emojis).toHaveLength(4)
+      expect(caller.emojis).toEqual(callee.emojis)
+      expect(caller.id).toBe(callee.id)
+      expect(caller.isOutgoing).toBe(true)
+      expect(callee.isOutgoing).toBe(false)
+      expect(caller.peerUserId).toBe(s.bob.id)
+      expect(callee.peerUserId).toBe(s.alice.id)
+      expect(caller.libraryVersion).toBe(callee.libraryVersion)
+      expect(caller.connections.length).toBeGreaterThan(0)
+      const info = Option.getOrThrow(yield* s.world.call(caller.id))
+      expect(info.state).toBe("Active")
+      expect(info.keyFingerprint).toBe(caller.keyFingerprint)
+    })
+  )
+
+  it.live("decline: the caller's call fails with CallDiscarded (Busy)", () =>
+    Effect.gen(function* () {
+      const s = yield* scene(backend)
+      const aliceCalls = yield* s.phoneCalls(s.alice)
+      const bobCalls = yield* s.phoneCalls(s.bob)
+      const incoming = yield* bobCalls.listen
+      const bobSide = yield* Effect.forkChild(
+        Effect.gen(function* () {
+          const call = yield* Effect.fromOption(yield* Stream.runHead(incoming))
+          expect(call.callerId).toBe(s.alice.id)
+          yield* call.decline
+          return call.id
+        }).pipe(Effect.timeout("10 seconds"), Effect.orDie)
+      )
+      const error = yield* Effect.flip(aliceCalls.call(s.bob.inputUser))
+      const callId = yield* Fiber.join(bobSide)
+      expect(error).toMatchObject({ _tag: "CallDiscarded", callId, reason: "Busy" })
+      const info = Option.getOrThrow(yield* s.world.call(callId))
+      expect(info.state).toBe("Discarded")
+      expect(info.discard?.by).toBe(s.bob.id)
+    })
+  )
+
+  it.live("hang up: the peer sees the call end; rating and debug data are recorded", () =>
+    Effect.gen(function* () {
+      const s = yield* scene(backend)
+      const { caller, callee } = yield* connect(s)
+      yield* caller.hangUp
+      const peerSaw = yield* callee.ended.pipe(Effect.timeout("5 seconds"))
+      expect(peerSaw).toMatchObject({ _tag: "Ended", callId: caller.id, by: "peer", reason: "Hangup" })
+      expect(yield* caller.ended).toMatchObject({ _tag: "Ended", callId: caller.id, reason: "Hangup" })
+      const info = Option.getOrThrow(yield* s.world.call(caller.id))
+      expect(info.state).toBe("Discarded")
+      expect(info.discard?.by).toBe(s.alice.id)
+
+      yield* callee.rate(5, "crystal clear")
+      yield* caller.saveDebug('{"packets_lost":0}')
+      expect(yield* s.world.feedback).toEqual([
+        {
+          _tag: "Rating",
+          callId: caller.id,
+          userId: s.bob.id,
+          rating: 5,
+          comment: "crystal clear",
+          userInitiative: true
+        },
+        { _tag: "Debug", callId: caller.id, userId: s.alice.id, json: { packets_lost: 0 } }
+      ])
+    })
+  )
+
+  // Known difference (race in `@tgphone/core` PhoneCalls, exposed by the GramJS backend): the
+  // `phoneCallDiscarded` carried in the hang-up's own `phone.discardCall` result is published to
+  // the account's updates before `hangUp` records the end, so the fiber that follows the call can
+  // win and record `by: "peer"` for our own hang-up. In memory the result's update is handled
+  // after `hangUp` finished, so `by: "us"` comes out by scheduling luck.
+  const byUsTest = backend.name === "loopback" ? it.live.fails : it.live
+  byUsTest("hang up: the side that hung up sees the end as its own (by: us)", () =>
+    Effect.gen(function* () {
+      const s = yield* scene(backend)
+      const { caller, callee } = yield* connect(s)
+      yield* callee.hangUp
+      expect(yield* callee.ended).toMatchObject({ _tag: "Ended", by: "us", reason: "Hangup" })
+      expect(yield* caller.ended.pipe(Effect.timeout("5 seconds"))).toMatchObject({ by: "peer" })
+    })
+  )
+
+  it.live("signalling data is relayed both ways, plain and encrypted with the call key", () =>
+    Effect.gen(function* () {
+      const s = yield* scene(backend)
+      const { caller, callee } = yield* connect(s)
+
+      const toBob = yield* firstOf(callee.signalingData)
+      yield* caller.sendSignalingData(new Uint8Array([1, 2, 3, 4]))
+      expect(yield* Fiber.join(toBob)).toEqual(new Uint8Array([1, 2, 3, 4]))
+
+      const toAlice = yield* firstOf(caller.signalingData)
+      yield* callee.sendSignalingData(new Uint8Array([9, 8, 7]))
+      expect(yield* Fiber.join(toAlice)).toEqual(new Uint8Array([9, 8, 7]))
+
+      const secret = new TextEncoder().encode("candidate:1 udp 127.0.0.1 4000")
+      const decrypted = yield* firstOf(callee.encryptedSignaling)
+      yield* caller.sendEncrypted(secret)
+      expect(yield* Fiber.join(decrypted)).toEqual(secret)
+      // what crossed the server was ciphertext, not the payload
+      const relayed = (yield* s.world.feedback).filter((f) => f._tag === "Signaling")
+      expect(relayed.map((f) => f.fromUserId)).toEqual([s.alice.id, s.bob.id, s.alice.id])
+      const last = relayed.at(-1)
+      expect(last?._tag === "Signaling" && Buffer.from(last.data).includes(Buffer.from(secret))).toBe(false)
+    })
+  )
+}
