@@ -16,6 +16,7 @@
  * @since 0.1.0
  */
 import {
+  Clock,
   Config,
   Context,
   Duration,
@@ -314,19 +315,88 @@ const DEFAULT_TIMEOUT: Duration.Input = "30 seconds"
 const spanOptions = (method: string) =>
   ({ kind: "client", attributes: { "rpc.system": "telegram-mtproto", "rpc.method": method } }) as const
 
+/**
+ * A request deadline, parsed once per layer (not once per request): the duration, its
+ * message, and whether a plain `setTimeout` can implement it.
+ */
+interface Deadline {
+  readonly duration: Duration.Duration
+  readonly millis: number
+  /** `setTimeout` holds it (finite, positive, at most 2^31 - 1 ms). */
+  readonly timer: boolean
+  readonly message: string
+}
+
+const MAX_TIMER_MILLIS = 2 ** 31 - 1
+
+const deadlineOf = (timeout: Duration.Input): Deadline => {
+  const duration = Duration.fromInputUnsafe(timeout)
+  const millis = Duration.toMillis(duration)
+  return {
+    duration,
+    millis,
+    timer: Number.isFinite(millis) && millis > 0 && millis <= MAX_TIMER_MILLIS,
+    message: `no answer within ${Duration.format(duration)}`
+  }
+}
+
+/** The Clock a fiber sees when nobody provided one (`TestClock` replaces it in tests). */
+const liveClock = Context.get(Context.empty(), Clock.Clock)
+
+/**
+ * Runs `f` and fails with `TransportError` when it has not settled within the deadline;
+ * GramJS's rejections are classified. With the live clock this is one `Effect.callback`
+ * racing the promise against one `setTimeout` (no extra fibers per request); with any other
+ * clock (e.g. `TestClock`) it is `Effect.timeoutOrElse` on that clock, so tests drive it.
+ */
+const request = <A>(method: string, deadline: Deadline, f: () => Promise<A>): Effect.Effect<A, RpcFailure> =>
+  Effect.clockWith((clock) =>
+    clock === liveClock && deadline.timer
+      ? Effect.callback<A, RpcFailure>((resume) => {
+          let settled = false
+          const timer = setTimeout(() => {
+            if (settled) return
+            settled = true
+            resume(Effect.fail(new TransportError({ method, message: deadline.message })))
+          }, deadline.millis)
+          const onSuccess = (a: A): void => {
+            if (settled) return
+            settled = true
+            clearTimeout(timer)
+            resume(Effect.succeed(a))
+          }
+          const onFailure = (e: unknown): void => {
+            if (settled) return
+            settled = true
+            clearTimeout(timer)
+            resume(Effect.fail(classify(method, e)))
+          }
+          try {
+            f().then(onSuccess, onFailure)
+          } catch (e) {
+            onFailure(e)
+          }
+          // interrupted: stop the timer (GramJS has no way to cancel the request itself)
+          return Effect.sync(() => {
+            settled = true
+            clearTimeout(timer)
+          })
+        })
+      : Effect.timeoutOrElse(promise(method, f), {
+          duration: deadline.duration,
+          orElse: () => Effect.fail(new TransportError({ method, message: deadline.message }))
+        })
+  )
+
 const withTimeout =
   (method: string, timeout: Duration.Input) =>
-  <A>(effect: Effect.Effect<A, RpcFailure>): Effect.Effect<A, RpcFailure> =>
-    Effect.timeoutOrElse(effect, {
-      duration: timeout,
-      orElse: () =>
-        Effect.fail(
-          new TransportError({
-            method,
-            message: `no answer within ${Duration.format(Duration.fromInputUnsafe(timeout))}`
-          })
-        )
+  <A>(effect: Effect.Effect<A, RpcFailure>): Effect.Effect<A, RpcFailure> => {
+    const deadline = deadlineOf(timeout)
+    return Effect.timeoutOrElse(effect, {
+      duration: deadline.duration,
+      orElse: () => Effect.fail(new TransportError({ method, message: deadline.message }))
     })
+  }
 
 const promise = <A>(method: string, f: () => Promise<A>): Effect.Effect<A, RpcFailure> =>
   Effect.tryPromise({ try: f, catch: (e) => classify(method, e) })
@@ -391,40 +461,66 @@ export const make = Effect.fnUntraced(function* (
       )
   )
 
-  const send = (method: string, request: object): Effect.Effect<unknown, RpcFailure> =>
-    promise(method, () => client.invoke(request as never)).pipe(
-      withTimeout(method, timeout),
-      Effect.withSpan(method, spanOptions(method))
-    )
+  const deadline = deadlineOf(timeout)
+
+  // one span wrapper per method, made on first use: its options (and the stack trace Effect
+  // captures for a span) are computed once, not on every request
+  const spans = new Map<string, <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>>()
+  const spanFor = (method: string) => {
+    let span = spans.get(method)
+    if (span === undefined) {
+      span = Effect.withSpan(method, spanOptions(method))
+      spans.set(method, span)
+    }
+    return span
+  }
+
+  /** One request to the client, with the deadline; no span (the caller opens one). */
+  const call = (method: string, wire: object): Effect.Effect<unknown, RpcFailure> =>
+    request(method, deadline, () => client.invoke(wire as never))
+  const send = (method: string, wire: object): Effect.Effect<unknown, RpcFailure> =>
+    spanFor(method)(call(method, wire))
 
   const invoke = <M extends MethodName>(
     method: M,
     params: MethodParams<M>
   ): Effect.Effect<MethodResult<M>, RpcFailure> =>
-    Effect.gen(function* () {
-      const request = Rpc.encodeRequest(method, params)
-      if (Result.isFailure(request)) {
-        return yield* new TransportError({
-          method,
-          message: `not sent: ${request.failure.message}`,
-          cause: request.failure
-        })
-      }
-      const wire = yield* send(method, request.success)
-      const result = Rpc.decodeResult(method, wire)
-      if (Result.isFailure(result)) {
-        return yield* new TransportError({
+    spanFor(method)(
+      Effect.suspend(() => {
+        const encoded = Rpc.encodeRequest(method, params)
+        if (Result.isFailure(encoded)) {
+          return Effect.fail(
+            new TransportError({
+              method,
+              message: `not sent: ${encoded.failure.message}`,
+              cause: encoded.failure
+            })
+          )
+        }
+        return Effect.flatMap(call(method, encoded.success), (wire) => decoded(method, wire))
+      })
+    )
+
+  const decoded = <M extends MethodName>(
+    method: M,
+    wire: unknown
+  ): Effect.Effect<MethodResult<M>, TransportError> => {
+    const result = Rpc.decodeResult(method, wire)
+    if (Result.isFailure(result)) {
+      return Effect.fail(
+        new TransportError({
           method,
           message: `unexpected result: ${result.failure.message}`,
           cause: result.failure
         })
-      }
-      // GramJS never dispatches `Updates` that come back as a result: publish them ourselves
-      if ((RpcMethods[method].result as unknown) === Model.Updates) {
-        yield* publishAll((result.success as Model.Updates).updates)
-      }
-      return result.success
-    })
+      )
+    }
+    // GramJS never dispatches `Updates` that come back as a result: publish them ourselves
+    if ((RpcMethods[method].result as unknown) === Model.Updates) {
+      return Effect.as(publishAll((result.success as Model.Updates).updates), result.success)
+    }
+    return Effect.succeed(result.success)
+  }
 
   const resolveUser = (ref: UserRef): Effect.Effect<Model.InputUser, RpcFailure> => {
     if (typeof ref === "object") return Effect.succeed(ref)

@@ -194,28 +194,41 @@ const invalidInput = (method: string, error: Schema.SchemaError): InvalidInput =
   })
 }
 
-const decodeInput = <S extends InputSchema>(method: string, schema: S, input: unknown) =>
-  Schema.decodeUnknownEffect(schema)(input, { errors: "first" }).pipe(
-    Effect.mapError((error) => invalidInput(method, error))
-  )
-
 const resolveUser = (rpc: Rpc, ref: typeof UserRef.Type): Effect.Effect<InputUser, RpcFailure> =>
   typeof ref === "object" ? Effect.succeed(ref) : rpc.resolveUser(ref)
 
-const make =
-  <M extends Method, S extends InputSchema>(
-    method: M,
-    schema: S,
-    build: (input: S["Type"], rpc: Rpc) => Effect.Effect<MethodParams<M>, RpcFailure>
-  ): ((input: S["Encoded"]) => Effect.Effect<MethodResult<M>, PhoneError<M>, TelegramRpc>) =>
-  (input) =>
-    Effect.gen(function* () {
-      const rpc = yield* TelegramRpc
-      if (usersOnly[method] && rpc.account.isBot) return yield* Effect.fail(botMethodForbidden(method))
-      const decoded = yield* decodeInput(method, schema, input)
-      const params = yield* build(decoded, rpc).pipe(Effect.mapError((e) => fromRpcFailure(method, e)))
-      return yield* rpc.invoke(method, params).pipe(Effect.mapError((e) => fromRpcFailure(method, e)))
-    }).pipe(Effect.withSpan(method, { attributes: { "rpc.system": "telegram", "rpc.method": method } }))
+const decodeOptions = { errors: "first" } as const
+
+/**
+ * One function per method. Everything that does not depend on the input is built here, once
+ * per method: the input decoder, the span wrapper (Effect captures the span's stack trace
+ * when the wrapper is made) and the error classifier. A call is then one span around one
+ * service lookup, a synchronous input check, `build` and the request.
+ */
+const make = <M extends Method, S extends InputSchema>(
+  method: M,
+  schema: S,
+  build: (input: S["Type"], rpc: Rpc) => Effect.Effect<MethodParams<M>, RpcFailure>
+): ((input: S["Encoded"]) => Effect.Effect<MethodResult<M>, PhoneError<M>, TelegramRpc>) => {
+  const decode = Schema.decodeUnknownEffect(schema)
+  const span = Effect.withSpan(method, { attributes: { "rpc.system": "telegram", "rpc.method": method } })
+  const forbiddenForBots = usersOnly[method]
+  const classify = (error: RpcFailure): PhoneError<M> => fromRpcFailure(method, error)
+  const invalid = (error: Schema.SchemaError): InvalidInput => invalidInput(method, error)
+  const run = (rpc: Rpc, input: unknown): Effect.Effect<MethodResult<M>, PhoneError<M>> => {
+    if (forbiddenForBots && rpc.account.isBot) return Effect.fail(botMethodForbidden(method))
+    return decode(input, decodeOptions).pipe(
+      Effect.mapError(invalid),
+      Effect.flatMap((decoded) =>
+        build(decoded, rpc).pipe(
+          Effect.flatMap((params) => rpc.invoke(method, params)),
+          Effect.mapError(classify)
+        )
+      )
+    )
+  }
+  return (input) => span(TelegramRpc.use((rpc) => run(rpc, input)))
+}
 
 // ---------------------------------------------------------------------------------------------
 // 1:1 calls
