@@ -1,0 +1,152 @@
+/**
+ * Runs every example in its default mode (a loopback world on 127.0.0.1, real GramJS clients)
+ * and checks what it returned and printed. The live mode is chosen only when the `TG_*`
+ * variables are set, so the tests call each example's `loopback` entry point directly.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Console, Effect } from "effect"
+import * as AnswerCalls from "./answer-calls.js"
+import * as CallAndPrintEmoji from "./call-and-print-emoji.js"
+import * as ExistingClient from "./existing-client.js"
+import * as FloodWaitRetry from "./flood-wait-retry.js"
+import * as GroupCalls from "./group-calls.js"
+import * as RateLastCall from "./rate-last-call.js"
+import * as RequestCallErrors from "./request-call-errors.js"
+
+/** Runs `self` with a console that records what it prints (instead of printing it). */
+const capture = <A, E>(self: Effect.Effect<A, E>) =>
+  Effect.gen(function* () {
+    const lines: Array<string> = []
+    const console: Console.Console = {
+      ...globalThis.console,
+      log: (...args: ReadonlyArray<unknown>) => {
+        lines.push(args.map(String).join(" "))
+      }
+    }
+    const result = yield* Effect.provideService(self, Console.Console, console)
+    return { result, lines }
+  })
+
+const TIMEOUT = 30_000
+
+describe("examples (loopback mode)", () => {
+  it.live(
+    "call-and-print-emoji: both sides see the same 4 emoji and fingerprint",
+    () =>
+      Effect.gen(function* () {
+        const { lines, result } = yield* capture(CallAndPrintEmoji.loopback)
+        expect(result.caller.emojis).toHaveLength(4)
+        expect(result.caller.emojis).toEqual(result.callee.emojis)
+        expect(result.caller.fingerprint).toMatch(/^[0-9a-f]{16}$/)
+        expect(result.caller.fingerprint).toBe(result.callee.fingerprint)
+        expect(result.caller.callId).toBe(result.callee.callId)
+        expect(lines).toContain(
+          `caller sees emoji ${result.caller.emojis.join(" ")}  fingerprint ${result.caller.fingerprint}`
+        )
+        expect(lines.at(-1)).toBe("emoji match ✔")
+      }),
+    TIMEOUT
+  )
+
+  it.live(
+    "answer-calls: the contact is accepted, the stranger declined",
+    () =>
+      Effect.gen(function* () {
+        const { lines, result } = yield* capture(AnswerCalls.loopback)
+        const accepted = result.decisions.find((d) => d._tag === "Accepted")
+        expect(accepted?.callerId).toBe(result.bobId)
+        expect(accepted?._tag === "Accepted" ? accepted.emojis : []).toEqual(result.bobCall.emojis)
+        expect(result.decisions.filter((d) => d._tag === "Declined").map((d) => d.callerId)).toEqual([
+          result.carolId
+        ])
+        expect(result.carolCall).toEqual({ _tag: "Discarded", reason: "Busy" })
+        expect(lines).toContain(`declined a call from ${result.carolId} (not a contact)`)
+      }),
+    TIMEOUT
+  )
+
+  it.live(
+    "rate-last-call: the world records the rating and the debug log of the call",
+    () =>
+      Effect.gen(function* () {
+        const { result } = yield* capture(RateLastCall.loopback)
+        expect(result.last.needRating).toBe(true)
+        const mine = result.feedback.filter((f) => f.callId === result.last.id)
+        expect(mine.map((f) => f._tag)).toEqual(["Rating", "Debug"])
+        const rating = mine[0]
+        expect(
+          rating?._tag === "Rating" ? [rating.rating, rating.comment, rating.userInitiative] : []
+        ).toEqual([4, "a bit of echo", false])
+        const debug = mine[1]
+        expect(debug?._tag === "Debug" ? debug.json : undefined).toMatchObject({ transport: "loopback" })
+      }),
+    TIMEOUT
+  )
+
+  it.live(
+    "request-call-errors: every documented requestCall error, and the call's own outcomes",
+    () =>
+      Effect.gen(function* () {
+        const { lines, result } = yield* capture(RequestCallErrors.loopback)
+        expect(result.map((o) => o.tag)).toEqual([
+          "UserPrivacyRestricted",
+          "UserIsBlocked",
+          "InputUserDeactivated",
+          "ParticipantVersionOutdated",
+          "UserIdInvalid",
+          "CallTimeout",
+          "CallDiscarded",
+          "RandomIdDuplicate",
+          "ParticipantCallFailed",
+          "CallProtocolFlagsInvalid",
+          "CallProtocolLayerInvalid",
+          "FloodWait",
+          "InvalidInput"
+        ])
+        expect(result.every((o) => o.advice.length > 0)).toBe(true)
+        expect(lines).toHaveLength(result.length) // one line of advice per attempt
+      }),
+    TIMEOUT
+  )
+
+  it.live(
+    "flood-wait-retry: two flood waits are waited out, the third attempt connects",
+    () =>
+      Effect.gen(function* () {
+        const { lines, result } = yield* capture(FloodWaitRetry.loopback)
+        expect(result.requestCallAttempts).toBe(3)
+        expect(result.getCallConfigAttempts).toBe(2)
+        expect(result.emojis).toHaveLength(4)
+        expect(lines.filter((l) => l.includes("flood wait on phone.requestCall"))).toHaveLength(2)
+      }),
+    TIMEOUT
+  )
+
+  it.live(
+    "existing-client: tgphone works over a client the app owns, which stays connected",
+    () =>
+      Effect.gen(function* () {
+        const { result } = yield* capture(ExistingClient.loopback)
+        expect(result.ringTimeoutMs).toBe(90_000)
+        expect(result.dhVersion).toBe(3)
+        expect(result.emojis).toHaveLength(4)
+        expect(result.stillConnectedAs).toBe("Alice")
+      }),
+    TIMEOUT
+  )
+
+  it.live(
+    "group-calls: create, join, participants, leave, end",
+    () =>
+      Effect.gen(function* () {
+        const { result } = yield* capture(GroupCalls.loopback)
+        expect(result.whileBoth.map((p) => [p.name, p.source])).toEqual([
+          ["Alice", 1111],
+          ["Bob", 2222]
+        ])
+        expect(result.afterBobLeft.map((p) => p.name)).toEqual(["Alice"])
+        expect(result.ended).toBe(true)
+      }),
+    TIMEOUT
+  )
+})
