@@ -10,7 +10,8 @@
  *    what is missing from the registry.
  * 3. Type-checks and compiles a small TypeScript consumer there with that project's own
  *    `typescript` (strict, `nodenext`, `skipLibCheck: false`, so the published `.d.ts` files
- *    of all three packages must resolve and check), then runs it with Node: it imports every
+ *    of all three packages must resolve and check; then again with `bundler` resolution, as
+ *    users of bundlers compile), then runs it with Node: it imports every
  *    entry point (`@tgphone/crypto`, `@tgphone/core`, `@tgphone/core/GramJs`,
  *    `@tgphone/testkit`), does a key exchange with `@tgphone/crypto`, and has Alice call Bob
  *    in `@tgphone/testkit`'s in-memory world through `@tgphone/core`'s `PhoneCalls`. Its
@@ -160,6 +161,12 @@ const consumerTsconfig = {
   files: ["main.ts"]
 }
 
+/** The same consumer as a bundler user compiles it (`moduleResolution: "bundler"`), no emit. */
+const bundlerTsconfig = {
+  extends: "./tsconfig.json",
+  compilerOptions: { module: "preserve", moduleResolution: "bundler", noEmit: true }
+}
+
 interface Report {
   readonly keyExchange: {
     readonly sameKey: boolean
@@ -288,6 +295,7 @@ const main = async (): Promise<void> => {
     )
     await writeFile(join(project, "main.ts"), consumer)
     await writeFile(join(project, "tsconfig.json"), `${JSON.stringify(consumerTsconfig, null, 2)}\n`)
+    await writeFile(join(project, "tsconfig.bundler.json"), `${JSON.stringify(bundlerTsconfig, null, 2)}\n`)
 
     const install = ["install", "--config.strict-peer-dependencies=false", "--config.auto-install-peers=true"]
     let how = "offline"
@@ -307,14 +315,12 @@ const main = async (): Promise<void> => {
     if (manifestProblems.length > 0)
       throw new PackTestFailure(`the installed packages are wrong:\n  ${manifestProblems.join("\n  ")}`)
 
-    run(
-      process.execPath,
-      [join(project, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"],
-      {
-        cwd: project
-      }
+    const projectTsc = join(project, "node_modules", "typescript", "bin", "tsc")
+    run(process.execPath, [projectTsc, "-p", "tsconfig.json"], { cwd: project })
+    run(process.execPath, [projectTsc, "-p", "tsconfig.bundler.json"], { cwd: project })
+    console.log(
+      "pack test: the consumer type-checks against the published .d.ts (nodenext and bundler resolution, skipLibCheck: false)"
     )
-    console.log("pack test: the consumer type-checks against the published .d.ts (skipLibCheck: false)")
 
     const output = run(process.execPath, [join(project, "out", "main.js")], { cwd: project })
     const line = output
