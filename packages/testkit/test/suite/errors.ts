@@ -356,6 +356,86 @@ export const errorsSuite = (backend: Backend): void => {
     })
   )
 
+  it.live("the other documented 1:1 errors: random length, occupied, confirm, strangers", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob, carol, as } = yield* scene(backend)
+      const A = as(alice)
+      const B = as(bob)
+      const C = as(carol)
+      expectRpc(
+        yield* failure(A(Phone.getDhConfig({ randomLength: 257 }))),
+        "RandomLengthInvalid",
+        400,
+        "RANDOM_LENGTH_INVALID"
+      )
+      expect(yield* failure(A(Phone.getDhConfig({ randomLength: -1 })))).toMatchObject({
+        _tag: "InvalidInput",
+        field: "randomLength"
+      })
+
+      const requested = yield* A(
+        Phone.requestCall({ userId: bob.inputUser, randomId: 1, gAHash, protocol: protocolInput })
+      )
+      const peer = refOf(requested.phoneCall)
+      // the callee cannot confirm; nobody can confirm before the callee accepted
+      expectRpc(
+        yield* failure(B(Phone.confirmCall({ peer, gA, keyFingerprint: 1n, protocol: protocolInput }))),
+        "CallPeerInvalid",
+        400,
+        "CALL_PEER_INVALID"
+      )
+      // Bob, busy calling Carol, cannot accept Alice's call
+      const bobsOwn = yield* B(
+        Phone.requestCall({ userId: carol.inputUser, randomId: 2, gAHash, protocol: protocolInput })
+      )
+      expectRpc(
+        yield* failure(B(Phone.acceptCall({ peer, gB, protocol: protocolInput }))),
+        "CallOccupyFailed",
+        500,
+        "CALL_OCCUPY_FAILED"
+      )
+      yield* B(Phone.discardCall({ peer: refOf(bobsOwn.phoneCall), reason: "Missed" }))
+      yield* B(Phone.acceptCall({ peer, gB, protocol: protocolInput }))
+
+      // a stranger to the call, on every method that names it
+      const stranger: ReadonlyArray<Effect.Effect<unknown, unknown>> = [
+        C(Phone.discardCall({ peer, reason: "Hangup" })),
+        C(Phone.setCallRating({ peer, rating: 1 })),
+        C(Phone.saveCallDebug({ peer, debug: "{}" })),
+        C(
+          Phone.saveCallLog({
+            peer,
+            file: { _tag: "InputFile", id: 1n, parts: 1, name: "x", md5Checksum: "" }
+          })
+        ),
+        C(Phone.sendSignalingData({ peer, data: new Uint8Array([1]) })),
+        C(Phone.confirmCall({ peer, gA, keyFingerprint: 1n, protocol: protocolInput }))
+      ]
+      for (const attempt of stranger)
+        expectRpc(yield* failure(attempt), "CallPeerInvalid", 400, "CALL_PEER_INVALID")
+
+      // the callee hangs up before the caller confirmed
+      yield* B(Phone.discardCall({ peer, reason: "Hangup" }))
+      expectRpc(
+        yield* failure(A(Phone.confirmCall({ peer, gA, keyFingerprint: 1n, protocol: protocolInput }))),
+        "CallAlreadyDeclined",
+        400,
+        "CALL_ALREADY_DECLINED"
+      )
+
+      // PARTICIPANT_CALL_FAILED has no situation in the world: injected, it still arrives typed
+      yield* world.failNext("phone.requestCall", { code: 500, type: "PARTICIPANT_CALL_FAILED" })
+      expectRpc(
+        yield* failure(
+          A(Phone.requestCall({ userId: bob.inputUser, randomId: 3, gAHash, protocol: protocolInput }))
+        ),
+        "ParticipantCallFailed",
+        500,
+        "PARTICIPANT_CALL_FAILED"
+      )
+    })
+  )
+
   it.live("a call answered on another device: accepting after another accept is CallAlreadyAccepted", () =>
     Effect.gen(function* () {
       const { alice, bob, as, clients } = yield* scene(backend)
