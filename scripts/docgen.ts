@@ -396,6 +396,8 @@ export const missingDocs = (docs: ReadonlyArray<PackageDoc>): Array<Missing> => 
     const lacks: Array<string> = []
     if (doc === undefined || doc.summary === "") lacks.push("summary")
     if (doc?.since === undefined || doc.since === "") lacks.push("@since")
+    else if (!/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(doc.since))
+      lacks.push(`a version in @since (got "${doc.since}")`)
     if (needsCategory && (doc?.category === undefined || doc.category === "")) lacks.push("@category")
     if (lacks.length > 0) missing.push({ where, lacks })
   }
