@@ -477,6 +477,21 @@ export const errorsSuite = (backend: Backend): void => {
     })
   )
 
+  // A designed difference: over the wire the loopback server answers an injected transport
+  // fault with `-503 Timeout` (LoopbackServer docs), which classifies as `RequestTimeout`; in
+  // memory it is the seam's `TransportError`, i.e. `TransportFailure`. Both are retryable.
+  it.live("an injected transport fault arrives as a retryable transport-level error", () =>
+    Effect.gen(function* () {
+      const { world, alice, as } = yield* scene(backend)
+      yield* world.failNext("phone.getCallConfig", "transport")
+      const error = yield* failure(as(alice)(Phone.getCallConfig()))
+      expect(error._tag).toBe(backend.name === "loopback" ? "RequestTimeout" : "TransportFailure")
+      expect(error).toMatchObject({ method: "phone.getCallConfig" })
+      expect(Errors.isRetryable(error)).toBe(true)
+      expect((yield* as(alice)(Phone.getCallConfig())).data.length).toBeGreaterThan(0)
+    })
+  )
+
   it.live("a bot account gets BotMethodForbidden without a request", () =>
     Effect.gen(function* () {
       const { world, as } = yield* scene(backend)
