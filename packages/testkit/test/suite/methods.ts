@@ -3,7 +3,7 @@
  * it succeeds, asserting the shape of its result. Registered per backend by `backends.test.ts`.
  */
 import { expect, it } from "@effect/vitest"
-import { Model, Phone } from "@tgphone/core"
+import { Model, Phone, RpcMethods } from "@tgphone/core"
 import { Effect, Redacted } from "effect"
 import { type Backend, gA, gAHash, gB, protocolInput, refOf, scene } from "../support-backend.js"
 
@@ -134,6 +134,25 @@ export const methodsSuite = (backend: Backend): void => {
       ])
       expect((yield* world.call(peer.id)).pipe((o) => (o._tag === "Some" ? o.value.state : "none"))).toBe(
         "Discarded"
+      )
+      // each request reached the world exactly once (no retries, nothing lost on the wire)
+      const sent = (yield* world.requests).filter((r) => RpcMethods.isMethodName(r.method))
+      expect(sent.map((r) => `${r.method}:${r.outcome._tag}`)).toEqual(
+        [
+          "messages.getDhConfig",
+          "messages.getDhConfig",
+          "phone.getCallConfig",
+          "phone.requestCall",
+          "phone.receivedCall",
+          "phone.acceptCall",
+          "phone.confirmCall",
+          "phone.sendSignalingData",
+          "phone.createConferenceCall",
+          "phone.discardCall",
+          "phone.setCallRating",
+          "phone.saveCallDebug",
+          "phone.saveCallLog"
+        ].map((m) => `${m}:Success`)
       )
     })
   )

@@ -39,7 +39,7 @@ const firstOf = <A, E>(
       Stream.runHead(stream).pipe(Effect.flatMap(Effect.fromOption), Effect.timeout("5 seconds"))
     )
     // the stream subscribes when it starts running: let the fiber get there
-    yield* Effect.sleep("50 millis")
+    yield* Effect.sleep("100 millis")
     return fiber
   })
 

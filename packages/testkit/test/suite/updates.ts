@@ -23,7 +23,7 @@ const collectUntil = (stream: Stream.Stream<Model.Update>, until: (u: Model.Upda
       )
     )
     // the stream subscribes when it starts running: let the fiber get there
-    yield* Effect.sleep("50 millis")
+    yield* Effect.sleep("100 millis")
     return fiber
   })
 
