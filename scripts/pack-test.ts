@@ -19,7 +19,7 @@
  * 4. Removes the temporary project (also on failure; `--keep` keeps it for inspection).
  */
 import { type SpawnSyncOptions, spawnSync } from "node:child_process"
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -267,6 +267,10 @@ const main = async (): Promise<void> => {
     await mkdir(tarballs, { recursive: true })
     for (const name of packages) pnpm(["pack", "--pack-destination", tarballs], join(root, "packages", name))
     const files = await readdir(tarballs)
+    const sizes = await Promise.all(
+      files.map(async (f) => `${f} ${((await stat(join(tarballs, f))).size / 1024).toFixed(0)} KiB`)
+    )
+    console.log(`pack test: packed ${sizes.join(", ")}`)
     const tarball = (name: string): string => {
       const file = files.find((f) => f.startsWith(`tgphone-${name}-`) && f.endsWith(".tgz"))
       if (file === undefined) throw new PackTestFailure(`pnpm pack made no tarball for @tgphone/${name}`)
