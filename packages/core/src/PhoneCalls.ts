@@ -436,6 +436,9 @@ const activate = (
       Effect.gen(function* () {
         if (yield* Deferred.succeed(live.ended, state)) yield* PubSub.publish(live.states, state)
       })
+    // Set while our own hang-up is in flight, so that the discard the server reports back
+    // (in the result or pushed) is attributed to us.
+    const hangingUp = yield* Ref.make(false)
     // Follow the call until the server reports its end.
     yield* Effect.forkScoped(
       Effect.gen(function* () {
@@ -451,7 +454,7 @@ const activate = (
               _tag: "Ended",
               callId: fields.id,
               reason: reasonOf(d.reason),
-              by: "peer",
+              by: (yield* Ref.get(hangingUp)) ? "us" : "peer",
               needRating: d.needRating,
               needDebug: d.needDebug
             })
@@ -462,7 +465,10 @@ const activate = (
     const hangUp: Effect.Effect<void, DiscardError> = Effect.gen(function* () {
       if (yield* Deferred.isDone(live.ended)) return
       const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-      yield* discard(ctx, peer, "Hangup", fields.video, Math.max(0, now - fields.startDate))
+      yield* Ref.set(hangingUp, true)
+      yield* discard(ctx, peer, "Hangup", fields.video, Math.max(0, now - fields.startDate)).pipe(
+        Effect.tapError(() => Ref.set(hangingUp, false))
+      )
       yield* finish({
         _tag: "Ended",
         callId: fields.id,

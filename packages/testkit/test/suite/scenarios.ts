@@ -119,13 +119,7 @@ export const scenariosSuite = (backend: Backend): void => {
     })
   )
 
-  // Known difference (race in `@tgphone/core` PhoneCalls, exposed by the GramJS backend): the
-  // `phoneCallDiscarded` carried in the hang-up's own `phone.discardCall` result is published to
-  // the account's updates before `hangUp` records the end, so the fiber that follows the call can
-  // win and record `by: "peer"` for our own hang-up. In memory the result's update is handled
-  // after `hangUp` finished, so `by: "us"` comes out by scheduling luck.
-  const byUsTest = backend.name === "loopback" ? it.live.fails : it.live
-  byUsTest("hang up: the side that hung up sees the end as its own (by: us)", () =>
+  it.live("hang up: the side that hung up sees the end as its own (by: us)", () =>
     Effect.gen(function* () {
       const s = yield* scene(backend)
       const { caller, callee } = yield* connect(s)
