@@ -14,6 +14,7 @@
 import { Model, type TelegramRpc } from "@tgphone/core"
 import * as GramJs from "@tgphone/core/GramJs"
 import { Effect, Exit, Option, Result, Scope, Stream } from "effect"
+import { Api } from "telegram"
 import type * as TestTelegram from "../../TestTelegram.js"
 import type { Account, Handler } from "./server.js"
 
@@ -112,6 +113,40 @@ export class WorldBackend {
     })
   }
 
+  /**
+   * `contacts.getContacts`: the account's contacts in the world. GramJS resolves a `+phone`
+   * only among the account's contacts (`getInputEntity`), as against Telegram.
+   */
+  private contacts(userId: bigint): Effect.Effect<Uint8Array | undefined> {
+    const self = this
+    return Effect.gen(function* () {
+      const me = yield* self.world.user(userId)
+      if (Option.isNone(me)) return undefined
+      const users: Array<Api.TypeUser> = []
+      for (const id of me.value.contacts) {
+        const c = yield* self.world.user(id)
+        if (Option.isNone(c)) continue
+        const u = c.value
+        const encoded = GramJs.encodeUser(
+          new Model.User({
+            id: u.id,
+            accessHash: u.accessHash,
+            firstName: u.firstName,
+            ...(u.lastName === undefined ? {} : { lastName: u.lastName }),
+            ...(u.username === undefined ? {} : { username: u.username }),
+            ...(u.phone === undefined ? {} : { phone: u.phone.replace(/^\+/, "") }),
+            bot: u.bot,
+            self: false,
+            deleted: u.deactivated
+          })
+        )
+        if (Result.isSuccess(encoded)) users.push(encoded.success as Api.TypeUser)
+      }
+      const contacts = users.map((u) => new Api.Contact({ userId: u.id, mutual: false }))
+      return new Uint8Array(new Api.contacts.Contacts({ contacts, savedCount: 0, users }).getBytes())
+    })
+  }
+
   /** The request handler. */
   handler(
     scope: Scope.Scope
@@ -120,6 +155,7 @@ export class WorldBackend {
     return (req) =>
       Effect.gen(function* () {
         if (req.account === undefined) return undefined
+        if (req.request.className === "contacts.GetContacts") return yield* self.contacts(req.account.userId)
         const decoded = GramJs.decodeRequest(req.request)
         if (Result.isFailure(decoded)) {
           if (decoded.failure._tag === "UnsupportedRequest") return undefined
