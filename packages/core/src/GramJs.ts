@@ -21,13 +21,15 @@ import {
   Context,
   Duration,
   Effect,
+  type Fiber,
   Layer,
   Option,
   PubSub,
   Redacted,
   Result,
   type Scope,
-  Stream
+  Stream,
+  Tracer
 } from "effect"
 import { helpers, TelegramClient, type TelegramClient as TelegramClientType } from "telegram"
 import { Raw } from "telegram/events/index.js"
@@ -343,50 +345,99 @@ const deadlineOf = (timeout: Duration.Input): Deadline => {
 /** The Clock a fiber sees when nobody provided one (`TestClock` replaces it in tests). */
 const liveClock = Context.get(Context.empty(), Clock.Clock)
 
+/** Turns what GramJS answered into what the request succeeds or fails with. */
+type Settle<A> = (wire: unknown) => Effect.Effect<A, RpcFailure>
+
 /**
- * Runs `f` and fails with `TransportError` when it has not settled within the deadline;
- * GramJS's rejections are classified. With the live clock this is one `Effect.callback`
- * racing the promise against one `setTimeout` (no extra fibers per request); with any other
- * clock (e.g. `TestClock`) it is `Effect.timeoutOrElse` on that clock, so tests drive it.
+ * Runs `f` and settles its answer, or fails with `TransportError` when it has not answered
+ * within the deadline; GramJS's rejections are classified. With the live clock this is one
+ * `Effect.callback` racing the promise against one `setTimeout` (no extra fibers per
+ * request); with any other clock (e.g. `TestClock`) it is `Effect.timeoutOrElse` on that
+ * clock, so tests drive it.
  */
-const request = <A>(method: string, deadline: Deadline, f: () => Promise<A>): Effect.Effect<A, RpcFailure> =>
-  Effect.clockWith((clock) =>
-    clock === liveClock && deadline.timer
-      ? Effect.callback<A, RpcFailure>((resume) => {
-          let settled = false
-          const timer = setTimeout(() => {
-            if (settled) return
-            settled = true
-            resume(Effect.fail(new TransportError({ method, message: deadline.message })))
-          }, deadline.millis)
-          const onSuccess = (a: A): void => {
-            if (settled) return
-            settled = true
-            clearTimeout(timer)
-            resume(Effect.succeed(a))
-          }
-          const onFailure = (e: unknown): void => {
-            if (settled) return
-            settled = true
-            clearTimeout(timer)
-            resume(Effect.fail(classify(method, e)))
-          }
-          try {
-            f().then(onSuccess, onFailure)
-          } catch (e) {
-            onFailure(e)
-          }
-          // interrupted: stop the timer (GramJS has no way to cancel the request itself)
-          return Effect.sync(() => {
-            settled = true
-            clearTimeout(timer)
-          })
-        })
-      : Effect.timeoutOrElse(promise(method, f), {
-          duration: deadline.duration,
-          orElse: () => Effect.fail(new TransportError({ method, message: deadline.message }))
-        })
-  )
+const request = <A>(
+  fiber: Fiber.Fiber<unknown, unknown>,
+  method: string,
+  deadline: Deadline,
+  f: () => Promise<unknown>,
+  settle: Settle<A>
+): Effect.Effect<A, RpcFailure> => {
+  if (fiber.getRef(Clock.Clock) !== liveClock || !deadline.timer) {
+    return Effect.flatMap(
+      Effect.timeoutOrElse(promise(method, f), {
+        duration: deadline.duration,
+        orElse: () => Effect.fail(new TransportError({ method, message: deadline.message }))
+      }),
+      settle
+    )
+  }
+  return Effect.callback<A, RpcFailure>((resume) => new Pending(method, deadline, settle, resume).start(f))
+}
+
+/** One request in flight on the live clock: whichever of answer, rejection or timer comes first wins. */
+class Pending<A> {
+  private settled = false
+  private timer: ReturnType<typeof setTimeout> | undefined = undefined
+  constructor(
+    private readonly method: string,
+    private readonly deadline: Deadline,
+    private readonly settle: Settle<A>,
+    private readonly resume: (effect: Effect.Effect<A, RpcFailure>) => void
+  ) {}
+
+  /** Sends the request and arms the timer; the returned effect runs if the fiber is interrupted. */
+  start(f: () => Promise<unknown>): Effect.Effect<void> {
+    this.timer = setTimeout(expire, this.deadline.millis, this)
+    try {
+      f().then(
+        (wire) => this.succeed(wire),
+        (error) => this.fail(error)
+      )
+    } catch (error) {
+      this.fail(error)
+    }
+    // GramJS has no way to cancel the request itself: stop the timer, ignore a late answer
+    return Effect.sync(() => this.finish())
+  }
+
+  /** Marks the request settled; `false` when it already was. */
+  finish(): boolean {
+    if (this.settled) return false
+    this.settled = true
+    clearTimeout(this.timer)
+    return true
+  }
+
+  succeed(wire: unknown): void {
+    if (!this.finish()) return
+    let next: Effect.Effect<A, RpcFailure>
+    try {
+      next = this.settle(wire)
+    } catch (defect) {
+      next = Effect.die(defect)
+    }
+    this.resume(next)
+  }
+
+  fail(error: unknown): void {
+    if (this.finish()) this.resume(Effect.fail(classify(this.method, error)))
+  }
+
+  timeout(): void {
+    if (this.finish())
+      this.resume(Effect.fail(new TransportError({ method: this.method, message: this.deadline.message })))
+  }
+}
+
+function expire(pending: { timeout(): void }): void {
+  pending.timeout()
+}
+
+/** Whether the fiber already runs in a span named `method` (e.g. the one `Phone` opens). */
+const inSpanNamed = (fiber: Fiber.Fiber<unknown, unknown>, method: string): boolean => {
+  const parent = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
+  return parent !== undefined && parent._tag === "Span" && parent.name === method
+}
 
 const withTimeout =
   (method: string, timeout: Duration.Input) =>
@@ -475,31 +526,38 @@ export const make = Effect.fnUntraced(function* (
     return span
   }
 
-  /** One request to the client, with the deadline; no span (the caller opens one). */
-  const call = (method: string, wire: object): Effect.Effect<unknown, RpcFailure> =>
-    request(method, deadline, () => client.invoke(wire as never))
   const send = (method: string, wire: object): Effect.Effect<unknown, RpcFailure> =>
-    spanFor(method)(call(method, wire))
+    spanFor(method)(
+      Effect.withFiber((fiber) =>
+        request(fiber, method, deadline, () => client.invoke(wire as never), Effect.succeed)
+      )
+    )
 
+  // the hot path: one fiber-context read, the codec, one callback; a span of its own only
+  // when the caller (e.g. `Phone`) has not already opened one named after the method
   const invoke = <M extends MethodName>(
     method: M,
     params: MethodParams<M>
   ): Effect.Effect<MethodResult<M>, RpcFailure> =>
-    spanFor(method)(
-      Effect.suspend(() => {
-        const encoded = Rpc.encodeRequest(method, params)
-        if (Result.isFailure(encoded)) {
-          return Effect.fail(
+    Effect.withFiber((fiber) => {
+      const encoded = Rpc.encodeRequest(method, params)
+      const effect: Effect.Effect<MethodResult<M>, RpcFailure> = Result.isFailure(encoded)
+        ? Effect.fail(
             new TransportError({
               method,
               message: `not sent: ${encoded.failure.message}`,
               cause: encoded.failure
             })
           )
-        }
-        return Effect.flatMap(call(method, encoded.success), (wire) => decoded(method, wire))
-      })
-    )
+        : request(
+            fiber,
+            method,
+            deadline,
+            () => client.invoke(encoded.success as never),
+            (wire) => decoded(method, wire)
+          )
+      return inSpanNamed(fiber, method) ? effect : spanFor(method)(effect)
+    })
 
   const decoded = <M extends MethodName>(
     method: M,

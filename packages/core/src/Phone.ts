@@ -19,7 +19,7 @@
  * @since 0.1.0
  */
 import { Protocol } from "@tgphone/crypto"
-import { Effect, Schema, SchemaIssue } from "effect"
+import { Effect, Exit, Result, Schema, SchemaIssue } from "effect"
 import { botMethodForbidden, fromRpcFailure, InvalidInput, type PhoneError } from "./Errors.js"
 import { type CatalogMethod, usersOnly } from "./generated/Errors.js"
 import {
@@ -210,22 +210,27 @@ const make = <M extends Method, S extends InputSchema>(
   schema: S,
   build: (input: S["Type"], rpc: Rpc) => Effect.Effect<MethodParams<M>, RpcFailure>
 ): ((input: S["Encoded"]) => Effect.Effect<MethodResult<M>, PhoneError<M>, TelegramRpc>) => {
-  const decode = Schema.decodeUnknownEffect(schema)
-  const span = Effect.withSpan(method, { attributes: { "rpc.system": "telegram", "rpc.method": method } })
+  // inputs are plain synchronous Schemas (no services, no async checks)
+  const decode: (
+    input: unknown,
+    options: typeof decodeOptions
+  ) => Result.Result<S["Type"], Schema.SchemaError> = Schema.decodeUnknownResult(schema)
+  const span = Effect.withSpan(method, {
+    kind: "client",
+    attributes: { "rpc.system": "telegram", "rpc.method": method }
+  })
   const forbiddenForBots = usersOnly[method]
   const classify = (error: RpcFailure): PhoneError<M> => fromRpcFailure(method, error)
-  const invalid = (error: Schema.SchemaError): InvalidInput => invalidInput(method, error)
+  const send = (rpc: Rpc, params: MethodParams<M>): Effect.Effect<MethodResult<M>, PhoneError<M>> =>
+    Effect.mapError(rpc.invoke(method, params), classify)
   const run = (rpc: Rpc, input: unknown): Effect.Effect<MethodResult<M>, PhoneError<M>> => {
     if (forbiddenForBots && rpc.account.isBot) return Effect.fail(botMethodForbidden(method))
-    return decode(input, decodeOptions).pipe(
-      Effect.mapError(invalid),
-      Effect.flatMap((decoded) =>
-        build(decoded, rpc).pipe(
-          Effect.flatMap((params) => rpc.invoke(method, params)),
-          Effect.mapError(classify)
-        )
-      )
-    )
+    const decoded = decode(input, decodeOptions)
+    if (Result.isFailure(decoded)) return Effect.fail(invalidInput(method, decoded.failure))
+    const params = build(decoded.success, rpc)
+    // most inputs map to parameters without a round trip: skip the extra step then
+    if (Exit.isExit(params) && Exit.isSuccess(params)) return send(rpc, params.value as MethodParams<M>)
+    return Effect.flatMap(Effect.mapError(params, classify), (p) => send(rpc, p))
   }
   return (input) => span(TelegramRpc.use((rpc) => run(rpc, input)))
 }
