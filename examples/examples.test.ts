@@ -3,6 +3,9 @@
  * and checks what it returned and printed. The live mode is chosen only when the `TG_*`
  * variables are set, so the tests call each example's `loopback` entry point directly.
  */
+import { mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises"
+import { dirname, join } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import { Console, Effect } from "effect"
 import * as AnswerCalls from "./answer-calls.js"
@@ -146,6 +149,76 @@ describe("examples (loopback mode)", () => {
         ])
         expect(result.afterBobLeft.map((p) => p.name)).toEqual(["Alice"])
         expect(result.ended).toBe(true)
+      }),
+    TIMEOUT
+  )
+})
+
+/** The `ts` code blocks of a guide, in order. */
+const codeBlocks = (markdown: string): Array<string> =>
+  [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? "")
+
+/**
+ * Runs a guide's program: written to a git-ignored folder inside `examples/` (so its imports
+ * resolve like an example's), with `Effect.runPromise(program)` turned into an export.
+ */
+const runGuideProgram = (source: string) =>
+  Effect.acquireUseRelease(
+    Effect.promise(async () => {
+      const dir = join(here, ".tgphone-tmp", `guide-${process.pid}-${Date.now()}`)
+      await mkdir(dir, { recursive: true })
+      return dir
+    }),
+    (dir) =>
+      Effect.gen(function* () {
+        expect(source).toContain("Effect.runPromise(program)")
+        const file = join(dir, "program.ts")
+        yield* Effect.promise(() =>
+          writeFile(file, source.replace("Effect.runPromise(program)", "export default program"))
+        )
+        const module = yield* Effect.promise(
+          () => import(pathToFileURL(file).href) as Promise<{ default: Effect.Effect<unknown> }>
+        )
+        return yield* capture(module.default)
+      }),
+    (dir) =>
+      Effect.promise(async () => {
+        await rm(dir, { recursive: true, force: true })
+        await rmdir(dirname(dir)).catch(() => undefined) // the parent, once no other run uses it
+      })
+  )
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+/** Alice's and Bob's emoji lines, as the guide's programs print them. */
+const emojiOf = (lines: ReadonlyArray<string>, who: "Alice" | "Bob") =>
+  lines.find((l) => l.startsWith(`${who} sees`))?.replace(/^\w+ sees\s+/, "")
+
+describe("docs/getting-started.md", () => {
+  it.live(
+    "the in-memory program and its loopback variant run, and both sides print the same emoji",
+    () =>
+      Effect.gen(function* () {
+        const guide = yield* Effect.promise(() => readFile(join(here, "../docs/getting-started.md"), "utf8"))
+        const [inMemory, loopback] = codeBlocks(guide)
+        if (inMemory === undefined || loopback === undefined) return yield* Effect.die("guide blocks missing")
+
+        const first = yield* runGuideProgram(inMemory)
+        expect(emojiOf(first.lines, "Alice")?.split(" ")).toHaveLength(4)
+        expect(emojiOf(first.lines, "Alice")).toBe(emojiOf(first.lines, "Bob"))
+
+        // Step 3: its imports added to step 2's file, its `program` replacing step 2's.
+        const imports = loopback.split("\n").filter((l) => l.startsWith("import "))
+        const program = loopback
+          .split("\n")
+          .filter((l) => !l.startsWith("import "))
+          .join("\n")
+        const start = inMemory.indexOf("// 3. An in-memory Telegram")
+        const end = inMemory.indexOf("Effect.runPromise(program)")
+        const combined = `${imports.join("\n")}\n${inMemory.slice(0, start)}${program}\n${inMemory.slice(end)}`
+        const second = yield* runGuideProgram(combined)
+        expect(emojiOf(second.lines, "Alice")?.split(" ")).toHaveLength(4)
+        expect(emojiOf(second.lines, "Alice")).toBe(emojiOf(second.lines, "Bob"))
       }),
     TIMEOUT
   )
