@@ -46,12 +46,11 @@ const acceptAndTalk = (call: PhoneCalls.IncomingCall, holdFor: Duration.Input) =
 
 /**
  * The application code: handle the next `calls` incoming calls, each on its own fiber (a call
- * from a stranger is declined even while you talk to a contact).
+ * from a stranger is declined even while you talk to a contact). Get `incoming` from
+ * `PhoneCalls.listen`, which subscribes at once: no call that arrives after it is missed.
  */
-export const answerCalls = (options: AnswerOptions) =>
+export const answerCalls = (incoming: Stream.Stream<PhoneCalls.IncomingCall>, options: AnswerOptions) =>
   Effect.gen(function* () {
-    // `listen` subscribes now: no call that arrives after this line is missed.
-    const incoming = yield* PhoneCalls.PhoneCalls.use((calls) => calls.listen)
     yield* Console.log(`answering the next ${options.calls} call(s)…`)
     return yield* incoming.pipe(
       Stream.take(options.calls),
@@ -107,10 +106,12 @@ export const loopback = Effect.scoped(
     const isContact = (userId: bigint) =>
       Effect.map(world.user(alice.id), (me) => me._tag === "Some" && me.value.contacts.includes(userId))
 
-    const machine = yield* Effect.forkChild(
-      answerCalls({ isContact, calls: 2, holdFor: "10 seconds" }).pipe(Effect.provide(aliceAccount))
+    const incoming = yield* PhoneCalls.PhoneCalls.use((calls) => calls.listen).pipe(
+      Effect.provide(aliceAccount)
     )
-    yield* Effect.sleep("100 millis") // let Alice's answering machine subscribe
+    const machine = yield* Effect.forkChild(
+      answerCalls(incoming, { isContact, calls: 2, holdFor: "10 seconds" }).pipe(Effect.provide(aliceAccount))
+    )
 
     // Bob calls, hears the emoji and hangs up after a moment.
     const bobCall = yield* Effect.scoped(
@@ -149,7 +150,8 @@ export const live = Effect.gen(function* () {
       result instanceof Api.contacts.Contacts ? result.contacts.map((c) => BigInt(c.userId.toString())) : []
     )
     yield* Console.log(`${contacts.size} contacts loaded`)
-    return yield* answerCalls({
+    const incoming = yield* PhoneCalls.PhoneCalls.use((calls) => calls.listen)
+    return yield* answerCalls(incoming, {
       isContact: (userId) => Effect.succeed(contacts.has(userId)),
       calls,
       holdFor: Duration.seconds(hold)

@@ -191,10 +191,10 @@ describe("my call app, against the in-memory Telegram", () => {
       const aliceApp = yield* as(alice)
       const isContact = (id: bigint) => Effect.succeed(id === bob.id) // Alice's address book: Bob only
 
+      const incoming = yield* PhoneCalls.PhoneCalls.use((c) => c.listen).pipe(Effect.provide(aliceApp))
       const machine = yield* Effect.forkChild(
-        answerCalls({ isContact, calls: 2, holdFor: "5 seconds" }).pipe(Effect.provide(aliceApp))
+        answerCalls(incoming, { isContact, calls: 2, holdFor: "5 seconds" }).pipe(Effect.provide(aliceApp))
       )
-      yield* Effect.yieldNow // let the machine subscribe
       const carolCall = yield* Effect.scoped(PhoneCalls.call("@alice_demo")).pipe(
         Effect.provide(yield* as(carol)),
         Effect.flip
