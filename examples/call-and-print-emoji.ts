@@ -106,6 +106,7 @@ export const live = Effect.gen(function* () {
   return yield* callAndPrintEmoji(peer, Duration.seconds(hold)).pipe(Effect.provide(Env.liveLayer()))
 })
 
+/** The program `npx tsx examples/call-and-print-emoji.ts` runs: `live` when the `TG_*` variables are set, `loopback` otherwise. */
 export const main = Env.choose({ loopback, live })
 
 Env.runIfMain(import.meta.url, main)

@@ -112,6 +112,7 @@ export const live = Effect.scoped(
   })
 )
 
+/** The program `npx tsx examples/existing-client.ts` runs: `live` when the `TG_*` variables are set, `loopback` otherwise. */
 export const main = Env.choose({ loopback, live })
 
 Env.runIfMain(import.meta.url, main)

@@ -116,6 +116,7 @@ export const live = callConfigWithRetry.pipe(
   Effect.provide(Env.liveLayer())
 )
 
+/** The program `npx tsx examples/flood-wait-retry.ts` runs: `live` when the `TG_*` variables are set, `loopback` otherwise. */
 export const main = Env.choose({ loopback, live })
 
 Env.runIfMain(import.meta.url, main)

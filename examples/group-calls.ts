@@ -151,6 +151,7 @@ export const live = Effect.gen(function* () {
   }).pipe(Effect.provide(Env.liveLayer()))
 })
 
+/** The program `npx tsx examples/group-calls.ts` runs: `live` when the `TG_*` variables are set, `loopback` otherwise. */
 export const main = Env.choose({ loopback, live })
 
 Env.runIfMain(import.meta.url, main)

@@ -173,6 +173,7 @@ export const live = Effect.gen(function* () {
   return yield* callWithAdvice(peer).pipe(Effect.provide(Env.liveLayer()))
 })
 
+/** The program `npx tsx examples/request-call-errors.ts` runs: `live` when the `TG_*` variables are set, `loopback` otherwise. */
 export const main = Env.choose({ loopback, live })
 
 Env.runIfMain(import.meta.url, main)
