@@ -1,13 +1,18 @@
 /**
  * Runs every example in its default mode (a loopback world on 127.0.0.1, real GramJS clients)
  * and checks what it returned and printed. The live mode is chosen only when the `TG_*`
- * variables are set, so the tests call each example's `loopback` entry point directly.
+ * variables are set, so the tests call each example's `loopback` entry point directly; the
+ * live code of the examples that need no more than a peer is run too, with `TG_SERVER_IP` /
+ * `TG_SERVER_PORT` pointing `GramJs.layerConfig()` at a loopback server. Last, the programs of
+ * `docs/getting-started.md` are run as written.
  */
 import { mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
-import { Console, Effect } from "effect"
+import { PhoneCalls } from "@tgphone/core"
+import { ConfigProvider, Console, Effect, Redacted, Stream } from "effect"
+import * as Env from "./_shared/env.js"
 import * as AnswerCalls from "./answer-calls.js"
 import * as CallAndPrintEmoji from "./call-and-print-emoji.js"
 import * as ExistingClient from "./existing-client.js"
@@ -220,6 +225,92 @@ describe("docs/getting-started.md", () => {
         expect(emojiOf(second.lines, "Alice")?.split(" ")).toHaveLength(4)
         expect(emojiOf(second.lines, "Alice")).toBe(emojiOf(second.lines, "Bob"))
       }),
+    TIMEOUT
+  )
+})
+
+describe("examples (live mode, pointed at a loopback server with TG_SERVER_IP / TG_SERVER_PORT)", () => {
+  /** A loopback world with Alice and Bob; `TG_*` settings that sign in as Alice; Bob answers every call. */
+  const liveWorld = Effect.gen(function* () {
+    const { server, signIn, users, world } = yield* Env.loopback((world) =>
+      Effect.all({
+        alice: world.addUser({ firstName: "Alice", username: "alice_demo" }),
+        bob: world.addUser({ firstName: "Bob", username: "bob_demo" })
+      })
+    )
+    const session = yield* server.mintSession(users.alice.id)
+    const bobAccount = yield* signIn(users.bob)
+    const incoming = yield* PhoneCalls.PhoneCalls.use((calls) => calls.listen).pipe(
+      Effect.provide(bobAccount)
+    )
+    yield* Effect.forkChild(
+      Stream.runForEach(incoming, (call) =>
+        Effect.scoped(Effect.andThen(call.accept(), (active) => active.ended))
+      ).pipe(Effect.ignore, Effect.provide(bobAccount))
+    )
+    /** Runs `self` with these variables as its whole environment. */
+    const withEnv =
+      (extra: Record<string, string>) =>
+      <A, E>(self: Effect.Effect<A, E>) =>
+        Effect.provideService(
+          self,
+          ConfigProvider.ConfigProvider,
+          ConfigProvider.fromEnv({
+            env: {
+              TG_API_ID: "1",
+              TG_API_HASH: "loopback",
+              TG_SESSION: Redacted.value(session),
+              TG_SERVER_IP: server.host,
+              TG_SERVER_PORT: String(server.port),
+              ...extra
+            }
+          })
+        )
+    return { world, users, withEnv }
+  })
+
+  it.live(
+    "call-and-print-emoji, rate-last-call, request-call-errors and flood-wait-retry run their live code",
+    () =>
+      Effect.gen(function* () {
+        const { users, withEnv, world } = yield* liveWorld
+
+        const called = yield* capture(
+          CallAndPrintEmoji.live.pipe(withEnv({ TG_PEER: "@bob_demo", TG_HOLD_SECONDS: "0" }))
+        )
+        expect(called.result.emojis).toHaveLength(4)
+
+        const rated = yield* capture(
+          RateLastCall.live.pipe(withEnv({ TG_PEER: "@bob_demo", TG_HOLD_SECONDS: "0", TG_RATING: "3" }))
+        )
+        const ratings = (yield* world.feedback).filter(
+          (f) => f._tag === "Rating" && f.callId === rated.result.id
+        )
+        expect(ratings).toMatchObject([{ rating: 3, userId: users.alice.id }])
+
+        yield* world.setPrivacy(users.bob, { allow: "nobody" })
+        const advised = yield* capture(RequestCallErrors.live.pipe(withEnv({ TG_PEER: "@bob_demo" })))
+        expect(advised.result.tag).toBe("UserPrivacyRestricted")
+
+        yield* world.floodWait("phone.getCallConfig", 1, { user: users.alice })
+        const retried = yield* capture(FloodWaitRetry.live.pipe(withEnv({})))
+        expect(JSON.parse(retried.result.data)).toHaveProperty("call_ring_timeout_ms")
+        expect(
+          (yield* world.requestsOf("phone.getCallConfig", users.alice)).map((r) => r.outcome._tag)
+        ).toEqual(["Failure", "Success"])
+      }).pipe(Effect.scoped),
+    TIMEOUT
+  )
+
+  it.live(
+    "a live run without TG_PEER fails with a ConfigError naming it",
+    () =>
+      Effect.gen(function* () {
+        const { withEnv } = yield* liveWorld
+        const error = yield* Effect.flip(CallAndPrintEmoji.live.pipe(withEnv({})))
+        expect(error._tag).toBe("ConfigError")
+        expect(String(error)).toContain("TG_PEER")
+      }).pipe(Effect.scoped),
     TIMEOUT
   )
 })
