@@ -215,6 +215,11 @@ const make = <M extends Method, S extends InputSchema>(
     input: unknown,
     options: typeof decodeOptions
   ) => Result.Result<S["Type"], Schema.SchemaError> = Schema.decodeUnknownResult(schema)
+  // An input that already is a valid value of the schema's type side (its class-valued fields
+  // are instances, e.g. the `InputPhoneCall` a previous call returned) is taken as it is: the
+  // type side still runs every check and filter, and a `Schema.Class` instance was validated
+  // by its constructor. Anything else goes through the full decode (and its error messages).
+  const isDecoded: (input: unknown) => input is S["Type"] = Schema.is(schema)
   const span = Effect.withSpan(method, {
     kind: "client",
     attributes: { "rpc.system": "telegram", "rpc.method": method }
@@ -225,9 +230,15 @@ const make = <M extends Method, S extends InputSchema>(
     Effect.mapError(rpc.invoke(method, params), classify)
   const run = (rpc: Rpc, input: unknown): Effect.Effect<MethodResult<M>, PhoneError<M>> => {
     if (forbiddenForBots && rpc.account.isBot) return Effect.fail(botMethodForbidden(method))
-    const decoded = decode(input, decodeOptions)
-    if (Result.isFailure(decoded)) return Effect.fail(invalidInput(method, decoded.failure))
-    const params = build(decoded.success, rpc)
+    let value: S["Type"]
+    if (isDecoded(input)) {
+      value = input
+    } else {
+      const decoded = decode(input, decodeOptions)
+      if (Result.isFailure(decoded)) return Effect.fail(invalidInput(method, decoded.failure))
+      value = decoded.success
+    }
+    const params = build(value, rpc)
     // most inputs map to parameters without a round trip: skip the extra step then
     if (Exit.isExit(params) && Exit.isSuccess(params)) return send(rpc, params.value as MethodParams<M>)
     return Effect.flatMap(Effect.mapError(params, classify), (p) => send(rpc, p))
