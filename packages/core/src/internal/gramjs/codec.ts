@@ -131,7 +131,9 @@ const encodeFields = (className: string, fields: Fields, domain: unknown): Recor
   if (typeof domain !== "object" || domain === null) return fail("encode", `${className}: expected an object`)
   const d = domain as Record<string, unknown>
   const out: Record<string, unknown> = {}
-  for (const [key, field] of Object.entries(fields)) {
+  // `for…in` over the (plain, literal) field table: no entry arrays per request
+  for (const key in fields) {
+    const field = fields[key] as Field
     const value = d[key]
     switch (field.mode) {
       case "flag":
@@ -151,7 +153,8 @@ const encodeFields = (className: string, fields: Fields, domain: unknown): Recor
 const decodeFields = (className: string, fields: Fields, wire: unknown): Record<string, unknown> => {
   const w = wire as Record<string, unknown>
   const out: Record<string, unknown> = {}
-  for (const [key, field] of Object.entries(fields)) {
+  for (const key in fields) {
+    const field = fields[key] as Field
     const value = w[key]
     try {
       switch (field.mode) {

@@ -243,6 +243,12 @@ const byClassName: ReadonlyMap<string, MethodName> = new Map(
   (Object.keys(table) as Array<MethodName>).map((m) => [table[m].request.className, m] as const)
 )
 
+/** Anything a codec threw, as a `CodecError`. */
+const codecError = (what: string, direction: "encode" | "decode", e: unknown): C.CodecError =>
+  e instanceof C.CodecError
+    ? e
+    : new C.CodecError({ direction, message: `${what}: ${e instanceof Error ? e.message : String(e)}` })
+
 const attempt = <A>(
   what: string,
   direction: "encode" | "decode",
@@ -251,10 +257,7 @@ const attempt = <A>(
   try {
     return Result.succeed(f())
   } catch (e) {
-    if (e instanceof C.CodecError) return Result.fail(e)
-    return Result.fail(
-      new C.CodecError({ direction, message: `${what}: ${e instanceof Error ? e.message : String(e)}` })
-    )
+    return Result.fail(codecError(what, direction, e))
   }
 }
 
@@ -301,11 +304,17 @@ export type AnyRequest = {
 export const encodeRequest = <M extends MethodName>(
   method: M,
   params: MethodParams<M>
-): Result.Result<object, C.CodecError> =>
-  attempt(method, "encode", () => {
+): Result.Result<object, C.CodecError> => {
+  // on every request: no closure, one try
+  try {
     const codec = codecOf(method)
-    return new codec.request(encodeFields(codec.request.className, codec.fields, params) as never)
-  })
+    return Result.succeed(
+      new codec.request(encodeFields(codec.request.className, codec.fields, params) as never)
+    )
+  } catch (e) {
+    return Result.fail(codecError(method, "encode", e))
+  }
+}
 
 /**
  * GramJS request object (as `BinaryReader.tgReadObject()` returns it) → domain request.
@@ -346,8 +355,14 @@ export const encodeResult = <M extends MethodName>(
 export const decodeResult = <M extends MethodName>(
   method: M,
   result: unknown
-): Result.Result<MethodResult<M>, C.CodecError> =>
-  attempt(method, "decode", () => codecOf(method).result.decode(result))
+): Result.Result<MethodResult<M>, C.CodecError> => {
+  // on every request: no closure, one try
+  try {
+    return Result.succeed(codecOf(method).result.decode(result))
+  } catch (e) {
+    return Result.fail(codecError(method, "decode", e))
+  }
+}
 
 const BOOL_TRUE = 0x997275b5
 const BOOL_FALSE = 0xbc799737
