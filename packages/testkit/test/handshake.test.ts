@@ -114,7 +114,7 @@ describe("PhoneCalls over the in-memory world", () => {
         expect(call.callerId).toBe(alice.id)
         return call.accept()
       })
-      const aliceCall = yield* aliceCalls.call(bob.id, {
+      const aliceCall = yield* aliceCalls.call("@bob_b", {
         onState: (s) => Effect.sync(() => states.push(s._tag))
       })
       const bobCall = yield* Fiber.join(bobSide)
@@ -156,7 +156,7 @@ describe("PhoneCalls over the in-memory world", () => {
       const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
       const bobCalls = yield* phoneCallsFor(world, bob, "bob")
       const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
-      const aliceCall = yield* aliceCalls.call(bob.id)
+      const aliceCall = yield* aliceCalls.call("@bob_b")
       const bobCall = yield* Fiber.join(bobSide)
       const received = yield* Effect.forkChild(Stream.runHead(bobCall.signalingData))
       yield* Effect.yieldNow
@@ -171,7 +171,7 @@ describe("PhoneCalls over the in-memory world", () => {
       const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
       const bobCalls = yield* phoneCallsFor(world, bob, "bob")
       yield* answerFirst(bobCalls, (call) => call.decline)
-      const error = yield* Effect.flip(aliceCalls.call(bob.id))
+      const error = yield* Effect.flip(aliceCalls.call("@bob_b"))
       expect(error._tag).toBe("CallDiscarded")
       if (error._tag === "CallDiscarded") expect(error.reason).toBe("Busy")
       const [info] = yield* world.calls
@@ -187,7 +187,7 @@ describe("PhoneCalls over the in-memory world", () => {
       const bobCalls = yield* phoneCallsFor(world, bob, "bob")
       // Bob's device acknowledges (so it rings) but nobody answers.
       const ringing = yield* Effect.forkChild(Stream.runHead(yield* bobCalls.listen))
-      const attempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call(bob.id)))
+      const attempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call("@bob_b")))
       yield* Fiber.join(ringing)
       yield* TestClock.adjust("91 seconds")
       const exit = yield* Fiber.await(attempt)
@@ -206,7 +206,7 @@ describe("PhoneCalls over the in-memory world", () => {
       const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
       const bobCalls = yield* phoneCallsFor(world, bob, "bob")
       const ringing = yield* Effect.forkChild(Stream.runHead(yield* bobCalls.listen))
-      const attempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call(bob.id)))
+      const attempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call("@bob_b")))
       yield* Fiber.join(ringing)
       yield* Fiber.interrupt(attempt)
       const [info] = yield* world.calls
@@ -221,7 +221,7 @@ describe("PhoneCalls over the in-memory world", () => {
       const { world, alice, bob } = yield* duo()
       yield* world.floodWait("phone.requestCall", 7)
       const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
-      const error = yield* Effect.flip(aliceCalls.call(bob.id))
+      const error = yield* Effect.flip(aliceCalls.call("@bob_b"))
       expect(error._tag).toBe("FloodWait")
       if (error._tag === "FloodWait") expect(Duration.toSeconds(error.retryAfter)).toBe(7)
       expect(yield* world.calls).toEqual([])
@@ -237,7 +237,7 @@ describe("PhoneCalls over the in-memory world", () => {
         const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
         const bobCalls = yield* phoneCallsFor(world, bob, "bob")
         const bobSide = yield* answerFirst(bobCalls, (call) => Effect.scoped(call.accept()))
-        const error = yield* Effect.flip(Effect.scoped(aliceCalls.call(bob.id)))
+        const error = yield* Effect.flip(Effect.scoped(aliceCalls.call("@bob_b")))
         expect(error._tag).toBe("FloodWait")
         const bobError = yield* Effect.flip(Fiber.join(bobSide))
         expect(bobError).toMatchObject({ _tag: "CallDiscarded", reason: "Disconnect" })
@@ -257,7 +257,7 @@ describe("PhoneCalls over the in-memory world", () => {
         const bobSide = yield* answerFirst(bobCalls, (call) =>
           Effect.scoped(call.accept({ protocol: oldOnly }))
         )
-        const aliceAttempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call(bob.id)))
+        const aliceAttempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call("@bob_b")))
         const bobError = yield* Effect.flip(Fiber.join(bobSide))
         expect(bobError._tag).toBe("CallProtocolCompatLayerInvalid")
         const aliceError = yield* Effect.flip(Fiber.join(aliceAttempt))
@@ -275,7 +275,7 @@ describe("PhoneCalls over the in-memory world", () => {
         const bobCalls = yield* phoneCallsFor(world, bob, "bob")
         yield* world.setLatency(1000, { method: "phone.confirmCall" })
         const bobSide = yield* answerFirst(bobCalls, (call) => Effect.scoped(call.accept()))
-        const aliceAttempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call(bob.id)))
+        const aliceAttempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call("@bob_b")))
         // Alice is waiting for confirmCall's answer when her connection drops.
         yield* TestClock.adjust("500 millis")
         yield* world.disconnect(alice)
@@ -306,7 +306,7 @@ describe("PhoneCalls over the in-memory world", () => {
           )
         )
         const bobSide = yield* answerFirst(bobCalls, (call) => Effect.scoped(call.accept()))
-        const aliceAttempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call(bob.id)))
+        const aliceAttempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call("@bob_b")))
         const bobExit = yield* Fiber.await(bobSide)
         expect(Exit.isFailure(bobExit)).toBe(true)
         const bobError = yield* Effect.flip(Fiber.join(bobSide))
@@ -329,7 +329,7 @@ describe("PhoneCalls over the in-memory world", () => {
         tampered(world, bob, "phone.acceptCall", (p) => ({ ...p, gB: flip(p.gB) }))
       )
       const bobSide = yield* answerFirst(bobCalls, (call) => Effect.scoped(call.accept()))
-      const aliceAttempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call(bob.id)))
+      const aliceAttempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call("@bob_b")))
       const bobError = yield* Effect.flip(Fiber.join(bobSide))
       expect(bobError._tag).toBe("KeyFingerprintMismatch")
       yield* Fiber.await(aliceAttempt)
@@ -349,7 +349,7 @@ describe("PhoneCalls property", () => {
             const aliceCalls = yield* phoneCallsFor(world, alice, `a:${seed}`)
             const bobCalls = yield* phoneCallsFor(world, bob, `b:${seed}`)
             const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
-            const aliceCall = yield* aliceCalls.call(bob.id)
+            const aliceCall = yield* aliceCalls.call("@bob_b")
             const bobCall = yield* Fiber.join(bobSide)
             expect(Redacted.value(aliceCall.key)).toEqual(Redacted.value(bobCall.key))
             expect(aliceCall.keyFingerprint).toBe(bobCall.keyFingerprint)
@@ -373,7 +373,7 @@ describe("PhoneCalls encrypted signalling (spec §6)", () => {
         const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
         const bobCalls = yield* phoneCallsFor(world, bob, "bob")
         const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
-        const aliceCall = yield* aliceCalls.call(bob.id)
+        const aliceCall = yield* aliceCalls.call("@bob_b")
         const bobCall = yield* Fiber.join(bobSide)
 
         const bobReceives = yield* Effect.forkChild(
@@ -435,7 +435,7 @@ describe("PhoneCalls encrypted signalling (spec §6)", () => {
       const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
       const bobCalls = yield* phoneCallsFor(world, bob, "bob")
       const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
-      const aliceCall = yield* aliceCalls.call(bob.id)
+      const aliceCall = yield* aliceCalls.call("@bob_b")
       const bobCall = yield* Fiber.join(bobSide)
 
       const logged: Array<{ level: string; message: unknown; annotations: Record<string, unknown> }> = []
@@ -466,7 +466,7 @@ describe("PhoneCalls encrypted signalling (spec §6)", () => {
       const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
       const bobCalls = yield* phoneCallsFor(world, bob, "bob")
       const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
-      const aliceCall = yield* aliceCalls.call(bob.id)
+      const aliceCall = yield* aliceCalls.call("@bob_b")
       const bobCall = yield* Fiber.join(bobSide)
 
       const one = yield* Effect.forkChild(Stream.runCollect(Stream.take(bobCall.encryptedSignaling, 2)))

@@ -45,16 +45,19 @@ describe("TestTelegram through Phone.*", () => {
       Effect.gen(function* () {
         const { world, alice, bob } = yield* duo()
         yield* world.floodWait("phone.requestCall", 7)
-        const call = Phone.requestCall({ userId: bob.id, randomId: 3, gAHash, protocol: protocolInput }).pipe(
-          Effect.provide(world.layerFor(alice))
-        )
+        const call = Phone.requestCall({
+          userId: "@bob_b",
+          randomId: 3,
+          gAHash,
+          protocol: protocolInput
+        }).pipe(Effect.provide(world.layerFor(alice)))
         const error = yield* Effect.flip(call)
         expect(error._tag).toBe("FloodWait")
         if (error._tag === "FloodWait") expect(Duration.toSeconds(error.retryAfter)).toBe(7)
 
         yield* world.floodWait("phone.requestCall", 7)
         const retried = yield* Effect.forkChild(
-          Phone.requestCall({ userId: bob.id, randomId: 4, gAHash, protocol: protocolInput }).pipe(
+          Phone.requestCall({ userId: "@bob_b", randomId: 4, gAHash, protocol: protocolInput }).pipe(
             Effect.retry(Errors.floodWaitSchedule({ maxWait: "1 minute" })),
             Effect.provide(world.layerFor(alice))
           )
@@ -76,7 +79,7 @@ describe("TestTelegram through Phone.*", () => {
       Effect.gen(function* () {
         const { world, alice, bob } = yield* duo()
         const requested = yield* Phone.requestCall({
-          userId: bob.id,
+          userId: "@bob_b",
           randomId: 5,
           gAHash,
           protocol: protocolInput

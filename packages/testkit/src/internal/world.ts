@@ -73,6 +73,8 @@ export interface UserRec {
   connected: boolean
   privacy: { allow: CallPrivacy["allow"]; alwaysAllow: Set<bigint>; neverAllow: Set<bigint> }
   readonly contacts: Set<bigint>
+  /** Users this account resolved by username or phone (a client's entity cache). */
+  readonly seen: Set<bigint>
   readonly blocked: Set<bigint>
   protocol: PhoneCallProtocol | null
   readonly pubsub: PubSub.PubSub<Model.Update>
@@ -300,6 +302,7 @@ export class World {
         connected: true,
         privacy: { allow: "everybody", alwaysAllow: new Set(), neverAllow: new Set() },
         contacts: new Set(),
+        seen: new Set(),
         blocked: new Set(),
         protocol: options.protocol === undefined ? Protocol.defaultClientProtocol() : options.protocol,
         pubsub,
@@ -594,7 +597,17 @@ export class World {
         method,
         ref,
         (): Model.InputUser => {
-          const found = typeof ref === "bigint" ? this.usersById.get(ref) : this.findUser(ref)
+          const byId = typeof ref === "bigint" ? this.usersById.get(ref) : undefined
+          // A bare id resolves only for a user the account knows (as a Telegram client needs
+          // the user's access hash from somewhere): itself, a contact, a user it resolved
+          // before, shares a chat or had a call with.
+          const found =
+            typeof ref === "bigint"
+              ? byId !== undefined && this.knows(actor, byId)
+                ? byId
+                : undefined
+              : this.findUser(ref)
+          if (found !== undefined) actor.seen.add(found.id)
           if (found === undefined)
             return reject(
               400,
@@ -829,6 +842,19 @@ export class World {
         password: ""
       }
     ]
+  }
+
+  /** Whether `actor` knows `target` well enough to name it by its bare id. */
+  private knows(actor: UserRec, target: UserRec): boolean {
+    if (actor.id === target.id || actor.contacts.has(target.id) || actor.seen.has(target.id)) return true
+    for (const call of this.callsById.values()) {
+      const ids = [call.caller.id, call.callee.id]
+      if (ids.includes(actor.id) && ids.includes(target.id)) return true
+    }
+    for (const chat of this.chats.values()) {
+      if (chat.members.has(actor.id) && chat.members.has(target.id)) return true
+    }
+    return false
   }
 
   private readonly requestCall = (ctx: Ctx, p: MethodParams<"phone.requestCall">): Model.PhonePhoneCall => {

@@ -155,7 +155,7 @@ export const errorsSuite = (backend: Backend): void => {
   // id of any user, while a Telegram client (GramJS over the loopback server) needs the access
   // hash of a user it has never seen, and the server answers `users.getUsers` with access hash 0
   // with nobody: `USER_ID_INVALID`.
-  const unseenTest = backend.name === "in-memory" ? it.live.fails : it.live
+  const unseenTest = it.live
   unseenTest("the bare id of a user the account has never seen does not resolve (UserIdInvalid)", () =>
     Effect.gen(function* () {
       const { alice, carol, as } = yield* scene(backend)
