@@ -906,8 +906,9 @@ export class World {
       // reason Busy; the busy callee hears nothing.
       this.endCall(ctx, call, "server", { _tag: "Busy" }, undefined, [callee])
     } else {
-      this.deliver(ctx, callee, { _tag: "UpdatePhoneCall", phoneCall: this.view(call, callee) }, true)
+      // Arm before delivering: the callee's reaction to the update must find the timer set.
       this.armTimer(ctx, call, this.receiveTimeoutMs)
+      this.deliver(ctx, callee, { _tag: "UpdatePhoneCall", phoneCall: this.view(call, callee) }, true)
     }
     return result
   }
@@ -918,13 +919,13 @@ export class World {
     if (call.state === "discarded") return reject(400, "CALL_ALREADY_DECLINED")
     if (call.state === "waiting" && call.receiveDate === undefined) {
       call.receiveDate = ctx.date
+      this.armTimer(ctx, call, this.ringTimeoutMs)
       this.deliver(
         ctx,
         call.caller,
         { _tag: "UpdatePhoneCall", phoneCall: this.view(call, call.caller) },
         true
       )
-      this.armTimer(ctx, call, this.ringTimeoutMs)
     }
     return true
   }
