@@ -526,6 +526,19 @@ export const make = Effect.fnUntraced(function* (
     return span
   }
 
+  // the span of a request sent by `invoke`: nothing inside it opens spans or logs (it is one
+  // callback around `client.invoke`), so it is a leaf (`Effect.useSpan`) and the fiber's
+  // context is left alone; its options are made once per method
+  const leafSpanOptions = new Map<string, ReturnType<typeof spanOptions>>()
+  const leafSpan = <A, E>(method: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
+    let options = leafSpanOptions.get(method)
+    if (options === undefined) {
+      options = spanOptions(method)
+      leafSpanOptions.set(method, options)
+    }
+    return Effect.useSpan(method, options, () => effect)
+  }
+
   const send = (method: string, wire: object): Effect.Effect<unknown, RpcFailure> =>
     spanFor(method)(
       Effect.withFiber((fiber) =>
@@ -556,7 +569,7 @@ export const make = Effect.fnUntraced(function* (
             () => client.invoke(encoded.success as never),
             (wire) => decoded(method, wire)
           )
-      return inSpanNamed(fiber, method) ? effect : spanFor(method)(effect)
+      return inSpanNamed(fiber, method) ? effect : leafSpan(method, effect)
     })
 
   const decoded = <M extends MethodName>(
