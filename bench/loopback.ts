@@ -6,6 +6,8 @@
  * - raw GramJS: `client.invoke(new Api.phone.ReceivedCall({ peer }))`
  * - tgphone: `Phone.receivedCall({ peer })` over `GramJs.layerFromClient(client)` (Schema input
  *   validation, domain ↔ GramJS codecs, error classification, span, timeout)
+ * - for reference, `TelegramRpc.invoke` alone, and the raw request inside an `Effect.promise`
+ *   (what any Effect wrapper costs at least)
  *
  * Both go through the same server backed by the in-memory world (the call is ringing, so
  * `receivedCall` keeps answering `true`). Rounds alternate between the arms, and the order of
@@ -103,6 +105,17 @@ const bench = Effect.gen(function* () {
     return performance.now() - t0
   })
 
+  // the floor for any Effect-based SDK: the raw request in an `Effect.promise`, same loop shape
+  const effectOnce = Effect.promise(() => client.invoke(new Api.phone.ReceivedCall({ peer: rawPeer })))
+  const effectRound = Effect.gen(function* () {
+    const t0 = performance.now()
+    for (let i = 0; i < PER_ROUND; i++) {
+      const ok = yield* effectOnce
+      if (ok !== true) return yield* Effect.die("Effect.promise(client.invoke) did not answer true")
+    }
+    return performance.now() - t0
+  })
+
   // the seam alone (no Schema input validation): splits the overhead between Phone and the layer
   const seamRpc = Context.get(rpc, TelegramRpcService)
   const seamOnce = seamRpc.invoke("phone.receivedCall", { peer })
@@ -119,14 +132,16 @@ const bench = Effect.gen(function* () {
   yield* rawRound
   yield* sdkRound
   yield* seamRound
+  yield* effectRound
   const arms = [
     { name: "raw", round: rawRound, times: [] as Array<number> },
     { name: "sdk", round: sdkRound, times: [] as Array<number> },
-    { name: "seam", round: seamRound, times: [] as Array<number> }
+    { name: "seam", round: seamRound, times: [] as Array<number> },
+    { name: "effect", round: effectRound, times: [] as Array<number> }
   ] as const
-  const [raw, sdk, seam] = arms
+  const [raw, sdk, seam, effect] = arms
   for (let r = 0; r < ROUNDS; r++) {
-    // rotate the order: raw-sdk-seam, sdk-seam-raw, seam-raw-sdk, …
+    // rotate the order: raw-sdk-seam-effect, sdk-seam-effect-raw, seam-effect-raw-sdk, …
     for (let k = 0; k < arms.length; k++) {
       const arm = arms[(r + k) % arms.length]!
       arm.times.push((yield* arm.round) / PER_ROUND)
@@ -146,6 +161,7 @@ const bench = Effect.gen(function* () {
   console.log(line("tgphone TelegramRpc.invoke:  ", seam.times))
   console.log(`TelegramRpc.invoke / raw:    ${ratios(seam.times)}`)
   console.log(`Phone.receivedCall / raw:    ${ratios(sdk.times)}`)
+  console.log(`Effect.promise(raw) / raw:   ${ratios(effect.times)} (the floor of any Effect wrapper)`)
   console.log(
     `node ${process.version}; ${ROUNDS} rounds of ${PER_ROUND} sequential round trips per arm, arm order rotating; ` +
       `overhead tgphone / raw: ${pairedRatio(sdk.times).toFixed(3)}x (median of paired rounds; target <= 1.05x)`
