@@ -218,7 +218,7 @@ describe("PhoneCalls over the in-memory world", () => {
 
   it.effect("a flood wait on requestCall is a typed FloodWait with its seconds; nothing is left behind", () =>
     Effect.gen(function* () {
-      const { world, alice, bob } = yield* duo()
+      const { world, alice } = yield* duo()
       yield* world.floodWait("phone.requestCall", 7)
       const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
       const error = yield* Effect.flip(aliceCalls.call("@bob_b"))

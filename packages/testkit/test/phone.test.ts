@@ -43,7 +43,7 @@ describe("TestTelegram through Phone.*", () => {
     "a flood wait arrives as FloodWait with retryAfter, and floodWaitSchedule retries on the TestClock",
     () =>
       Effect.gen(function* () {
-        const { world, alice, bob } = yield* duo()
+        const { world, alice } = yield* duo()
         yield* world.floodWait("phone.requestCall", 7)
         const call = Phone.requestCall({
           userId: "@bob_b",
