@@ -57,7 +57,11 @@ export interface Loopback<Users> {
   readonly signIn: (
     user: TestTelegram.TestUser,
     options?: PhoneCalls.Options
-  ) => Effect.Effect<Account, TelegramRpc.RpcFailure | LoopbackServer.UnknownAccount, Scope.Scope>
+  ) => Effect.Effect<
+    Account,
+    TelegramRpc.RpcFailure | GramJs.SessionInvalid | LoopbackServer.UnknownAccount,
+    Scope.Scope
+  >
 }
 
 /**

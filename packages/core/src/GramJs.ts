@@ -27,6 +27,7 @@ import {
   PubSub,
   Redacted,
   Result,
+  Schema,
   type Scope,
   Stream,
   Tracer
@@ -455,12 +456,39 @@ const promise = <A>(method: string, f: () => Promise<A>): Effect.Effect<A, RpcFa
 /** Telegram's own answer when something that is not a user is used as one. */
 const notAUser = () => new RpcError({ method: "resolveUser", code: 400, type: "USER_ID_INVALID" })
 
-/** GramJS's own "entity not found" errors from `getInputEntity` (not RPC errors, not transport). */
+/**
+ * Telegram's own answer when a reference names nobody: `USERNAME_NOT_OCCUPIED` for a username,
+ * `PHONE_NOT_OCCUPIED` for a `+phone`, `USER_ID_INVALID` for an id (what the in-memory world
+ * answers too).
+ */
+const notFound = (ref: UserRef) =>
+  typeof ref === "string"
+    ? new RpcError({
+        method: "resolveUser",
+        code: 400,
+        type: ref.startsWith("+") ? "PHONE_NOT_OCCUPIED" : "USERNAME_NOT_OCCUPIED"
+      })
+    : notAUser()
+
+/**
+ * GramJS's own "entity not found" errors from `getInputEntity` (not RPC errors, not transport);
+ * GramJS turns the server's `USERNAME_NOT_OCCUPIED` into `No user has "x" as username`.
+ */
 const isEntityNotFound = (error: unknown): boolean =>
   error instanceof Error &&
-  /Could not find the input entity|Cannot find any entity corresponding|Could not find a matching/.test(
+  /Could not find the input entity|Cannot find any entity corresponding|Could not find a matching|No user has ".*" as username/.test(
     error.message
   )
+
+/**
+ * The session string given to `layer` / `layerConfig` is not a GramJS `StringSession`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SessionInvalid extends Schema.TaggedError<SessionInvalid>()("SessionInvalid", {
+  message: Schema.String
+}) {}
 
 /**
  * Builds the `TelegramRpc` service (and the `GramJsClient` escape hatch) over a connected
@@ -598,7 +626,7 @@ export const make = Effect.fnUntraced(function* (
     const entity = typeof ref === "bigint" ? helpers.returnBigInt(ref) : ref
     return Effect.tryPromise({
       try: () => client.getInputEntity(entity as never),
-      catch: (e) => (isEntityNotFound(e) ? notAUser() : classify("resolveUser", e))
+      catch: (e) => (isEntityNotFound(e) ? notFound(ref) : classify("resolveUser", e))
     }).pipe(
       withTimeout("resolveUser", timeout),
       Effect.flatMap((input) => {
@@ -717,11 +745,19 @@ const clientFor = (options: GramJsOptions): TelegramClient => {
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: GramJsOptions): Layer.Layer<TelegramRpc | GramJsClient, RpcFailure> =>
+export const layer = (
+  options: GramJsOptions
+): Layer.Layer<TelegramRpc | GramJsClient, RpcFailure | SessionInvalid> =>
   toLayer(
     Effect.gen(function* () {
       const client = yield* Effect.acquireRelease(
-        Effect.sync(() => clientFor(options)).pipe(
+        Effect.try({
+          try: () => clientFor(options),
+          catch: (e) =>
+            new SessionInvalid({
+              message: `TG_SESSION / session is not a GramJS StringSession: ${e instanceof Error ? e.message : String(e)}`
+            })
+        }).pipe(
           Effect.flatMap((client) =>
             promise("connect", () => client.connect()).pipe(
               withTimeout("connect", options.connectTimeout ?? options.requestTimeout ?? DEFAULT_TIMEOUT),
@@ -784,7 +820,7 @@ export const config: Config.Config<GramJsOptions> = Config.all({
  */
 export const layerConfig = (
   options: Config.Config<GramJsOptions> = config
-): Layer.Layer<TelegramRpc | GramJsClient, RpcFailure | Config.ConfigError> =>
+): Layer.Layer<TelegramRpc | GramJsClient, RpcFailure | SessionInvalid | Config.ConfigError> =>
   Layer.unwrap(
     Effect.gen(function* () {
       return layer(yield* options)

@@ -365,6 +365,25 @@ describe("layerFromClient", () => {
       fake.entity = () => Promise.reject(fromWire("USERNAME_NOT_OCCUPIED", 400))
       const unknown = yield* Effect.flip(rpc.resolveUser("nobody"))
       expect(unknown._tag === "RpcError" && unknown.type).toBe("USERNAME_NOT_OCCUPIED")
+
+      // GramJS rewrites the server's USERNAME_NOT_OCCUPIED into a plain Error
+      fake.entity = () => Promise.reject(new Error('No user has "nobody" as username'))
+      const rewritten = yield* Effect.flip(rpc.resolveUser("@nobody"))
+      expect(rewritten).toMatchObject({ _tag: "RpcError", code: 400, type: "USERNAME_NOT_OCCUPIED" })
+
+      fake.entity = () => Promise.reject(new Error('Cannot find any entity corresponding to "+15550009"'))
+      const phone = yield* Effect.flip(rpc.resolveUser("+15550009"))
+      expect(phone).toMatchObject({ _tag: "RpcError", code: 400, type: "PHONE_NOT_OCCUPIED" })
+    })
+  )
+
+  it.live("a request that never gets an answer times out on the live clock too (no TestClock)", () =>
+    Effect.gen(function* () {
+      const fake = makeFake()
+      fake.respond = () => new Promise(() => {})
+      const { rpc } = yield* rpcWith(fake, { requestTimeout: "50 millis" })
+      const error = yield* Effect.flip(rpc.invoke("phone.receivedCall", { peer }))
+      expect(error).toMatchObject({ _tag: "TransportError", method: "phone.receivedCall" })
     })
   )
 
@@ -404,6 +423,24 @@ describe("layerFromClient", () => {
 // ---- the owned client: the server pin really dials the given port ---------------------------
 
 describe("layer (owned client)", () => {
+  it.effect(
+    "a session string that is not a GramJS StringSession fails with SessionInvalid, before any socket",
+    () =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(
+          Layer.build(
+            GramJs.layer({
+              apiId: 1,
+              apiHash: Redacted.make("x"),
+              session: Redacted.make("definitely-not-a-session"),
+              server: { ip: "127.0.0.1", port: 9, dcId: 2 }
+            })
+          )
+        )
+        expect(error._tag).toBe("SessionInvalid")
+      })
+  )
+
   it.live(
     "dials the pinned 127.0.0.1 port (not the session's) and fails typed when the server is silent",
     () =>
@@ -444,8 +481,7 @@ describe("layer (owned client)", () => {
             })
           ).pipe(Effect.scoped)
         )
-        expect(error._tag).toBe("TransportError")
-        expect(error.method).toBe("connect")
+        expect(error).toMatchObject({ _tag: "TransportError", method: "connect" })
         expect(sockets.length).toBeGreaterThanOrEqual(1)
       }),
     20_000

@@ -105,12 +105,7 @@ export const errorsSuite = (backend: Backend): void => {
     })
   )
 
-  // Known difference (bug in `@tgphone/core/GramJs`): GramJS's `getInputEntity` turns the
-  // server's `400 USERNAME_NOT_OCCUPIED` into `Error("No user has … as username")`, which the
-  // layer's `resolveUser` does not recognise as "not found" and classifies as a
-  // `TransportFailure` (a connection problem, retryable) instead of an RPC error.
-  const resolveTest = backend.name === "loopback" ? it.live.fails : it.live
-  resolveTest(
+  it.live(
     "a username nobody has fails with the server's USERNAME_NOT_OCCUPIED, not a transport failure",
     () =>
       Effect.gen(function* () {
