@@ -101,8 +101,8 @@ export const loopback = Effect.scoped(
       signIn(carol)
     ])
 
-    // Alice's address book. Against Telegram it is `contacts.getContacts` (see `live`); the
-    // loopback server does not serve contact lists, so here it comes from the world.
+    // Alice's address book. Against Telegram it is `contacts.getContacts` (see `live`); here it
+    // is read straight from the world that plays Telegram.
     const isContact = (userId: bigint) =>
       Effect.map(world.user(alice.id), (me) => me._tag === "Some" && me.value.contacts.includes(userId))
 
