@@ -32,7 +32,7 @@ import {
   Stream,
   Tracer
 } from "effect"
-import { helpers, TelegramClient, type TelegramClient as TelegramClientType } from "telegram"
+import { Api, helpers, TelegramClient, type TelegramClient as TelegramClientType } from "telegram"
 import { Raw } from "telegram/events/index.js"
 import { Logger, LogLevel } from "telegram/extensions/Logger.js"
 import { ConnectionTCPFull } from "telegram/network/index.js"
@@ -44,6 +44,7 @@ import * as Model from "./Model.js"
 import { type MethodName, type MethodParams, type MethodResult, RpcMethods } from "./RpcMethods.js"
 import {
   type Account,
+  type CallConfig,
   RpcError,
   type RpcFailure,
   TelegramRpc,
@@ -637,11 +638,28 @@ export const make = Effect.fnUntraced(function* (
     )
   }
 
+  // `help.getConfig`: the call timeouts of the server's config
+  const callConfig: Effect.Effect<CallConfig, RpcFailure> = Effect.flatMap(
+    send("help.getConfig", new Api.help.GetConfig()),
+    (config) =>
+      config instanceof Api.Config
+        ? Effect.succeed({
+            callReceiveTimeoutMs: config.callReceiveTimeoutMs,
+            callRingTimeoutMs: config.callRingTimeoutMs,
+            callConnectTimeoutMs: config.callConnectTimeoutMs,
+            callPacketTimeoutMs: config.callPacketTimeoutMs
+          })
+        : Effect.fail(
+            new TransportError({ method: "help.getConfig", message: "unexpected result: expected Config" })
+          )
+  )
+
   const rpc = TelegramRpc.of({
     account,
     invoke,
     resolveUser,
-    updates: Stream.fromPubSub(hub)
+    updates: Stream.fromPubSub(hub),
+    callConfig
   })
 
   const raw = GramJsClient.of({

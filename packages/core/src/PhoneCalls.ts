@@ -345,7 +345,10 @@ export class PhoneCalls extends Context.Service<
 export interface Options {
   /** What this client speaks (default `Protocol.defaultProtocol`). */
   readonly protocol?: PhoneCallProtocol | undefined
-  /** Handshake timeouts (default `defaultTimeouts`). */
+  /**
+   * Handshake timeouts. Each one left out comes from the server's call config
+   * (`TelegramRpc.callConfig`), or from `defaultTimeouts` when the backend has none.
+   */
   readonly timeouts?: Partial<CallTimeouts> | undefined
 }
 
@@ -357,7 +360,8 @@ interface Context_ {
   readonly rpc: Rpc
   readonly hub: PubSub.PubSub<Update>
   readonly protocol: PhoneCallProtocol
-  readonly timeouts: CallTimeouts
+  /** The handshake timeouts: explicit options, else the server's call config, else the defaults. */
+  readonly timeouts: Effect.Effect<CallTimeouts>
   readonly dh: Effect.Effect<
     { group: DhGroup.DhGroup; random: Uint8Array },
     PhoneError<"messages.getDhConfig"> | CryptoError.DhPrimeInvalid | CryptoError.DhGeneratorInvalid
@@ -545,6 +549,7 @@ const outgoing = (
   Effect.gen(function* () {
     const protocol = options?.protocol ?? ctx.protocol
     const video = options?.video ?? false
+    const timeouts = yield* ctx.timeouts
     const report = (state: CallState) => options?.onState?.(state) ?? Effect.void
     yield* report({ _tag: "Requesting" })
     // Subscribe before anything is sent, so no update about the call can be missed.
@@ -598,8 +603,7 @@ const outgoing = (
           let ringing = waiting.receiveDate !== undefined
           if (ringing) yield* report({ _tag: "Ringing", callId: waiting.id })
           let deadline =
-            (yield* Clock.currentTimeMillis) +
-            Duration.toMillis(ringing ? ctx.timeouts.ring : ctx.timeouts.receive)
+            (yield* Clock.currentTimeMillis) + Duration.toMillis(ringing ? timeouts.ring : timeouts.receive)
           let accepted: Extract<PhoneCall, { _tag: "PhoneCallAccepted" }> | undefined
           while (accepted === undefined) {
             const next = yield* nextCallUpdate(sub, waiting.id, deadline)
@@ -607,7 +611,7 @@ const outgoing = (
               return yield* new CallTimeout({
                 callId: waiting.id,
                 phase: ringing ? "ring" : "receive",
-                after: ringing ? ctx.timeouts.ring : ctx.timeouts.receive
+                after: ringing ? timeouts.ring : timeouts.receive
               })
             }
             const call = next.value
@@ -622,7 +626,7 @@ const outgoing = (
               })
             } else if (call._tag === "PhoneCallWaiting" && call.receiveDate !== undefined && !ringing) {
               ringing = true
-              deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(ctx.timeouts.ring)
+              deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(timeouts.ring)
               yield* report({ _tag: "Ringing", callId: waiting.id })
             }
           }
@@ -643,10 +647,10 @@ const outgoing = (
             Phone.confirmCall({ peer, gA: pair.publicValue, keyFingerprint, protocol })
           ).pipe(
             Effect.timeoutOrElse({
-              duration: ctx.timeouts.connect,
+              duration: timeouts.connect,
               orElse: () =>
                 Effect.fail(
-                  new CallTimeout({ callId: waiting.id, phase: "connect", after: ctx.timeouts.connect })
+                  new CallTimeout({ callId: waiting.id, phase: "connect", after: timeouts.connect })
                 )
             })
           )
@@ -722,6 +726,7 @@ const accept = (
   Effect.gen(function* () {
     const protocol = options?.protocol ?? ctx.protocol
     const peer = { id: requested.id, accessHash: requested.accessHash }
+    const timeouts = yield* ctx.timeouts
     const sub = yield* PubSub.subscribe(ctx.hub)
     const done = yield* Ref.make(false)
     return yield* Effect.uninterruptibleMask((restore) =>
@@ -742,7 +747,7 @@ const accept = (
               needDebug: afterAccept.needDebug
             })
           }
-          const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(ctx.timeouts.connect)
+          const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(timeouts.connect)
           // The server's answer may already be the final state (spec §8.7 lists what clients see).
           let final: PhoneCall | undefined = afterAccept._tag === "PhoneCall" ? afterAccept : undefined
           while (final === undefined) {
@@ -751,7 +756,7 @@ const accept = (
               return yield* new CallTimeout({
                 callId: requested.id,
                 phase: "connect",
-                after: ctx.timeouts.connect
+                after: timeouts.connect
               })
             }
             if (next.value._tag === "PhoneCall" || next.value._tag === "PhoneCallDiscarded")
@@ -892,11 +897,43 @@ export const layer = (
         yield* Ref.set(cache, Option.some(group))
         return { group, random: config.random }
       })
+      // Timeouts: explicit options win, then the server's call config (read once, on the first
+      // call), then TDLib's defaults. A failed read is not cached: the next call asks again.
+      const fromServer = yield* Ref.make<Option.Option<CallTimeouts>>(Option.none())
+      const callConfig = rpc.callConfig
+      const serverTimeouts: Effect.Effect<CallTimeouts> =
+        callConfig === undefined
+          ? Effect.succeed(defaultTimeouts)
+          : Effect.flatMap(Ref.get(fromServer), (cached) =>
+              Option.isSome(cached)
+                ? Effect.succeed(cached.value)
+                : callConfig.pipe(
+                    Effect.map(
+                      (c): CallTimeouts => ({
+                        receive: Duration.millis(c.callReceiveTimeoutMs),
+                        ring: Duration.millis(c.callRingTimeoutMs),
+                        connect: Duration.millis(c.callConnectTimeoutMs)
+                      })
+                    ),
+                    Effect.tap((t) => Ref.set(fromServer, Option.some(t))),
+                    Effect.catch((error) =>
+                      Effect.as(
+                        Effect.logDebug("PhoneCalls: the server's call config could not be read", error),
+                        defaultTimeouts
+                      )
+                    )
+                  )
+            )
+      const explicit = options?.timeouts ?? {}
+      const timeouts =
+        explicit.receive !== undefined && explicit.ring !== undefined && explicit.connect !== undefined
+          ? Effect.succeed({ ...defaultTimeouts, ...explicit })
+          : Effect.map(serverTimeouts, (t): CallTimeouts => ({ ...t, ...explicit }))
       const ctx: Context_ = {
         rpc,
         hub,
         protocol: options?.protocol ?? Protocol.defaultProtocol,
-        timeouts: { ...defaultTimeouts, ...options?.timeouts },
+        timeouts,
         dh,
         random
       }

@@ -88,5 +88,24 @@ export class TelegramRpc extends Context.Service<
      * subscription. Each subscriber sees every update.
      */
     readonly updates: Stream.Stream<Update>
+    /**
+     * The call timeouts of the server's config (`help.getConfig`: `call_receive_timeout_ms`,
+     * `call_ring_timeout_ms`, `call_connect_timeout_ms`, `call_packet_timeout_ms`), which
+     * `PhoneCalls` follows. Optional: a backend without it leaves the defaults in force.
+     */
+    readonly callConfig?: Effect.Effect<CallConfig, RpcFailure> | undefined
   }
 >()("@tgphone/core/TelegramRpc") {}
+
+/**
+ * The call timeouts of the server's config, in milliseconds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CallConfig {
+  readonly callReceiveTimeoutMs: number
+  readonly callRingTimeoutMs: number
+  readonly callConnectTimeoutMs: number
+  readonly callPacketTimeoutMs: number
+}

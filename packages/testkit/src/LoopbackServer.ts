@@ -473,6 +473,8 @@ export const serve = (
     const users = yield* world.users
     const server = yield* makeInternal({
       ...options,
+      // the world's timeouts are the server's config, unless the options say otherwise
+      callConfig: { ...world.callConfig, ...options.callConfig },
       accounts: users.map(accountOf),
       handler: (req) => Effect.mapError(worldHandler(req), (e) => rpcError(e.code, e.text))
     })

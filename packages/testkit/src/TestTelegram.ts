@@ -359,6 +359,11 @@ export interface FaultScope {
  * @category services
  */
 export interface Service {
+  /**
+   * The call timeouts this world enforces and reports as its server config (`help.getConfig`
+   * through `TelegramRpc.callConfig`; the loopback server reports the same).
+   */
+  readonly callConfig: TelegramRpc.CallConfig
   /** Adds a user. Fails when the username or phone is taken or a field is malformed. */
   readonly addUser: (options: AddUserOptions) => Effect.Effect<TestUser, TestTelegramError>
   /** Every user, in creation order (for the loopback server: minting sessions, `users.getUsers`). */

@@ -80,10 +80,13 @@ const phoneCallsFor = (
   world: TestTelegram.Service,
   user: TestTelegram.TestUser,
   seed: string,
-  rpc: Layer.Layer<TelegramRpc.TelegramRpc, TestTelegramError.TestTelegramError> = world.layerFor(user)
+  rpc: Layer.Layer<TelegramRpc.TelegramRpc, TestTelegramError.TestTelegramError> = world.layerFor(user),
+  options?: PhoneCalls.Options
 ) =>
   Effect.gen(function* () {
-    const layer = PhoneCalls.layer().pipe(Layer.provide(Layer.mergeAll(rpc, SecureRandom.layerTest(seed))))
+    const layer = PhoneCalls.layer(options).pipe(
+      Layer.provide(Layer.mergeAll(rpc, SecureRandom.layerTest(seed)))
+    )
     const context = yield* Layer.build(layer)
     return Context.get(context, PhoneCalls.PhoneCalls)
   }).pipe(Effect.orDie)
@@ -482,6 +485,49 @@ describe("PhoneCalls encrypted signalling (spec §6)", () => {
           Effect.map(Signaling.decryptPacket(aliceCall.key, { isOutgoing: false, packet }), (d) => d.seq)
       )
       expect(seqs).toEqual([1, 2])
+    })
+  )
+})
+
+describe("PhoneCalls timeouts come from the server's call config", () => {
+  it.effect("the callee's connect timeout is the server's call_connect_timeout_ms", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob } = yield* duo({ callConnectTimeoutMs: 3_000 })
+      // Alice waits for her confirmation much longer than Bob waits for it.
+      const aliceCalls = yield* phoneCallsFor(world, alice, "alice", world.layerFor(alice), {
+        timeouts: { connect: Duration.minutes(5) }
+      })
+      const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+      yield* world.setLatency(60_000, { method: "phone.confirmCall" })
+      const bobSide = yield* answerFirst(bobCalls, (call) => Effect.scoped(call.accept()))
+      yield* Effect.forkChild(Effect.scoped(aliceCalls.call("@bob_b")))
+      yield* TestClock.adjust("2999 millis")
+      expect(bobSide.pollUnsafe()).toBeUndefined()
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Effect.flip(Fiber.join(bobSide))
+      expect(error).toMatchObject({ _tag: "CallTimeout", phase: "connect" })
+      if (error._tag === "CallTimeout") expect(Duration.toMillis(error.after)).toBe(3_000)
+    })
+  )
+
+  it.effect("an explicit timeout option wins over the server's", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob } = yield* duo({ callConnectTimeoutMs: 3_000 })
+      const aliceCalls = yield* phoneCallsFor(world, alice, "alice", world.layerFor(alice), {
+        timeouts: { connect: Duration.minutes(5) }
+      })
+      const bobCalls = yield* phoneCallsFor(world, bob, "bob", world.layerFor(bob), {
+        timeouts: { connect: Duration.seconds(8) }
+      })
+      yield* world.setLatency(60_000, { method: "phone.confirmCall" })
+      const bobSide = yield* answerFirst(bobCalls, (call) => Effect.scoped(call.accept()))
+      yield* Effect.forkChild(Effect.scoped(aliceCalls.call("@bob_b")))
+      yield* TestClock.adjust("7 seconds")
+      expect(bobSide.pollUnsafe()).toBeUndefined()
+      yield* TestClock.adjust("1 second")
+      const error = yield* Effect.flip(Fiber.join(bobSide))
+      if (error._tag !== "CallTimeout") return expect.unreachable(`expected CallTimeout, got ${error._tag}`)
+      expect(Duration.toMillis(error.after)).toBe(8_000)
     })
   )
 })

@@ -626,7 +626,19 @@ export class World {
       account: { userId: actor.id, isBot: actor.bot },
       invoke,
       resolveUser,
-      updates: Stream.fromPubSub(actor.pubsub)
+      updates: Stream.fromPubSub(actor.pubsub),
+      callConfig: this.request(
+        actor,
+        "help.getConfig",
+        {},
+        (): TelegramRpc.CallConfig => ({
+          callReceiveTimeoutMs: this.receiveTimeoutMs,
+          callRingTimeoutMs: this.ringTimeoutMs,
+          callConnectTimeoutMs: this.connectTimeoutMs,
+          callPacketTimeoutMs: this.packetTimeoutMs
+        }),
+        { userOnly: false }
+      )
     }
   }
 
@@ -1161,6 +1173,12 @@ export class World {
         if (times > 0) this.faults.push({ method, userId, error, remaining: times })
       })
     return {
+      callConfig: {
+        callReceiveTimeoutMs: this.receiveTimeoutMs,
+        callRingTimeoutMs: this.ringTimeoutMs,
+        callConnectTimeoutMs: this.connectTimeoutMs,
+        callPacketTimeoutMs: this.packetTimeoutMs
+      },
       addUser: (options) => this.addUser(options),
       users: Effect.sync(() => Array.from(this.usersById.values(), (u) => this.info(u))),
       user: (id) =>
