@@ -106,7 +106,7 @@ const call = Effect.gen(function* () {
       return yield* ringing.accept()
     })
   )
-  const aliceCall = yield* aliceCalls.call(bob.id)
+  const aliceCall = yield* aliceCalls.call("@bob_b")
   const bobCall = yield* Fiber.join(bobSide)
   yield* aliceCall.hangUp
   const bobEnd = yield* bobCall.ended

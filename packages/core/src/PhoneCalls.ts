@@ -356,6 +356,15 @@ const reasonOf = (reason: DiscardReason | undefined): CallDiscarded["reason"] =>
 
 const describeCall = (call: PhoneCall): string => call._tag
 
+/** The typed outcome of a call the server reports as discarded before it became active. */
+const discardedBy = (call: Extract<PhoneCall, { _tag: "PhoneCallDiscarded" }>): CallDiscarded =>
+  new CallDiscarded({
+    callId: call.id,
+    reason: reasonOf(call.reason),
+    needRating: call.needRating,
+    needDebug: call.needDebug
+  })
+
 interface Context_ {
   readonly rpc: Rpc
   readonly hub: PubSub.PubSub<Update>
@@ -577,12 +586,7 @@ const outgoing = (
         )
         const waiting = requested.phoneCall
         if (waiting._tag === "PhoneCallDiscarded") {
-          return yield* new CallDiscarded({
-            callId: waiting.id,
-            reason: reasonOf(waiting.reason),
-            needRating: waiting.needRating,
-            needDebug: waiting.needDebug
-          })
+          return yield* discardedBy(waiting)
         }
         if (waiting._tag !== "PhoneCallWaiting") {
           return yield* new UnexpectedCallState({
@@ -618,12 +622,7 @@ const outgoing = (
             if (call._tag === "PhoneCallAccepted") accepted = call
             else if (call._tag === "PhoneCallDiscarded") {
               yield* Ref.set(phase, "active") // nothing to discard any more
-              return yield* new CallDiscarded({
-                callId: call.id,
-                reason: reasonOf(call.reason),
-                needRating: call.needRating,
-                needDebug: call.needDebug
-              })
+              return yield* discardedBy(call)
             } else if (call._tag === "PhoneCallWaiting" && call.receiveDate !== undefined && !ringing) {
               ringing = true
               deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(timeouts.ring)
@@ -657,12 +656,7 @@ const outgoing = (
           const final = confirmed.phoneCall
           if (final._tag === "PhoneCallDiscarded") {
             yield* Ref.set(phase, "active")
-            return yield* new CallDiscarded({
-              callId: final.id,
-              reason: reasonOf(final.reason),
-              needRating: final.needRating,
-              needDebug: final.needDebug
-            })
+            return yield* discardedBy(final)
           }
           if (final._tag !== "PhoneCall") {
             return yield* new UnexpectedCallState({
@@ -740,12 +734,7 @@ const accept = (
           const afterAccept = answered.phoneCall
           if (afterAccept._tag === "PhoneCallDiscarded") {
             yield* Ref.set(done, true)
-            return yield* new CallDiscarded({
-              callId: afterAccept.id,
-              reason: reasonOf(afterAccept.reason),
-              needRating: afterAccept.needRating,
-              needDebug: afterAccept.needDebug
-            })
+            return yield* discardedBy(afterAccept)
           }
           const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(timeouts.connect)
           // The server's answer may already be the final state (spec §8.7 lists what clients see).
@@ -764,12 +753,7 @@ const accept = (
           }
           if (final._tag === "PhoneCallDiscarded") {
             yield* Ref.set(done, true)
-            return yield* new CallDiscarded({
-              callId: final.id,
-              reason: reasonOf(final.reason),
-              needRating: final.needRating,
-              needDebug: final.needDebug
-            })
+            return yield* discardedBy(final)
           }
           if (final._tag !== "PhoneCall") {
             return yield* new UnexpectedCallState({
