@@ -16,6 +16,8 @@
  *    `@tgphone/testkit`), does a key exchange with `@tgphone/crypto`, and has Alice call Bob
  *    in `@tgphone/testkit`'s in-memory world through `@tgphone/core`'s `PhoneCalls`. Its
  *    JSON report is checked here, including that `@tgphone/core/internal/*` is not importable.
+ *    Then it compiles and runs the repository's main demo (`examples/demo.ts`, copied as is)
+ *    there: two GramJS clients call each other over the loopback MTProto server.
  * 4. Removes the temporary project (also on failure; `--keep` keeps it for inspection).
  */
 import { type SpawnSyncOptions, spawnSync } from "node:child_process"
@@ -158,7 +160,8 @@ const consumerTsconfig = {
     skipLibCheck: false,
     outDir: "out"
   },
-  files: ["main.ts"]
+  // main.ts, and the repository's main demo (`examples/demo.ts`) exactly as users see it
+  files: ["main.ts", "demo.ts"]
 }
 
 /** The same consumer as a bundler user compiles it (`moduleResolution: "bundler"`), no emit. */
@@ -298,6 +301,7 @@ const main = async (): Promise<void> => {
       )}\n`
     )
     await writeFile(join(project, "main.ts"), consumer)
+    await writeFile(join(project, "demo.ts"), await readFile(join(root, "examples", "demo.ts"), "utf8"))
     await writeFile(join(project, "tsconfig.json"), `${JSON.stringify(consumerTsconfig, null, 2)}\n`)
     await writeFile(join(project, "tsconfig.bundler.json"), `${JSON.stringify(bundlerTsconfig, null, 2)}\n`)
 
@@ -340,6 +344,21 @@ const main = async (): Promise<void> => {
       `pack test: the consumer ran (key exchange and a call through the in-memory world) in ${
         Date.now() - started
       } ms`
+    )
+
+    // The main demo from the tarballs: two GramJS clients over the loopback server.
+    const demo = run(process.execPath, [join(project, "out", "demo.js")], { cwd: project, timeout: 60_000 })
+    const demoChecks = [
+      "MTProto 2.0 loopback server listening on 127.0.0.1",
+      "the emoji and fingerprints match: no one is in the middle",
+      "call ended by the peer (reason Hangup)"
+    ].filter((expected) => !demo.includes(expected))
+    if (demoChecks.length > 0)
+      throw new PackTestFailure(
+        `examples/demo.ts from the tarballs did not print:\n  ${demoChecks.join("\n  ")}\n${demo}`
+      )
+    console.log(
+      "pack test: examples/demo.ts ran from the tarballs (a call between two GramJS clients over loopback)"
     )
   } finally {
     if (keep) console.log(`pack test: kept ${dir}`)
