@@ -16,6 +16,7 @@
  * @since 0.1.0
  */
 import type * as NodeCrypto from "node:crypto"
+import { pow as nobleModPow } from "@noble/curves/abstract/modular.js"
 import { sha256 } from "@noble/hashes/sha2.js"
 import { randomBytes } from "@noble/hashes/utils.js"
 import { Context, Layer, Option } from "effect"
@@ -114,8 +115,9 @@ export const portable: Backend = {
     )
     return toFixedBytes(BigIntMath.powFixedBase(table, toBigInt(exponent)), 256)
   },
+  // the variable-base modexp (the shared key) is @noble/curves' audited `pow`
   powBase: (group, exponent, base) =>
-    toFixedBytes(BigIntMath.powWindow(toBigInt(base), toBigInt(exponent), group.p), 256),
+    toFixedBytes(nobleModPow(toBigInt(base), toBigInt(exponent), group.p), 256),
   isProbablePrime: (n) => BigIntMath.isProbablePrime(n, MILLER_RABIN_ROUNDS, witnessFor(n))
 }
 
