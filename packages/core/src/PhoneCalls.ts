@@ -356,6 +356,26 @@ const reasonOf = (reason: DiscardReason | undefined): CallDiscarded["reason"] =>
 
 const describeCall = (call: PhoneCall): string => call._tag
 
+/**
+ * The call state a handshake step must see: `tag`, or the typed outcome — `CallDiscarded` when
+ * the server already ended the call, `UnexpectedCallState` for anything else.
+ */
+const expectCall = <T extends PhoneCall["_tag"]>(
+  call: PhoneCall,
+  tag: T,
+  step: string,
+  callId: bigint
+): Effect.Effect<Extract<PhoneCall, { _tag: T }>, CallDiscarded | UnexpectedCallState> =>
+  call._tag === tag
+    ? Effect.succeed(call as Extract<PhoneCall, { _tag: T }>)
+    : call._tag === "PhoneCallDiscarded"
+      ? Effect.fail(discardedBy(call))
+      : Effect.fail(new UnexpectedCallState({ callId, step, expected: tag, actual: describeCall(call) }))
+
+/** Whether a handshake ended because the server had already discarded the call. */
+const endedByServer = (exit: Exit.Exit<unknown, unknown>): boolean =>
+  Option.exists(Exit.findErrorOption(exit), (e) => e instanceof CallDiscarded)
+
 /** The typed outcome of a call the server reports as discarded before it became active. */
 const discardedBy = (call: Extract<PhoneCall, { _tag: "PhoneCallDiscarded" }>): CallDiscarded =>
   new CallDiscarded({
@@ -584,25 +604,19 @@ const outgoing = (
             video
           })
         )
-        const waiting = requested.phoneCall
-        if (waiting._tag === "PhoneCallDiscarded") {
-          return yield* discardedBy(waiting)
-        }
-        if (waiting._tag !== "PhoneCallWaiting") {
-          return yield* new UnexpectedCallState({
-            callId: waiting.id,
-            step: "phone.requestCall",
-            expected: "PhoneCallWaiting",
-            actual: describeCall(waiting)
-          })
-        }
+        const waiting = yield* expectCall(
+          requested.phoneCall,
+          "PhoneCallWaiting",
+          "phone.requestCall",
+          requested.phoneCall.id
+        )
         const peer = { id: waiting.id, accessHash: waiting.accessHash }
         yield* report({ _tag: "Waiting", callId: waiting.id })
 
         // Until the call is active, leaving cancels it (docs/handshake.md, spec §2.1): Missed before
         // the callee answered; during the key exchange Hangup when interrupted, Disconnect when a
         // step or a check failed.
-        const phase = yield* Ref.make<"ringing" | "exchanging" | "active">("ringing")
+        const phase = yield* Ref.make<"ringing" | "exchanging">("ringing")
         const handshake = Effect.gen(function* () {
           let ringing = waiting.receiveDate !== undefined
           if (ringing) yield* report({ _tag: "Ringing", callId: waiting.id })
@@ -620,10 +634,8 @@ const outgoing = (
             }
             const call = next.value
             if (call._tag === "PhoneCallAccepted") accepted = call
-            else if (call._tag === "PhoneCallDiscarded") {
-              yield* Ref.set(phase, "active") // nothing to discard any more
-              return yield* discardedBy(call)
-            } else if (call._tag === "PhoneCallWaiting" && call.receiveDate !== undefined && !ringing) {
+            else if (call._tag === "PhoneCallDiscarded") return yield* discardedBy(call)
+            else if (call._tag === "PhoneCallWaiting" && call.receiveDate !== undefined && !ringing) {
               ringing = true
               deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(timeouts.ring)
               yield* report({ _tag: "Ringing", callId: waiting.id })
@@ -653,38 +665,23 @@ const outgoing = (
                 )
             })
           )
-          const final = confirmed.phoneCall
-          if (final._tag === "PhoneCallDiscarded") {
-            yield* Ref.set(phase, "active")
-            return yield* discardedBy(final)
-          }
-          if (final._tag !== "PhoneCall") {
-            return yield* new UnexpectedCallState({
-              callId: waiting.id,
-              step: "phone.confirmCall",
-              expected: "PhoneCall",
-              actual: describeCall(final)
-            })
-          }
+          const final = yield* expectCall(confirmed.phoneCall, "PhoneCall", "phone.confirmCall", waiting.id)
           yield* Fingerprint.verifyKeyFingerprint(Redacted.value(key), final.keyFingerprint)
-          yield* Ref.set(phase, "active")
           return { final, key, keyFingerprint }
         })
         const { final, key, keyFingerprint } = yield* restore(handshake).pipe(
           Effect.onExit((exit) =>
-            Exit.isSuccess(exit)
+            Exit.isSuccess(exit) || endedByServer(exit)
               ? Effect.void
               : Effect.flatMap(Ref.get(phase), (p) =>
-                  p === "active"
-                    ? Effect.void
-                    : Effect.ignore(
-                        discard(
-                          ctx,
-                          peer,
-                          p === "ringing" ? "Missed" : Exit.hasInterrupts(exit) ? "Hangup" : "Disconnect",
-                          video
-                        )
-                      )
+                  Effect.ignore(
+                    discard(
+                      ctx,
+                      peer,
+                      p === "ringing" ? "Missed" : Exit.hasInterrupts(exit) ? "Hangup" : "Disconnect",
+                      video
+                    )
+                  )
                 )
           )
         )
@@ -722,7 +719,6 @@ const accept = (
     const peer = { id: requested.id, accessHash: requested.accessHash }
     const timeouts = yield* ctx.timeouts
     const sub = yield* PubSub.subscribe(ctx.hub)
-    const done = yield* Ref.make(false)
     return yield* Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
         const handshake = Effect.gen(function* () {
@@ -732,10 +728,7 @@ const accept = (
           )
           const answered = yield* provideRpc(ctx, Phone.acceptCall({ peer, gB: pair.publicValue, protocol }))
           const afterAccept = answered.phoneCall
-          if (afterAccept._tag === "PhoneCallDiscarded") {
-            yield* Ref.set(done, true)
-            return yield* discardedBy(afterAccept)
-          }
+          if (afterAccept._tag === "PhoneCallDiscarded") return yield* discardedBy(afterAccept)
           const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(timeouts.connect)
           // The server's answer may already be the final state (spec §8.7 lists what clients see).
           let final: PhoneCall | undefined = afterAccept._tag === "PhoneCall" ? afterAccept : undefined
@@ -751,41 +744,20 @@ const accept = (
             if (next.value._tag === "PhoneCall" || next.value._tag === "PhoneCallDiscarded")
               final = next.value
           }
-          if (final._tag === "PhoneCallDiscarded") {
-            yield* Ref.set(done, true)
-            return yield* discardedBy(final)
-          }
-          if (final._tag !== "PhoneCall") {
-            return yield* new UnexpectedCallState({
-              callId: requested.id,
-              step: "updatePhoneCall",
-              expected: "PhoneCall",
-              actual: describeCall(final)
-            })
-          }
+          const active = yield* expectCall(final, "PhoneCall", "updatePhoneCall", requested.id)
           // The man-in-the-middle checks (spec §2 step 14): the hash over g_a exactly as received,
           // the range of g_a, then the key fingerprint.
-          yield* Fingerprint.verifyGAHash(final.gAOrB, requested.gAHash)
-          const key = yield* KeyExchange.computeSharedKey(group, pair.secret, final.gAOrB)
-          yield* Fingerprint.verifyKeyFingerprint(Redacted.value(key), final.keyFingerprint)
-          yield* Ref.set(done, true)
-          return { final, key }
+          yield* Fingerprint.verifyGAHash(active.gAOrB, requested.gAHash)
+          const key = yield* KeyExchange.computeSharedKey(group, pair.secret, active.gAOrB)
+          yield* Fingerprint.verifyKeyFingerprint(Redacted.value(key), active.keyFingerprint)
+          return { final: active, key }
         })
         const { final, key } = yield* restore(handshake).pipe(
           Effect.onExit((exit) =>
-            Exit.isSuccess(exit)
+            Exit.isSuccess(exit) || endedByServer(exit)
               ? Effect.void
-              : Effect.flatMap(Ref.get(done), (isDone) =>
-                  isDone
-                    ? Effect.void
-                    : Effect.ignore(
-                        discard(
-                          ctx,
-                          peer,
-                          Exit.hasInterrupts(exit) ? "Hangup" : "Disconnect",
-                          requested.video
-                        )
-                      )
+              : Effect.ignore(
+                  discard(ctx, peer, Exit.hasInterrupts(exit) ? "Hangup" : "Disconnect", requested.video)
                 )
           )
         )
