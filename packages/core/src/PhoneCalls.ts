@@ -32,7 +32,6 @@ import {
   Signaling
 } from "@tgphone/crypto"
 import {
-  Cause,
   Clock,
   Context,
   Deferred,
@@ -108,6 +107,21 @@ export class UnexpectedCallState extends Schema.TaggedError<UnexpectedCallState>
 }) {
   override get message(): string {
     return `call ${this.callId}: ${this.step} returned ${this.actual}, expected ${this.expected}`
+  }
+}
+
+/**
+ * `messages.getDhConfig` answered `dhConfigNotModified` although this client has no DH config
+ * cached (it asked with version 0): there is no group to compute with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DhConfigUnexpected extends Schema.TaggedError<DhConfigUnexpected>()("DhConfigUnexpected", {
+  askedVersion: Schema.Int
+}) {
+  override get message(): string {
+    return `messages.getDhConfig answered dhConfigNotModified to version ${this.askedVersion}, but no DH config is cached`
   }
 }
 
@@ -270,6 +284,7 @@ export interface AcceptOptions {
 }
 
 type CryptoFailure =
+  | DhConfigUnexpected
   | CryptoError.DhPrimeInvalid
   | CryptoError.DhGeneratorInvalid
   | CryptoError.KeyGenerationFailed
@@ -391,9 +406,14 @@ interface Context_ {
   readonly protocol: PhoneCallProtocol
   /** The handshake timeouts: explicit options, else the server's call config, else the defaults. */
   readonly timeouts: Effect.Effect<CallTimeouts>
-  readonly dh: Effect.Effect<
-    { group: DhGroup.DhGroup; random: Uint8Array },
-    PhoneError<"messages.getDhConfig"> | CryptoError.DhPrimeInvalid | CryptoError.DhGeneratorInvalid
+  /** Our side of a new exchange: the DH config (cached by version), then a fresh key pair. */
+  readonly keyPair: Effect.Effect<
+    KeyExchange.KeyPair,
+    | PhoneError<"messages.getDhConfig">
+    | CryptoError.DhPrimeInvalid
+    | CryptoError.DhGeneratorInvalid
+    | CryptoError.KeyGenerationFailed
+    | DhConfigUnexpected
   >
   readonly random: SecureRandom.SecureRandom["Service"]
 }
@@ -583,10 +603,7 @@ const outgoing = (
     yield* report({ _tag: "Requesting" })
     // Subscribe before anything is sent, so no update about the call can be missed.
     const sub = yield* PubSub.subscribe(ctx.hub)
-    const { group, random } = yield* ctx.dh
-    const pair = yield* KeyExchange.generateKeyPair(group, random).pipe(
-      Effect.provideService(SecureRandom.SecureRandom, ctx.random)
-    )
+    const pair = yield* ctx.keyPair
     const randomId = new DataView((yield* ctx.random.nextBytes(4)).buffer).getInt32(0)
     // The request is not interruptible (it is bounded by the backend's request timeout): an
     // interruption that arrives meanwhile takes effect once the call's id is known, so the
@@ -651,7 +668,7 @@ const outgoing = (
               theirs: accepted.protocol
             })
           }
-          const key = yield* KeyExchange.computeSharedKey(group, pair.secret, accepted.gB)
+          const key = yield* KeyExchange.computeSharedKey(pair.group, pair.secret, accepted.gB)
           const keyFingerprint = Fingerprint.keyFingerprint(Redacted.value(key))
           const confirmed = yield* provideRpc(
             ctx,
@@ -722,10 +739,7 @@ const accept = (
     return yield* Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
         const handshake = Effect.gen(function* () {
-          const { group, random } = yield* ctx.dh
-          const pair = yield* KeyExchange.generateKeyPair(group, random).pipe(
-            Effect.provideService(SecureRandom.SecureRandom, ctx.random)
-          )
+          const pair = yield* ctx.keyPair
           const answered = yield* provideRpc(ctx, Phone.acceptCall({ peer, gB: pair.publicValue, protocol }))
           const afterAccept = answered.phoneCall
           if (afterAccept._tag === "PhoneCallDiscarded") return yield* discardedBy(afterAccept)
@@ -748,7 +762,7 @@ const accept = (
           // The man-in-the-middle checks (spec §2 step 14): the hash over g_a exactly as received,
           // the range of g_a, then the key fingerprint.
           yield* Fingerprint.verifyGAHash(active.gAOrB, requested.gAHash)
-          const key = yield* KeyExchange.computeSharedKey(group, pair.secret, active.gAOrB)
+          const key = yield* KeyExchange.computeSharedKey(pair.group, pair.secret, active.gAOrB)
           yield* Fingerprint.verifyKeyFingerprint(Redacted.value(key), active.keyFingerprint)
           return { final: active, key }
         })
@@ -831,7 +845,7 @@ export const layer = (
       // Let the forwarding fiber subscribe to the seam before the first call goes out.
       yield* Effect.yieldNow
       const cache = yield* Ref.make<Option.Option<DhGroup.DhGroup>>(Option.none())
-      const dh: Context_["dh"] = Effect.gen(function* () {
+      const dh = Effect.gen(function* () {
         const cached = yield* Ref.get(cache)
         const config = yield* Effect.provideService(
           Phone.getDhConfig({
@@ -844,11 +858,7 @@ export const layer = (
         if (config._tag === "DhConfigNotModified" && Option.isSome(cached)) {
           return { group: cached.value, random: config.random }
         }
-        if (config._tag === "DhConfigNotModified") {
-          return yield* Effect.die(
-            new Cause.IllegalArgumentError("dhConfigNotModified without a cached config")
-          )
-        }
+        if (config._tag === "DhConfigNotModified") return yield* new DhConfigUnexpected({ askedVersion: 0 })
         const group = yield* DhGroup.make({ g: config.g, p: config.p, version: config.version })
         yield* Ref.set(cache, Option.some(group))
         return { group, random: config.random }
@@ -890,7 +900,11 @@ export const layer = (
         hub,
         protocol: options?.protocol ?? Protocol.defaultProtocol,
         timeouts,
-        dh,
+        keyPair: Effect.flatMap(dh, ({ group, random: serverRandom }) =>
+          KeyExchange.generateKeyPair(group, serverRandom).pipe(
+            Effect.provideService(SecureRandom.SecureRandom, random)
+          )
+        ),
         random
       }
       return PhoneCalls.of({

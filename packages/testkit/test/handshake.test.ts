@@ -531,3 +531,30 @@ describe("PhoneCalls timeouts come from the server's call config", () => {
     })
   )
 })
+
+describe("PhoneCalls and a misbehaving server", () => {
+  it.effect(
+    "dhConfigNotModified with nothing cached is a typed DhConfigUnexpected; no call is requested",
+    () =>
+      Effect.gen(function* () {
+        const { world, alice } = yield* duo()
+        const notModified = Layer.effect(
+          TelegramRpc.TelegramRpc,
+          Effect.map(
+            world.rpcFor(alice),
+            (rpc): Rpc => ({
+              ...rpc,
+              invoke: (method, params) =>
+                method === "messages.getDhConfig"
+                  ? (Effect.succeed({ _tag: "DhConfigNotModified", random: new Uint8Array(256) }) as never)
+                  : rpc.invoke(method, params)
+            })
+          )
+        )
+        const aliceCalls = yield* phoneCallsFor(world, alice, "alice", notModified)
+        const error = yield* Effect.flip(Effect.scoped(aliceCalls.call("@bob_b")))
+        expect(error).toMatchObject({ _tag: "DhConfigUnexpected", askedVersion: 0 })
+        expect(yield* world.calls).toEqual([])
+      })
+  )
+})
