@@ -18,6 +18,7 @@
 import {
   Clock,
   Config,
+  ConfigProvider,
   Context,
   Duration,
   Effect,
@@ -805,42 +806,152 @@ const release = (client: TelegramClient): Effect.Effect<void> =>
   })
 
 /**
- * The environment configuration of `layerConfig`: `TG_API_ID`, `TG_API_HASH`, `TG_SESSION`,
- * and optionally `TG_SERVER_IP` + `TG_SERVER_PORT` (+ `TG_DC_ID`, default 2) to pin a server,
- * and `TG_REQUEST_TIMEOUT` (a duration, default 30 seconds).
+ * The configuration of `layerConfig` is missing or wrong: `message` names every variable at
+ * fault at once (`TG_API_ID is not set; TG_SESSION is empty …`), `variables` lists them. It is
+ * an `Error`, so even an unhandled `Effect.runPromise` rejection prints the message.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConfigInvalid extends Schema.TaggedError<ConfigInvalid>()("ConfigInvalid", {
+  message: Schema.String,
+  /** The variables at fault (`TG_API_ID`, …); empty when a custom `Config` failed elsewhere. */
+  variables: Schema.Array(Schema.String)
+}) {}
+
+/** The `TG_*` variables `config` reads. */
+type Variable =
+  | "TG_API_ID"
+  | "TG_API_HASH"
+  | "TG_SESSION"
+  | "TG_SERVER_IP"
+  | "TG_SERVER_PORT"
+  | "TG_DC_ID"
+  | "TG_REQUEST_TIMEOUT"
+
+type RawVariables = { readonly [K in Variable]: Option.Option<string> }
+
+/** The raw `TG_*` variables (absent: `None`). */
+const rawVariables: Config.Config<RawVariables> = Config.all({
+  TG_API_ID: Config.option(Config.String("TG_API_ID")),
+  TG_API_HASH: Config.option(Config.String("TG_API_HASH")),
+  TG_SESSION: Config.option(Config.String("TG_SESSION")),
+  TG_SERVER_IP: Config.option(Config.String("TG_SERVER_IP")),
+  TG_SERVER_PORT: Config.option(Config.String("TG_SERVER_PORT")),
+  TG_DC_ID: Config.option(Config.String("TG_DC_ID")),
+  TG_REQUEST_TIMEOUT: Config.option(Config.String("TG_REQUEST_TIMEOUT"))
+})
+
+/** Checks every variable; all problems at once, or the options. */
+const validate = (raw: RawVariables): Result.Result<GramJsOptions, ConfigInvalid> => {
+  const problems: Array<{ readonly variable: string; readonly problem: string }> = []
+  const problem = (variable: string, text: string) => {
+    problems.push({ variable, problem: `${variable} ${text}` })
+  }
+  const required = (variable: Variable, what: string): string | undefined => {
+    const value = raw[variable]
+    if (Option.isNone(value)) problem(variable, `is not set (${what})`)
+    else if (value.value.trim() === "") problem(variable, `is empty (${what})`)
+    else return value.value.trim()
+    return undefined
+  }
+  const integer = (variable: Variable, text: string, min: number, max: number): number | undefined => {
+    const n = /^\d+$/.test(text) ? Number(text) : Number.NaN
+    if (Number.isSafeInteger(n) && n >= min && n <= max) return n
+    problem(variable, `is not an integer from ${min} to ${max}: ${JSON.stringify(text)}`)
+    return undefined
+  }
+  const apiIdText = required("TG_API_ID", "the api_id of your app, from my.telegram.org")
+  const apiId =
+    apiIdText === undefined ? undefined : integer("TG_API_ID", apiIdText, 1, Number.MAX_SAFE_INTEGER)
+  const apiHash = required("TG_API_HASH", "the api_hash of your app, from my.telegram.org")
+  const session = required("TG_SESSION", "a GramJS StringSession of a logged-in account")
+  const optional = (variable: Variable): string | undefined =>
+    Option.getOrUndefined(Option.map(raw[variable], (v) => v.trim()))
+  const ip = optional("TG_SERVER_IP")
+  const portText = optional("TG_SERVER_PORT")
+  const dcText = optional("TG_DC_ID")
+  if (ip === "") problem("TG_SERVER_IP", "is empty (the address of the server to pin)")
+  const port = portText === undefined ? undefined : integer("TG_SERVER_PORT", portText, 1, 65535)
+  const dcId = dcText === undefined ? 2 : integer("TG_DC_ID", dcText, 1, 1000)
+  if (ip !== undefined && portText === undefined)
+    problem("TG_SERVER_PORT", "is not set, but TG_SERVER_IP is (pinning a server needs both)")
+  if (portText !== undefined && ip === undefined)
+    problem("TG_SERVER_IP", "is not set, but TG_SERVER_PORT is (pinning a server needs both)")
+  if (dcText !== undefined && (ip === undefined || portText === undefined))
+    problem("TG_DC_ID", "is set, but it only applies with TG_SERVER_IP and TG_SERVER_PORT")
+  const timeoutText = optional("TG_REQUEST_TIMEOUT")
+  let requestTimeout: Duration.Duration = Duration.seconds(30)
+  if (timeoutText !== undefined) {
+    const parsed = Duration.fromInput(timeoutText as Duration.Input)
+    if (Option.isSome(parsed) && Duration.isFinite(parsed.value) && Duration.toMillis(parsed.value) > 0)
+      requestTimeout = parsed.value
+    else
+      problem(
+        "TG_REQUEST_TIMEOUT",
+        `is not a positive duration such as "30 seconds": ${JSON.stringify(timeoutText)}`
+      )
+  }
+  if (problems.length > 0 || apiId === undefined || apiHash === undefined || session === undefined)
+    return Result.fail(
+      new ConfigInvalid({
+        message: `GramJs.layerConfig: ${problems.map((p) => p.problem).join("; ")}`,
+        variables: [...new Set(problems.map((p) => p.variable))]
+      })
+    )
+  const base = { apiId, apiHash: Redacted.make(apiHash), session: Redacted.make(session), requestTimeout }
+  return Result.succeed(
+    ip !== undefined && port !== undefined && dcId !== undefined
+      ? { ...base, server: { ip, port, dcId } }
+      : base
+  )
+}
+
+/**
+ * The environment configuration of `layerConfig`: `TG_API_ID`, `TG_API_HASH`, `TG_SESSION`
+ * (required, non-empty), and optionally `TG_SERVER_IP` + `TG_SERVER_PORT` (+ `TG_DC_ID`,
+ * default 2) to pin a server (both or neither), and `TG_REQUEST_TIMEOUT` (a positive
+ * duration, default 30 seconds). Every variable is checked before it fails, so the
+ * `ConfigError`'s message names all the wrong ones at once (its `cause` holds the
+ * `ConfigInvalid`).
  *
  * @since 0.1.0
  * @category config
  */
-export const config: Config.Config<GramJsOptions> = Config.all({
-  apiId: Config.Int("TG_API_ID"),
-  apiHash: Config.Redacted("TG_API_HASH"),
-  session: Config.Redacted("TG_SESSION"),
-  serverIp: Config.option(Config.String("TG_SERVER_IP")),
-  serverPort: Config.option(Config.Port("TG_SERVER_PORT")),
-  dcId: Config.Int("TG_DC_ID").pipe(Config.withDefault(2)),
-  requestTimeout: Config.Duration("TG_REQUEST_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30)))
-}).pipe(
-  Config.map(({ apiHash, apiId, dcId, requestTimeout, serverIp, serverPort, session }): GramJsOptions => {
-    const base = { apiId, apiHash, session, requestTimeout }
-    return Option.isSome(serverIp) && Option.isSome(serverPort)
-      ? { ...base, server: { ip: serverIp.value, port: serverPort.value, dcId } }
-      : base
-  })
+export const config: Config.Config<GramJsOptions> = rawVariables.pipe(
+  Config.mapEffect((raw) =>
+    Result.match(validate(raw), {
+      onSuccess: Effect.succeed,
+      onFailure: (invalid) =>
+        Effect.fail(
+          new Config.ConfigError(new ConfigProvider.SourceError({ message: invalid.message, cause: invalid }))
+        )
+    })
+  )
 )
+
+/** A `ConfigError` as the typed, printable `ConfigInvalid`. */
+const toConfigInvalid = (error: Config.ConfigError): ConfigInvalid =>
+  error.cause._tag === "SourceError" && error.cause.cause instanceof ConfigInvalid
+    ? error.cause.cause
+    : new ConfigInvalid({
+        message: `GramJs.layerConfig: invalid configuration: ${error.message}`,
+        variables: []
+      })
 
 /**
  * `layer` with its options read from configuration (by default `config`, the `TG_*`
- * environment variables).
+ * environment variables). A missing or wrong variable fails the layer with `ConfigInvalid`,
+ * whose message names every variable at fault.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
   options: Config.Config<GramJsOptions> = config
-): Layer.Layer<TelegramRpc | GramJsClient, RpcFailure | SessionInvalid | Config.ConfigError> =>
+): Layer.Layer<TelegramRpc | GramJsClient, RpcFailure | SessionInvalid | ConfigInvalid> =>
   Layer.unwrap(
     Effect.gen(function* () {
-      return layer(yield* options)
+      return layer(yield* Effect.mapError(options, toConfigInvalid))
     })
   )

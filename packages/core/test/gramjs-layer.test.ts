@@ -512,7 +512,7 @@ describe("layer (owned client)", () => {
     })
   )
 
-  it.effect("layerConfig fails with a ConfigError when TG_API_ID is missing", () =>
+  it.effect("layerConfig fails with a ConfigInvalid naming TG_API_ID when it is missing", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(
         Layer.build(GramJs.layerConfig()).pipe(
@@ -523,7 +523,8 @@ describe("layer (owned client)", () => {
           )
         )
       )
-      expect(error._tag).toBe("ConfigError")
+      expect(error._tag).toBe("ConfigInvalid")
+      expect(error.message).toContain("TG_API_ID is not set")
     })
   )
 })
