@@ -92,7 +92,11 @@ export const packageSpecs = async (): Promise<ReadonlyArray<PackageSpec>> => {
       readonly exports: Record<string, string | null>
     }
     const entryPoints = Object.entries(manifest.exports)
-      .filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1].endsWith(".ts"))
+      // the named entry points; the `"./*"` pattern (every module as a subpath) adds none
+      .filter(
+        (entry): entry is [string, string] =>
+          !entry[0].includes("*") && typeof entry[1] === "string" && entry[1].endsWith(".ts")
+      )
       .map(([subpath, target]) => ({
         specifier: subpath === "." ? manifest.name : `${manifest.name}/${subpath.slice(2)}`,
         source: join("packages", dir, target)

@@ -18,7 +18,13 @@
  *    JSON report is checked here, including that `@tgphone/core/internal/*` is not importable.
  *    Then it compiles and runs the repository's main demo (`examples/demo.ts`, copied as is)
  *    there: two GramJS clients call each other over the loopback MTProto server.
- * 4. Removes the temporary project (also on failure; `--keep` keeps it for inspection).
+ * 4. Installs the same three tarballs with **npm** into a second fresh project (as most users
+ *    install), compiles there a consumer with `declaration: true` (the `tsc --init` default of
+ *    TypeScript 7) that exports Effects built from `PhoneCalls.call` and `Phone.*`, and runs
+ *    the README's "In ten lines" sample (read from README.md) without credentials: it must
+ *    fail naming `TG_API_ID`, `TG_API_HASH` and `TG_SESSION`, never `[object Object]`.
+ * 5. Checks that `npm pack` in a package directory refuses (its tarball would be broken).
+ * 6. Removes the temporary projects (also on failure; `--keep` keeps them for inspection).
  */
 import { type SpawnSyncOptions, spawnSync } from "node:child_process"
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
@@ -229,10 +235,15 @@ const installedProblems = async (dir: string): Promise<Array<string>> => {
     readonly name: string
     readonly exports: Record<string, unknown>
     readonly publishConfig?: unknown
+    readonly devDependencies?: unknown
+    readonly scripts?: unknown
   }
   const problems: Array<string> = []
   const name = manifest.name
   if (text.includes("workspace:")) problems.push(`${name}: a workspace: range was not rewritten`)
+  if (manifest.devDependencies !== undefined) problems.push(`${name}: ships devDependencies`)
+  if (manifest.scripts !== undefined) problems.push(`${name}: ships scripts`)
+  if (manifest.exports["./*"] === undefined) problems.push(`${name}: exports has no "./*" subpath`)
   for (const [subpath, target] of Object.entries(manifest.exports)) {
     if (subpath.includes("*") || subpath === "./package.json") continue
     const t = target as { readonly types?: string; readonly default?: string } | null
@@ -255,6 +266,138 @@ const installedProblems = async (dir: string): Promise<Array<string>> => {
     ...(await missingTargets(dir, "exports")).map((path) => `${name}: export target ${path} is missing`)
   )
   return problems
+}
+
+/** A consumer compiled with `declaration: true`: its exported Effects must be nameable. */
+const declarationConsumer = `import { Phone, PhoneCalls } from "@tgphone/core"
+import * as GramJs from "@tgphone/core/GramJs"
+import { SecureRandom } from "@tgphone/crypto"
+import { TestTelegram } from "@tgphone/testkit"
+import { Effect, Layer } from "effect"
+
+export const callBob = PhoneCalls.call("@bob_b")
+export const callAndHangUp = Effect.gen(function* () {
+  const call = yield* PhoneCalls.call("@bob_b")
+  yield* call.hangUp
+  return call.emojis
+})
+export const incoming = PhoneCalls.PhoneCalls.use((calls) => calls.listen)
+export const request = Phone.requestCall({
+  userId: "@bob_b",
+  randomId: 1,
+  gAHash: new Uint8Array(32),
+  protocol: { udpP2p: true, udpReflector: true, minLayer: 65, maxLayer: 92, libraryVersions: ["11.0.0"] }
+})
+export const discard = Phone.discardCall
+export const Live = PhoneCalls.layer().pipe(Layer.provide([GramJs.layerConfig(), SecureRandom.layer]))
+export const world = TestTelegram.make({ seed: "declarations" })
+`
+
+/** The first TypeScript block after the README's "In ten lines" heading. */
+const readmeSample = async (): Promise<string> => {
+  const readme = await readFile(join(root, "README.md"), "utf8")
+  const section = readme.slice(readme.indexOf("## In ten lines"))
+  const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1]
+  if (code === undefined) throw new PackTestFailure('README.md has no ts block under "## In ten lines"')
+  return code
+}
+
+/** Runs a command that must fail; returns its output. */
+const runFailing = (command: string, args: ReadonlyArray<string>, options: SpawnSyncOptions): string => {
+  const result = spawnSync(command, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, ...options })
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`
+  if (result.status === 0)
+    throw new PackTestFailure(`\`${command} ${args.join(" ")}\` succeeded but must fail:\n${output}`)
+  return output
+}
+
+/** npm without the variables an outer npx/pnpm leaves behind. */
+const npmEnv = (): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith("npm_") && !k.startsWith("PNPM_") && !k.startsWith("pnpm_")) env[k] = v
+  return env
+}
+
+/**
+ * Step 4: the tarballs installed with npm; a `declaration: true` consumer; the README sample
+ * without credentials.
+ */
+const npmConsumer = async (dir: string, tarballs: string, files: ReadonlyArray<string>): Promise<void> => {
+  const project = join(dir, "npm-consumer")
+  await mkdir(project, { recursive: true })
+  const deps = Object.fromEntries(
+    packages.map((name) => {
+      const file = files.find((f) => f.startsWith(`tgphone-${name}-`) && f.endsWith(".tgz"))
+      if (file === undefined) throw new PackTestFailure(`no tarball for @tgphone/${name}`)
+      return [`@tgphone/${name}`, `file:${join(tarballs, file)}`]
+    })
+  )
+  await writeFile(
+    join(project, "package.json"),
+    `${JSON.stringify(
+      {
+        name: "tgphone-npm-consumer",
+        private: true,
+        type: "module",
+        dependencies: {
+          ...deps,
+          effect: installedVersion("effect"),
+          typescript: installedVersion("typescript"),
+          "@types/node": installedVersion("@types/node")
+        }
+      },
+      null,
+      2
+    )}\n`
+  )
+  await writeFile(join(project, "exports.ts"), declarationConsumer)
+  await writeFile(join(project, "readme.ts"), await readmeSample())
+  await writeFile(
+    join(project, "tsconfig.json"),
+    `${JSON.stringify(
+      {
+        compilerOptions: { ...consumerTsconfig.compilerOptions, declaration: true },
+        files: ["exports.ts", "readme.ts"]
+      },
+      null,
+      2
+    )}\n`
+  )
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: project, env: npmEnv() })
+  console.log(`pack test: installed the three tarballs with npm into ${project}`)
+  const tsc = join(project, "node_modules", "typescript", "bin", "tsc")
+  run(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: project })
+  console.log(
+    "pack test: a declaration: true consumer exporting Effects of PhoneCalls.call / Phone.* compiles (npm install)"
+  )
+  const { TG_API_ID: _a, TG_API_HASH: _h, TG_SESSION: _s, ...rest } = npmEnv()
+  const output = runFailing(process.execPath, [join(project, "out", "readme.js")], {
+    cwd: project,
+    env: rest,
+    timeout: 60_000
+  })
+  const missing = ["TG_API_ID", "TG_API_HASH", "TG_SESSION"].filter(
+    (v) => !output.includes(`${v} is not set`)
+  )
+  if (missing.length > 0 || output.includes("[object Object]"))
+    throw new PackTestFailure(
+      `the README sample without credentials does not name ${missing.join(", ") || "them cleanly"}:\n${output}`
+    )
+  console.log(
+    "pack test: the README sample without credentials fails naming TG_API_ID, TG_API_HASH, TG_SESSION"
+  )
+}
+
+/** Step 5: `npm pack` in a package directory refuses (prepack guard). */
+const npmPackRefuses = (dir: string): void => {
+  const output = runFailing("npm", ["pack", "--pack-destination", dir], {
+    cwd: join(root, "packages", "crypto"),
+    env: npmEnv()
+  })
+  if (!output.includes("refusing to pack with npm"))
+    throw new PackTestFailure(`npm pack failed, but not by the guard:\n${output}`)
+  console.log("pack test: npm pack refuses (use pnpm pack)")
 }
 
 const main = async (): Promise<void> => {
@@ -360,6 +503,9 @@ const main = async (): Promise<void> => {
     console.log(
       "pack test: examples/demo.ts ran from the tarballs (a call between two GramJS clients over loopback)"
     )
+
+    await npmConsumer(dir, tarballs, files)
+    npmPackRefuses(dir)
   } finally {
     if (keep) console.log(`pack test: kept ${dir}`)
     else await rm(dir, { recursive: true, force: true })

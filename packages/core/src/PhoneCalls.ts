@@ -173,7 +173,13 @@ export const defaultTimeouts: CallTimeouts = {
 }
 
 type Rpc = TelegramRpc["Service"]
-type DiscardError = PhoneError<"phone.discardCall">
+/**
+ * What hanging up (`phone.discardCall`) can fail with: the errors Telegram documents for it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type DiscardError = PhoneError<"phone.discardCall">
 
 /**
  * A call whose key exchange finished and was verified on this side. Everything a media
@@ -283,7 +289,14 @@ export interface AcceptOptions {
   readonly protocol?: PhoneCallProtocol | undefined
 }
 
-type CryptoFailure =
+/**
+ * The key-exchange failures of a handshake: an unusable DH config, a bad public value, a
+ * `g_a_hash` or key-fingerprint mismatch.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type CryptoFailure =
   | DhConfigUnexpected
   | CryptoError.DhPrimeInvalid
   | CryptoError.DhGeneratorInvalid
