@@ -15,6 +15,11 @@
  * file under `.tgphone-tmp/` and checked with the repository's `tsc` and compiler settings,
  * with the package names (`@tgphone/core`, …) mapped to the workspace sources. A mistyped
  * canary example is checked alongside and must be reported, so the check cannot pass vacuously.
+ * It also fails when README.md, docs/*.md, the package READMEs or examples/*.ts name
+ * `Namespace.member` (`PhoneCalls.listen`, `Phone.requestCall`, `GramJs.layerConfig`, …) that
+ * the namespace does not export; inline code in prose may also name a member of the
+ * namespace's service (`TelegramRpc.invoke`), code blocks and examples may not (a canary
+ * checks both ways).
  */
 import { spawnSync } from "node:child_process"
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises"
@@ -419,6 +424,109 @@ export const missingDocs = (docs: ReadonlyArray<PackageDoc>): Array<Missing> => 
   return missing
 }
 
+/** A name the docs use (`PhoneCalls.listen`) that no export provides. */
+export interface UnknownName {
+  readonly file: string
+  readonly line: number
+  readonly name: string
+}
+
+/** The Markdown files whose code must name real exports (the generated reference excluded). */
+export const docFiles = async (): Promise<Array<string>> => {
+  const { readdir } = await import("node:fs/promises")
+  const docs = (await readdir(join(root, "docs")))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => join("docs", f))
+  return [
+    "README.md",
+    "examples/README.md",
+    ...docs,
+    ...["core", "crypto", "testkit"].map((p) => `packages/${p}/README.md`)
+  ]
+}
+
+/**
+ * Every `Namespace.member` written in code (fenced blocks and inline code spans) of the
+ * Markdown files and in the examples' comments, where `Namespace` is an exported namespace
+ * (`PhoneCalls`, `Phone`, `TestTelegram`, …, and `GramJs` for `@tgphone/core/GramJs`), that
+ * the namespace does not export.
+ */
+export const unknownNames = async (
+  docs: ReadonlyArray<PackageDoc>,
+  files: ReadonlyArray<string>,
+  texts: ReadonlyArray<{ readonly file: string; readonly text: string }> = []
+): Promise<Array<UnknownName>> => {
+  const members = new Map<string, Set<string>>()
+  /** Members of a namespace's service: accepted in prose (inline code), not in code blocks. */
+  const serviceMembers = new Map<string, Set<string>>()
+  const addAll = (ns: string, names: ReadonlyArray<string>, into = members) => {
+    if (!members.has(ns)) members.set(ns, new Set())
+    const set = into.get(ns) ?? new Set<string>()
+    for (const n of names) set.add(n)
+    into.set(ns, set)
+  }
+  for (const pkg of docs)
+    for (const entry of pkg.entryPoints) {
+      for (const ns of entry.namespaces) {
+        addAll(
+          ns.name,
+          ns.members.map((m) => m.name)
+        )
+        // the service of the namespace (`TelegramRpc.invoke` for the `TelegramRpc` service's
+        // `invoke`, `TestTelegram.layerFor` for the world's): the members its signature names
+        const service = ns.members.filter((m) => m.name === ns.name || m.name === "Service")
+        addAll(
+          ns.name,
+          service.flatMap((m) =>
+            [...m.signature.matchAll(/^\s*(?:readonly\s+)?([A-Za-z_$][\w$]*)\??\s*[:(<]/gm)].map(
+              (x) => x[1] ?? ""
+            )
+          ),
+          serviceMembers
+        )
+      }
+      if (entry.specifier === "@tgphone/core/GramJs")
+        addAll(
+          "GramJs",
+          entry.members.map((m) => m.name)
+        )
+    }
+  const found: Array<UnknownName> = []
+  const reference = new RegExp(`\\b(${[...members.keys()].join("|")})\\.([A-Za-z_$][\\w$]*)`, "g")
+  const sources = [
+    ...(await Promise.all(
+      files.map(async (file) => ({ file, text: await readFile(join(root, file), "utf8") }))
+    )),
+    ...texts
+  ]
+  for (const { file, text } of sources) {
+    const code: Array<{ readonly line: number; readonly text: string; readonly prose?: true }> = []
+    let fenced = false
+    text.split("\n").forEach((line, i) => {
+      if (file.endsWith(".ts")) code.push({ line: i + 1, text: line })
+      else if (line.trim().startsWith("```")) fenced = !fenced
+      else if (fenced) code.push({ line: i + 1, text: line })
+      else
+        for (const span of line.matchAll(/`([^`]+)`/g))
+          code.push({ line: i + 1, text: span[1] ?? "", prose: true })
+    })
+    for (const { line, text: snippet, prose } of code)
+      for (const m of snippet.matchAll(reference)) {
+        const [ns, member] = [m[1] ?? "", m[2] ?? ""]
+        // a property of a value whose name is also a namespace's (`PhoneCalls.PhoneCalls.use`)
+        const before = snippet.slice(0, m.index)
+        if (/[\w$.]$/.test(before)) continue
+        // a file name (`Errors.ts`, `Signaling.test.ts`), not an export
+        if (/^(ts|js|md|test)$/.test(member)) continue
+        const known =
+          (members.get(ns)?.has(member) ?? false) ||
+          (prose === true && (serviceMembers.get(ns)?.has(member) ?? false))
+        if (!known) found.push({ file, line, name: `${ns}.${member}` })
+      }
+  }
+  return found
+}
+
 /** One example to type-check, with where it comes from. */
 export interface Example {
   readonly where: string
@@ -543,13 +651,32 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   const exportsCount = docs
     .flatMap((p) => p.entryPoints)
     .reduce((n, e) => n + e.namespaces.reduce((k, ns) => k + 1 + ns.members.length, 0), 0)
+  const { readdir } = await import("node:fs/promises")
+  const exampleFiles = (await readdir(join(root, "examples")))
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => join("examples", f))
+  const unknown = await unknownNames(docs, [...(await docFiles()), ...exampleFiles])
+  // Canaries: an unknown member must be reported and a real one must not, so the scan can fail.
+  const canaryNames = await unknownNames(
+    docs,
+    [],
+    [{ file: "canary.md", text: "`PhoneCalls.noSuchExport` and `PhoneCalls.call` and `GramJs.layerConfig`" }]
+  )
+  if (canaryNames.map((u) => u.name).join() !== "PhoneCalls.noSuchExport") {
+    console.error(`the docs-vs-exports check is broken: the canary gave ${JSON.stringify(canaryNames)}`)
+    process.exit(1)
+  }
+  for (const u of unknown)
+    console.error(`docs name an export that does not exist: ${u.name} (${u.file}:${u.line})`)
   for (const m of missing) console.error(`missing ${m.lacks.join(", ")}: ${m.where}`)
   for (const f of failures)
     console.error(`example does not type-check: ${f.where}\n  ${f.errors.split("\n").join("\n  ")}`)
   console.log(
     `docs: ${exportsCount} exports, ${missing.length} lacking docs; ${list.length} examples, ${failures.length} failing`
   )
-  const passed = (missing.length === 0 ? 1 : 0) + (failures.length === 0 ? 1 : 0)
-  console.log(`docs check: ${passed} passed, ${2 - passed} failed`)
-  if (passed < 2) process.exit(1)
+  console.log(`docs: ${unknown.length} names in docs/README/examples that no export provides`)
+  const passed =
+    (missing.length === 0 ? 1 : 0) + (failures.length === 0 ? 1 : 0) + (unknown.length === 0 ? 1 : 0)
+  console.log(`docs check: ${passed} passed, ${3 - passed} failed`)
+  if (passed < 3) process.exit(1)
 }
