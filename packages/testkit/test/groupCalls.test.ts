@@ -403,7 +403,15 @@ describe("TestTelegram group calls", () => {
         d.world,
         d.alice
       )(invoke("phone.createConferenceCall", { peer, keyFingerprint: 1n }))
-      expect(conf.phoneCall._tag === "PhoneCall" && conf.phoneCall.conferenceCall).toBeDefined()
+      // the call now points at the conference the world created for it (was a vacuous
+      // `expect(cond && x).toBeDefined()`, which passed for `false`)
+      expect(conf.phoneCall._tag).toBe("PhoneCall")
+      const conference = conf.phoneCall._tag === "PhoneCall" ? conf.phoneCall.conferenceCall : undefined
+      const created = (yield* d.world.groupCalls).at(-1)
+      expect(created).toBeDefined()
+      expect(conference).toEqual(
+        expect.objectContaining({ id: created?.id, accessHash: created?.accessHash })
+      )
       const file: Model.InputFile = { _tag: "InputFile", id: 1n, parts: 1, name: "log.txt", md5Checksum: "" }
       expect(yield* as(d.world, d.bob)(invoke("phone.saveCallLog", { peer, file }))).toBe(true)
       expect((yield* d.world.feedback).at(-1)).toEqual({
