@@ -22,7 +22,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { DhGeneratorInvalid, DhPrimeInvalid } from "./CryptoError.js"
 import { bitLength, bytesToHex, hexToBytes, toBigInt, toFixedBytes } from "./internal/bytes.js"
 import * as ModExp from "./ModExp.js"
@@ -88,7 +88,8 @@ export class DhGroup implements ModExp.GroupParams {
     /** Whether p is Telegram's known prime (no primality test was needed). */
     readonly isKnownPrime: boolean
   ) {
-    this.prime = toFixedBytes(p, 256)
+    // p has 2048 bits: `make` checked it before calling the constructor
+    this.prime = toFixedBytes(p, 256)!
   }
   /** @internal */
   static unsafeMake(p: bigint, g: number, version: number, isKnownPrime: boolean): DhGroup {
@@ -122,22 +123,39 @@ const describeCondition = (g: number): string => {
 }
 
 /**
- * Checks g against p (spec §3.1): g within 2..7 and its quadratic-residue condition.
+ * Checks g against p (spec §3.1): g within 2..7 (an integer; `NaN`, `2.5` or a non-number fail
+ * as out of range) and its quadratic-residue condition.
+ *
+ * @example
+ * ```ts
+ * import { Result } from "effect"
+ * import { DhGroup } from "@tgphone/crypto"
+ *
+ * const p = BigInt(`0x${DhGroup.TELEGRAM_PRIME_HEX}`)
+ * Result.isSuccess(DhGroup.checkGenerator(3, p)) // true
+ * Result.isFailure(DhGroup.checkGenerator(5, p)) // true: p mod 5 = 3
+ * ```
  *
  * @since 0.1.0
  * @category validation
  */
-export const checkGenerator = (g: number, p: bigint): Effect.Effect<void, DhGeneratorInvalid> => {
-  if (!Number.isInteger(g) || g < 2 || g > 7) {
-    return Effect.fail(new DhGeneratorInvalid({ g, reason: "out-of-range", condition: "" }))
+export const checkGenerator = (g: number, p: bigint): Result.Result<void, DhGeneratorInvalid> => {
+  if (typeof g !== "number" || !Number.isInteger(g) || g < 2 || g > 7) {
+    return Result.fail(
+      new DhGeneratorInvalid({
+        g: typeof g === "number" ? g : Number.NaN,
+        reason: "out-of-range",
+        condition: ""
+      })
+    )
   }
   const c = CONDITIONS[g]
   if (c !== undefined && !c[1].includes(p % c[0])) {
-    return Effect.fail(
+    return Result.fail(
       new DhGeneratorInvalid({ g, reason: "not-quadratic-residue", condition: describeCondition(g) })
     )
   }
-  return Effect.void
+  return Result.void
 }
 
 /** Primality verdicts per distinct p (hex), once per process. */
@@ -180,7 +198,7 @@ export const make = (config: DhConfigInput): Effect.Effect<DhGroup, DhPrimeInval
     const p = toBigInt(config.p)
     const bits = bitLength(p)
     if (bits !== 2048) return yield* new DhPrimeInvalid({ reason: "not-2048-bit", bitLength: bits })
-    yield* checkGenerator(config.g, p)
+    yield* Effect.fromResult(checkGenerator(config.g, p))
     const known = p === TELEGRAM_PRIME
     if (!known) {
       const backend = yield* ModExp.ModExp
@@ -192,12 +210,19 @@ export const make = (config: DhConfigInput): Effect.Effect<DhGroup, DhPrimeInval
 
 /**
  * The group of Telegram's known prime with generator `g` (3, 4 or 7 pass; others fail the
- * quadratic-residue check). Handy for tests and for callers that cached a config.
+ * quadratic-residue check). Handy for tests and for callers that cached a config. A plain
+ * `Result`: the known prime needs no primality test, so no `ModExp` backend is involved.
+ *
+ * @example
+ * ```ts
+ * import { Result } from "effect"
+ * import { DhGroup } from "@tgphone/crypto"
+ *
+ * Result.getOrThrow(DhGroup.telegram(3)).isKnownPrime // true
+ * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const telegram = (
-  g: number,
-  version = 0
-): Effect.Effect<DhGroup, DhPrimeInvalid | DhGeneratorInvalid> => make({ g, p: telegramPrime(), version })
+export const telegram = (g: number, version = 0): Result.Result<DhGroup, DhGeneratorInvalid> =>
+  Result.map(checkGenerator(g, TELEGRAM_PRIME), () => DhGroup.unsafeMake(TELEGRAM_PRIME, g, version, true))
