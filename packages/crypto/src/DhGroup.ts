@@ -6,7 +6,8 @@
  * 1. p is a 2048-bit number: 2^2047 < p < 2^2048.
  * 2. g is within 2..7 and satisfies its quadratic-residue condition on p (table below). This
  *    check always runs, also for Telegram's known prime, so g = 2, 5 and 6 are rejected for
- *    it (spec §8.5: tdesktop accepts g = 5 there, TDLib and Android do not).
+ *    it, as TDLib does (tdesktop and current Android accept the known prime with any g in
+ *    2..7; docs/security.md §1).
  * 3. p is a safe prime: p and (p-1)/2 are prime. Telegram's known prime is recognised by
  *    value and not tested; any other prime is tested once per process (Miller–Rabin, or
  *    OpenSSL's test on the native backend) and the verdict cached.

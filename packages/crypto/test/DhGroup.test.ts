@@ -60,7 +60,7 @@ describe("DhGroup with Telegram's known prime", () => {
         assert.include(e.message, "p mod 8 = 7")
       })
     )
-    it(`${name}: rejects g = 5 for the known prime (spec §8.5; tdesktop would accept it)`, () => {
+    it(`${name}: rejects g = 5 for the known prime (as TDLib; tdesktop and current Android accept it, docs/security.md §1)`, () => {
       const e = failure(DhGroup.telegram(5))
       assert.strictEqual(e._tag, "DhGeneratorInvalid")
       assert.include(e.message, "p mod 5 ∈ {1, 4}")
