@@ -53,12 +53,21 @@ export const checkLength = (length: number): Result.Result<number, RandomLengthI
     : Result.fail(new RandomLengthInvalid({ reason, length: describeLength(length), max: MAX_LENGTH }))
 }
 
-const describeLength = (length: unknown): string =>
-  typeof length === "string"
-    ? JSON.stringify(length.slice(0, 32))
-    : typeof length === "symbol"
-      ? "a symbol"
-      : String(length)
+/** The request as text for the error, without calling anything on it (it may be hostile). */
+const describeLength = (length: unknown): string => {
+  switch (typeof length) {
+    case "string":
+      return JSON.stringify(length.slice(0, 32))
+    case "bigint":
+      return `${length}n`
+    case "number":
+    case "boolean":
+    case "undefined":
+      return String(length)
+    default:
+      return length === null ? "null" : `a value of type ${typeof length}`
+  }
+}
 
 /**
  * A source of cryptographically secure random bytes.
