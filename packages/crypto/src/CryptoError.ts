@@ -12,18 +12,20 @@ import { Schema } from "effect"
 
 /**
  * `dh_prime` failed a check of spec §3.1: it is not a 2048-bit number (2^2047 < p < 2^2048),
- * not a (probable) prime, or not a safe prime ((p-1)/2 not prime).
+ * not a (probable) prime, or not a safe prime ((p-1)/2 not prime); or, from JavaScript past
+ * the types, the config is not an object or its `p` is not a `Uint8Array` (`"not-bytes"`).
  *
  * @since 0.1.0
  * @category errors
  */
 export class DhPrimeInvalid extends Schema.TaggedError<DhPrimeInvalid>()("DhPrimeInvalid", {
-  reason: Schema.Literals(["not-2048-bit", "not-prime", "not-safe-prime"]),
+  reason: Schema.Literals(["not-bytes", "not-2048-bit", "not-prime", "not-safe-prime"]),
   /** Bit length of the received p. */
   bitLength: Schema.Int
 }) {
   override get message(): string {
     const messages = {
+      "not-bytes": "dh_prime is not a Uint8Array",
       "not-2048-bit": `dh_prime is not a 2048-bit number (2^2047 < p < 2^2048); it has ${this.bitLength} bits`,
       "not-prime": "dh_prime is not prime",
       "not-safe-prime": "dh_prime is not a safe prime: (dh_prime - 1) / 2 is not prime"

@@ -177,7 +177,8 @@ const safePrimeVerdict = (p: bigint, backend: ModExp.Backend): "safe" | "not-pri
 }
 
 /**
- * Validates a `messages.dhConfig` and returns the group. Checks, in order: p is 2048-bit,
+ * Validates a `messages.dhConfig` and returns the group. Checks, in order: p is bytes (at
+ * runtime, for JavaScript callers) and 2048-bit,
  * g is within 2..7 and fits p, p is a safe prime (skipped for Telegram's known prime; cached
  * per process for others). The primality test uses the `ModExp` backend.
  *
@@ -196,6 +197,8 @@ const safePrimeVerdict = (p: bigint, backend: ModExp.Backend): "safe" | "not-pri
  */
 export const make = (config: DhConfigInput): Effect.Effect<DhGroup, DhPrimeInvalid | DhGeneratorInvalid> =>
   Effect.gen(function* () {
+    if (typeof config !== "object" || config === null || !(config.p instanceof Uint8Array))
+      return yield* new DhPrimeInvalid({ reason: "not-bytes", bitLength: 0 })
     const p = toBigInt(config.p)
     const bits = bitLength(p)
     if (bits !== 2048) return yield* new DhPrimeInvalid({ reason: "not-2048-bit", bitLength: bits })

@@ -77,6 +77,21 @@ describe("DhGroup with Telegram's known prime", () => {
         }
       })
     )
+    it.effect(`${name}: rejects a config or p of the wrong type from JavaScript (typed, not a defect)`, () =>
+      Effect.gen(function* () {
+        for (const config of [
+          null,
+          undefined,
+          "p",
+          { g: 3, p: "c71c", version: 1 },
+          { g: 3, p: [1, 2], version: 1 }
+        ]) {
+          const e = yield* fail(DhGroup.make(config as unknown as DhGroup.DhConfigInput))
+          assert.strictEqual(e._tag === "DhPrimeInvalid" && e.reason, "not-bytes", String(config))
+          assert.strictEqual(e.message, "dh_prime is not a Uint8Array")
+        }
+      })
+    )
     it.effect(`${name}: rejects p that is not 2048-bit`, () =>
       Effect.gen(function* () {
         const cases: ReadonlyArray<readonly [Uint8Array, number]> = [
