@@ -96,7 +96,7 @@ export type Result = TlResult
  * @since 0.1.0
  * @category errors
  */
-export class RpcFailure extends Schema.TaggedError<RpcFailure>()("LoopbackRpcFailure", {
+export class RpcFailure extends Schema.TaggedError<RpcFailure>()("RpcFailure", {
   code: Schema.Int,
   text: Schema.String
 }) {}
@@ -177,7 +177,7 @@ export type Stats = Readonly<Internal.Stats>
  * @since 0.1.0
  * @category errors
  */
-export class ListenError extends Schema.TaggedError<ListenError>()("LoopbackListenError", {
+export class ListenError extends Schema.TaggedError<ListenError>()("ListenError", {
   message: Schema.String,
   cause: Schema.optionalKey(Schema.Defect())
 }) {}
@@ -188,7 +188,7 @@ export class ListenError extends Schema.TaggedError<ListenError>()("LoopbackList
  * @since 0.1.0
  * @category errors
  */
-export class UnknownAccount extends Schema.TaggedError<UnknownAccount>()("LoopbackUnknownAccount", {
+export class UnknownAccount extends Schema.TaggedError<UnknownAccount>()("UnknownAccount", {
   userId: Schema.BigInt
 }) {}
 
