@@ -14,19 +14,22 @@ import * as Net from "node:net"
 import { Api } from "telegram"
 import { authKeyId, decryptMessage, encryptMessage } from "./crypto.js"
 import { FrameDecoder, FrameEncoder } from "./framing.js"
-import { Handshake } from "./handshake.js"
+import { Handshake, prepareTestRsaKey } from "./handshake.js"
 import {
   classNameOf,
   gzipPacked,
   Ids,
   isRequest,
+  isRequestConstructor,
   msgContainer,
   readContainer,
   readGzipPacked,
-  readObject,
+  readObjectBudgeted,
   rpcError,
   rpcResult,
+  serializeBytes,
   serializeResult,
+  type TlBudget,
   type TlResult,
   type TlSerializable,
   toLong,
@@ -83,11 +86,45 @@ export interface ServerOptions {
   readonly strictSalt: boolean
   /** gzip outgoing results and updates whose TL body is at least this long (if it shrinks). */
   readonly gzipMinBytes: number
-  /** Close a connection that sends nothing for this long (GramJS pings every 9 s). */
+  /** Close a connection that completes no frame for this long (GramJS pings every 9 s). */
   readonly idleTimeoutMs: number
+  /** Resource limits per connection and for the whole server. */
+  readonly limits: Limits
   /** Called for every dropped connection or frame (diagnostics, never throws). */
   readonly onProblem?: ((problem: string) => void) | undefined
 }
+
+/** What one connection, and all of them together, may cost. */
+export interface Limits {
+  /** Open connections at most; more are closed on accept. */
+  readonly maxConnections: number
+  /** Bytes of unfinished frames buffered over all connections; the connection that would pass it is closed. */
+  readonly maxBufferedBytes: number
+  /** Largest frame payload for an auth key that has not logged in (only login requests are small). */
+  readonly maxUnauthorizedFrameBytes: number
+  /** Auth-key creations (`req_pq_multi`) one connection may start. */
+  readonly maxHandshakes: number
+  /** A frame must arrive whole within this many ms of its first byte. */
+  readonly frameTimeoutMs: number
+  /** TL values (objects, longs, strings, …) one frame may contain. */
+  readonly maxTlObjects: number
+  /** How deep TL objects may nest. */
+  readonly maxTlDepth: number
+}
+
+/**
+ * The largest unencrypted frame payload: the handshake's messages have known sizes (20-byte
+ * header plus `req_pq_multi` 20, `req_DH_params` ≈ 320, `set_client_DH_params` ≈ 380 bytes).
+ */
+export const maxPlainFrameBytes = 1024
+
+/** Largest body of each handshake constructor a client may send. */
+const HANDSHAKE_SIZES: ReadonlyMap<number, number> = new Map([
+  [0xbe7e8ef1, 20], // req_pq_multi nonce:int128
+  [0x60469778, 20], // req_pq nonce:int128
+  [0xd712e4be, 512], // req_DH_params: nonces, p, q, fingerprint, 256-byte encrypted_data
+  [0xf5045f1f, 512] // set_client_DH_params: nonces, encrypted client_DH_inner_data
+])
 
 /** Counters, for tests and benchmarks. */
 export interface Stats {
@@ -105,6 +142,7 @@ export interface Stats {
   pings: number
   updatesPushed: number
   authKeysCreated: number
+  connectionsRefused: number
 }
 
 const emptyStats = (): Stats => ({
@@ -121,7 +159,8 @@ const emptyStats = (): Stats => ({
   containersReceived: 0,
   pings: 0,
   updatesPushed: 0,
-  authKeysCreated: 0
+  authKeysCreated: 0,
+  connectionsRefused: 0
 })
 
 interface SessionState {
@@ -159,6 +198,19 @@ const UNAUTHORISED_OK = new Set([
   "langpack.GetLanguages"
 ])
 
+/** Service messages a client may send (besides containers, gzip_packed and msgs_ack, handled first). */
+const SERVICE_CONSTRUCTORS: ReadonlySet<number> = new Set([
+  0x7abe77ec, // ping
+  0xf3427b8c, // ping_delay_disconnect
+  0xe7512126, // destroy_session
+  0x58e4a740, // rpc_drop_answer
+  0xb921bd04, // get_future_salts
+  0xda69fb52, // msgs_state_req
+  0x7d861a08, // msg_resend_req
+  0x9299359f, // http_wait
+  0x8cc0d131 // msgs_all_info
+])
+
 const MAX_SEEN = 512
 const MAX_SESSIONS_PER_KEY = 64
 
@@ -172,6 +224,11 @@ class Connection {
   private lastMsgId = 0n
   private handshake: Handshake | undefined
   private disconnectTimer: ReturnType<typeof setTimeout> | undefined
+  private idleTimer: ReturnType<typeof setTimeout> | undefined
+  private frameTimer: ReturnType<typeof setTimeout> | undefined
+  private pumpScheduled = false
+  private counted = 0
+  private handshakes = 0
   entry: KeyEntry | undefined
   sessionId: bigint | undefined
   closed = false
@@ -181,10 +238,17 @@ class Connection {
     readonly socket: Net.Socket,
     private readonly server: MtprotoServer
   ) {
-    this.decoder = new FrameDecoder(server.options.maxFrameBytes)
+    const limits = server.options.limits
+    this.decoder = new FrameDecoder(server.options.maxFrameBytes, undefined, (keyId) => {
+      if (keyId === 0n) return maxPlainFrameBytes
+      const entry = server.keys.get(keyId)
+      if (entry === undefined) return "unknown-key"
+      return entry.userId === undefined
+        ? Math.min(limits.maxUnauthorizedFrameBytes, server.options.maxFrameBytes)
+        : server.options.maxFrameBytes
+    })
     socket.setNoDelay(true)
-    socket.setTimeout(server.options.idleTimeoutMs)
-    socket.on("timeout", () => this.close("idle timeout"))
+    this.armIdle()
     socket.on("data", (chunk: Buffer) => this.onData(chunk))
     socket.on("error", () => this.close())
     socket.on("close", () => this.close())
@@ -202,6 +266,10 @@ class Connection {
     }
     this.closed = true
     if (this.disconnectTimer !== undefined) clearTimeout(this.disconnectTimer)
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
+    if (this.frameTimer !== undefined) clearTimeout(this.frameTimer)
+    this.server.bufferedBytes -= this.counted
+    this.counted = 0
     this.server.connections.delete(this)
     if (graceful) {
       this.socket.end()
@@ -211,28 +279,88 @@ class Connection {
     }
   }
 
+  /** The idle deadline restarts with every complete frame, never with single bytes. */
+  private armIdle(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
+    this.idleTimer = setTimeout(() => this.close("idle timeout"), this.server.options.idleTimeoutMs)
+    this.idleTimer.unref()
+  }
+
+  /** Keeps the server-wide count of buffered bytes and the frame deadline in step with the decoder. */
+  private account(): void {
+    const now = this.decoder.buffered
+    this.server.bufferedBytes += now - this.counted
+    this.counted = now
+    if (now === 0) {
+      if (this.frameTimer !== undefined) clearTimeout(this.frameTimer)
+      this.frameTimer = undefined
+    } else if (this.frameTimer === undefined) {
+      this.frameTimer = setTimeout(
+        () => this.close("frame not complete within frameTimeoutMs"),
+        this.server.options.limits.frameTimeoutMs
+      )
+      this.frameTimer.unref()
+    }
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closed) return
-    let events: ReturnType<FrameDecoder["push"]>
+    this.decoder.append(chunk)
+    this.account()
+    if (this.server.bufferedBytes > this.server.options.limits.maxBufferedBytes) {
+      this.close("the server's buffer limit (maxBufferedBytes) is reached")
+      return
+    }
+    this.schedule()
+  }
+
+  /**
+   * Handles one frame per turn of the event loop, so no connection runs long without the
+   * others getting theirs; the socket is paused while frames wait (the rest stays in the
+   * kernel's buffers, bounded by TCP flow control).
+   */
+  private schedule(): void {
+    if (this.pumpScheduled || this.closed) return
+    this.pumpScheduled = true
+    setImmediate(() => {
+      this.pumpScheduled = false
+      this.pump()
+    })
+  }
+
+  private pump(): void {
+    if (this.closed) return
+    let ev: ReturnType<FrameDecoder["next"]>
     try {
-      events = this.decoder.push(chunk)
+      ev = this.decoder.next()
     } catch {
       this.close("transport decoder failure")
       return
     }
-    for (const ev of events) {
-      if (this.closed) return
-      if (ev._tag === "Invalid") {
-        this.close(ev.reason)
-        return
-      }
-      if (this.encoder === undefined) this.encoder = new FrameEncoder(this.decoder.transport ?? "full")
-      try {
-        this.onFrame(ev.payload)
-      } catch (e) {
-        this.close(`frame handling failed: ${String(e)}`)
-      }
+    this.account()
+    if (ev === undefined) {
+      this.socket.resume()
+      return
     }
+    if (ev._tag === "Invalid") {
+      this.close(ev.reason)
+      return
+    }
+    if (this.encoder === undefined) this.encoder = new FrameEncoder(this.decoder.transport ?? "full")
+    if (ev._tag === "UnknownKey") {
+      this.transportError(-404, "unknown auth_key_id")
+      return
+    }
+    this.armIdle()
+    try {
+      this.onFrame(ev.payload)
+    } catch (e) {
+      this.close(`frame handling failed: ${String(e)}`)
+      return
+    }
+    if (this.closed) return
+    this.socket.pause()
+    this.schedule()
   }
 
   private writeFrame(payload: Buffer): void {
@@ -323,7 +451,9 @@ class Connection {
         contentRelated: true
       })
     }
-    this.onMessage(sessionId, session, msgId, seqNo, body, out, true)
+    const limits = this.server.options.limits
+    const budget: TlBudget = { objects: limits.maxTlObjects, depth: limits.maxTlDepth }
+    this.onMessage(sessionId, session, msgId, seqNo, body, out, true, budget)
     this.flush(sessionId, out)
   }
 
@@ -335,7 +465,8 @@ class Connection {
     seqNo: number,
     body: Buffer,
     out: Array<Outgoing>,
-    topLevel: boolean
+    topLevel: boolean,
+    budget: TlBudget
   ): void {
     const badMsg = this.checkMsgId(msgId)
     if (badMsg !== undefined) {
@@ -370,7 +501,7 @@ class Connection {
       this.server.stats.containersReceived++
       for (const m of inner) {
         if (this.closed) return
-        this.onMessage(sessionId, session, m.msgId, m.seqNo, m.body, out, false)
+        this.onMessage(sessionId, session, m.msgId, m.seqNo, m.body, out, false, budget)
       }
       return
     }
@@ -382,11 +513,22 @@ class Connection {
       }
       this.server.stats.gzipPackedReceived++
       session.seen.delete(msgId)
-      this.onMessage(sessionId, session, msgId, seqNo, unpacked, out, false)
+      this.onMessage(sessionId, session, msgId, seqNo, unpacked, out, false, budget)
       return
     }
     if (ctor === Ids.msgsAck) return
-    const obj = readObject(body)
+    // what a message may be is decided before it is parsed: a request or a service message
+    if (!isRequestConstructor(ctor) && !SERVICE_CONSTRUCTORS.has(ctor)) {
+      out.push({ body: rpcResult(msgId, rpcError(400, "INPUT_CONSTRUCTOR_INVALID")), contentRelated: true })
+      this.server.stats.rpcErrorsSent++
+      return
+    }
+    const read = readObjectBudgeted(body, budget)
+    if (read._tag === "Fail" && read.reason === "budget") {
+      this.close("message exceeds maxTlObjects or maxTlDepth")
+      return
+    }
+    const obj = read._tag === "Ok" ? read.value : undefined
     if (obj instanceof Api.Ping) {
       this.server.stats.pings++
       out.push({
@@ -408,9 +550,24 @@ class Connection {
       return
     }
     if (obj instanceof Api.DestroySession) {
-      out.push({ body: destroySessionOk(obj.sessionId), contentRelated: false })
+      const target = BigInt(obj.sessionId.toString())
+      const known = this.entry?.sessions.delete(target) === true
+      out.push({ body: destroySessionAnswer(known, target), contentRelated: false })
       return
     }
+    if (obj instanceof Api.GetFutureSalts) {
+      out.push({ body: this.server.futureSalts(msgId, obj.num), contentRelated: false })
+      return
+    }
+    if (obj instanceof Api.MsgsStateReq) {
+      out.push({ body: msgsStateInfo(msgId, obj.msgIds, session), contentRelated: false })
+      return
+    }
+    // the server keeps no copies of what it sent (a client that lost an answer resends its
+    // request, which is answered again), so msg_resend_req has nothing to resend;
+    // msgs_all_info is informational and wants no answer
+    if (obj instanceof Api.MsgResendReq || obj instanceof Api.MsgsAllInfo) return
+    if (obj instanceof Api.HttpWait) return // only meaningful over HTTP, which the server does not serve
     if (obj instanceof Api.RpcDropAnswer) {
       out.push({ body: rpcResult(msgId, u32(Ids.rpcAnswerUnknown)), contentRelated: true })
       return
@@ -505,8 +662,22 @@ class Connection {
       this.close("bad unencrypted message")
       return
     }
+    const body = payload.subarray(20, 20 + len)
+    // an unauthenticated connection may send only the handshake's constructors, each of known size
+    const ctor = len >= 4 ? body.readUInt32LE(0) : 0
+    const maxSize = HANDSHAKE_SIZES.get(ctor)
+    if (maxSize === undefined || len > maxSize) {
+      this.close("unencrypted message is not a handshake step of its size")
+      return
+    }
+    if (ctor === 0xbe7e8ef1 || ctor === 0x60469778) {
+      if (++this.handshakes > this.server.options.limits.maxHandshakes) {
+        this.close("too many auth-key creations on one connection (maxHandshakes)")
+        return
+      }
+    }
     if (this.handshake === undefined) this.handshake = new Handshake()
-    const res = this.handshake.step(payload.subarray(20, 20 + len))
+    const res = this.handshake.step(body)
     if (res._tag === "Fail") {
       this.close(`handshake: ${res.reason}`)
       return
@@ -540,11 +711,30 @@ const u32 = (n: number): Buffer => {
   return b
 }
 
-const destroySessionOk = (sessionId: Api.long): Buffer => {
+/** `destroy_session_ok` or, for a session the key does not have, `destroy_session_none`. */
+const destroySessionAnswer = (known: boolean, sessionId: bigint): Buffer => {
   const b = Buffer.alloc(12)
-  b.writeUInt32LE(Ids.destroySessionOk, 0)
-  b.writeBigInt64LE(BigInt(sessionId.toString()), 4)
+  b.writeUInt32LE(known ? Ids.destroySessionOk : 0x62d350c9, 0)
+  b.writeBigInt64LE(sessionId, 4)
   return b
+}
+
+/**
+ * `msgs_state_info req_msg_id:long info:string`, one byte per asked msg_id
+ * (service_messages_about_messages): 4 received, 1 too old to know, 3 too new, 2 not received.
+ */
+const msgsStateInfo = (reqMsgId: bigint, ids: ReadonlyArray<Api.long>, session: SessionState): Buffer => {
+  const now = Date.now() / 1000
+  const info = Buffer.alloc(ids.length)
+  ids.forEach((raw, i) => {
+    const id = BigInt(raw.toString())
+    const seconds = Number(id >> 32n)
+    info[i] = session.seen.has(id) ? 4 : seconds < now - 300 ? 1 : seconds > now + 30 ? 3 : 2
+  })
+  const head = Buffer.alloc(12)
+  head.writeUInt32LE(0x04deb57d, 0)
+  head.writeBigInt64LE(reqMsgId, 4)
+  return Buffer.concat([head, serializeBytes(info)])
 }
 
 /** The loopback server. */
@@ -555,6 +745,10 @@ export class MtprotoServer {
   /** Every open socket, including ones closing gracefully. */
   private readonly sockets = new Set<Net.Socket>()
   readonly stats: Stats = emptyStats()
+  /** Bytes of unfinished frames over all connections. */
+  bufferedBytes = 0
+  /** Per account: the highest `seq` and latest `date` of the `Updates` pushed to it. */
+  private readonly pushed = new Map<bigint, { seq: number; date: number }>()
   readonly loginCodes = new Map<string, { readonly hash: string; readonly code: string }>()
   salt: bigint = NodeCrypto.randomBytes(8).readBigInt64LE(0)
   private readonly listener: Net.Server
@@ -563,6 +757,11 @@ export class MtprotoServer {
 
   constructor(readonly options: ServerOptions) {
     this.listener = Net.createServer((socket) => {
+      if (this.connections.size >= options.limits.maxConnections) {
+        this.stats.connectionsRefused++
+        socket.destroy()
+        return
+      }
       this.stats.connectionsAccepted++
       this.sockets.add(socket)
       socket.once("close", () => this.sockets.delete(socket))
@@ -577,7 +776,8 @@ export class MtprotoServer {
   }
 
   /** Starts listening on 127.0.0.1 with an ephemeral port. */
-  listen(): Promise<number> {
+  async listen(): Promise<number> {
+    await prepareTestRsaKey()
     return new Promise((resolve, reject) => {
       const onError = (e: Error) => reject(e)
       this.listener.once("error", onError)
@@ -623,6 +823,27 @@ export class MtprotoServer {
     }).getBytes()
   }
 
+  /**
+   * `future_salts req_msg_id:long now:int salts:vector<future_salt>` (a bare vector of bare
+   * `future_salt valid_since:int valid_until:int salt:long`): the server has one salt at a
+   * time, valid for the next `num` (1–64) hours until `rotateSalt` replaces it.
+   */
+  futureSalts(reqMsgId: bigint, num: number): Buffer {
+    const n = Math.max(1, Math.min(64, Math.trunc(num)))
+    const now = Math.floor(Date.now() / 1000)
+    const b = Buffer.alloc(20 + 16 * n)
+    b.writeUInt32LE(0xae500895, 0)
+    b.writeBigInt64LE(reqMsgId, 4)
+    b.writeInt32LE(now, 12)
+    b.writeInt32LE(n, 16)
+    for (let i = 0; i < n; i++) {
+      b.writeInt32LE(now + 3600 * i, 20 + 16 * i)
+      b.writeInt32LE(now + 3600 * (i + 1), 24 + 16 * i)
+      b.writeBigInt64LE(this.salt, 28 + 16 * i)
+    }
+    return b
+  }
+
   /** Picks a new server salt: every client gets one `bad_server_salt` and moves on. */
   rotateSalt(): void {
     let next = this.salt
@@ -630,9 +851,25 @@ export class MtprotoServer {
     this.salt = next
   }
 
+  /**
+   * The update state an account's clients see in `updates.getState`/`getDifference`: pts 1 and
+   * qts 0 (no pushed update carries either), the highest `seq` and latest `date` pushed.
+   */
+  updateState(account: Account | undefined): { pts: number; qts: number; seq: number; date: number } {
+    const now = Math.floor(Date.now() / 1000)
+    const st = account === undefined ? undefined : this.pushed.get(account.userId)
+    return { pts: 1, qts: 0, seq: st?.seq ?? 0, date: Math.max(now, st?.date ?? 0) }
+  }
+
   /** Pushes serialised `Updates` to every live connection of an account; returns how many got it. */
   push(userId: bigint, updates: TlSerializable): number {
     const body = updates.getBytes()
+    const prev = this.pushed.get(userId) ?? { seq: 0, date: 0 }
+    const fields = updates as { readonly seq?: unknown; readonly date?: unknown }
+    this.pushed.set(userId, {
+      seq: typeof fields.seq === "number" ? Math.max(prev.seq, fields.seq) : prev.seq,
+      date: typeof fields.date === "number" ? Math.max(prev.date, fields.date) : prev.date
+    })
     let n = 0
     for (const c of this.connections) {
       if (c.entry?.userId === userId && c.push(body)) n++
@@ -755,10 +992,18 @@ export class MtprotoServer {
     if (q instanceof Api.help.GetConfig) return ok(this.config())
     if (q instanceof Api.help.GetNearestDc)
       return ok(new Api.NearestDc({ country: "ZZ", thisDc: 2, nearestDc: 2 }))
-    if (q instanceof Api.updates.GetState)
+    if (q instanceof Api.updates.GetState) {
+      const st = this.updateState(account)
       return ok(
-        new Api.updates.State({ pts: 1, qts: 0, date: Math.floor(Date.now() / 1000), seq: 0, unreadCount: 0 })
+        new Api.updates.State({ pts: st.pts, qts: st.qts, date: st.date, seq: st.seq, unreadCount: 0 })
       )
+    }
+    if (q instanceof Api.updates.GetDifference) {
+      // nothing the server pushes carries pts or qts (calls travel as updatePhoneCall), and
+      // pushes are not stored, so every difference is empty at the current date and seq
+      const st = this.updateState(account)
+      return ok(new Api.updates.DifferenceEmpty({ date: st.date, seq: st.seq }))
+    }
     if (q instanceof Api.users.GetUsers) {
       const users: Array<Api.User> = []
       for (const id of q.id) {
