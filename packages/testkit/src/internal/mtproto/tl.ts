@@ -161,7 +161,7 @@ class BudgetedReader extends extensions.BinaryReader {
   private spend(): void {
     if (--this.budget.objects < 0) throw new BudgetExceeded("TL object budget exceeded")
   }
-  override tgReadObject(): any {
+  override tgReadObject(): ReturnType<extensions.BinaryReader["tgReadObject"]> {
     this.spend()
     if (++this.level > this.budget.depth) throw new BudgetExceeded("TL nesting too deep")
     try {
@@ -170,7 +170,7 @@ class BudgetedReader extends extensions.BinaryReader {
       this.level--
     }
   }
-  override readLargeInt(bits: number, signed?: boolean): any {
+  override readLargeInt(bits: number, signed?: boolean): ReturnType<extensions.BinaryReader["readLargeInt"]> {
     this.spend()
     return super.readLargeInt(bits, signed)
   }
