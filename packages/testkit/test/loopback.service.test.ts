@@ -5,7 +5,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import { Api } from "telegram"
+import { Api, TelegramClient } from "telegram"
+import { StringSession } from "telegram/sessions/index.js"
 import { RawClient, type ServerMessage } from "../src/internal/mtproto/rawClient.js"
 import { Ids, readObject, toLong } from "../src/internal/mtproto/tl.js"
 import * as LoopbackServer from "../src/LoopbackServer.js"
@@ -142,6 +143,40 @@ describe("LoopbackServer service messages", () => {
       assert.strictEqual(s1.pts, s0.pts)
       assert.strictEqual(d.seq, 5)
       assert.isAtLeast(d.date, date)
+    })
+  )
+
+  it.live("a stock GramJS client sees the same state in getState and getDifference after a push", () =>
+    Effect.gen(function* () {
+      const server = yield* LoopbackServer.make({ accounts: [alice] })
+      const session = yield* server.mintSession(alice.userId)
+      const client = yield* Effect.acquireRelease(
+        Effect.promise(async () => {
+          const c = new TelegramClient(
+            new StringSession(Redacted.value(session)),
+            1,
+            "x",
+            server.clientOptions()
+          )
+          await c.connect()
+          return c
+        }),
+        (c) => Effect.promise(() => c.destroy())
+      )
+      const date = Math.floor(Date.now() / 1000) + 50
+      const pushed = yield* server.push(
+        alice.userId,
+        new Api.Updates({ updates: [], users: [], chats: [], date, seq: 3 })
+      )
+      assert.strictEqual(pushed, 1)
+      const state = yield* Effect.promise(() => client.invoke(new Api.updates.GetState()))
+      const diff = yield* Effect.promise(() =>
+        client.invoke(new Api.updates.GetDifference({ pts: state.pts, date: state.date, qts: state.qts }))
+      )
+      assert.strictEqual(state.seq, 3)
+      assert.isAtLeast(state.date, date)
+      assert.instanceOf(diff, Api.updates.DifferenceEmpty)
+      if (diff instanceof Api.updates.DifferenceEmpty) assert.strictEqual(diff.seq, state.seq)
     })
   )
 })
