@@ -7,7 +7,8 @@
 import { randomBytes } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import { Api } from "telegram"
+import { Api, TelegramClient } from "telegram"
+import { StringSession } from "telegram/sessions/index.js"
 import { authKeyId } from "../src/internal/mtproto/crypto.js"
 import { RawClient } from "../src/internal/mtproto/rawClient.js"
 import { readObject, toLong } from "../src/internal/mtproto/tl.js"
@@ -196,5 +197,44 @@ describe("LoopbackServer under attack", () => {
         assert.isBelow(result.slowBytes, 40)
       }),
     40_000
+  )
+
+  it.live("a fresh auth key that has not logged in may send only small frames", () =>
+    Effect.gen(function* () {
+      const problems: Array<string> = []
+      const server = yield* LoopbackServer.make({ accounts: [good], onProblem: (p) => problems.push(p) })
+      yield* LoopbackServer.trustTestRsaKey
+      const fresh = yield* Effect.acquireRelease(
+        Effect.promise(async () => {
+          const c = new TelegramClient(new StringSession(""), 1, "x", server.clientOptions())
+          await c.connect()
+          return c
+        }),
+        (c) => Effect.promise(() => c.destroy())
+      )
+      const authKey = fresh.session.getAuthKey()?.getKey()
+      assert.isDefined(authKey)
+      if (authKey === undefined) return
+      const raw = yield* Effect.acquireRelease(
+        Effect.promise(() => RawClient.connect(server.port, "full")),
+        (c) => Effect.promise(() => c.close())
+      )
+      const closedEarly = yield* Effect.promise(async () => {
+        raw.sendEncrypted(authKey, {
+          salt: 0n,
+          sessionId: 3n,
+          msgId: raw.nextMsgId(),
+          seqNo: 1,
+          body: reqPqVector(50_000)
+        })
+        await raw.closedPromise
+        return raw.closed
+      })
+      assert.isTrue(closedEarly)
+      assert.isTrue(problems.some((p) => p.includes("exceeds the limit of 65536")))
+      // the fresh client itself is served on
+      const config = yield* Effect.promise(() => fresh.invoke(new Api.help.GetConfig()))
+      assert.instanceOf(config, Api.Config)
+    })
   )
 })
