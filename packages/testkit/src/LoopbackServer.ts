@@ -96,7 +96,7 @@ export type Result = TlResult
  * @since 0.1.0
  * @category errors
  */
-export class RpcFailure extends Schema.TaggedError<RpcFailure>()("LoopbackRpcFailure", {
+export class RpcFailure extends Schema.TaggedError<RpcFailure>()("RpcFailure", {
   code: Schema.Int,
   text: Schema.String
 }) {}
@@ -139,6 +139,51 @@ export const defaultCallConfig: CallConfig = {
 }
 
 /**
+ * What one connection, and all of them together, may cost the server. A connection past a
+ * limit is closed (only that one); the others are served on. Each frame is checked against
+ * what it may be before it is buffered or parsed: an unencrypted one must be a handshake step
+ * (at most 1024 bytes, each constructor of its known size), an encrypted one's auth key must
+ * be known (`-404` otherwise) and, until it logs in, its frames small. The server handles one
+ * frame per connection per turn of the event loop, so a busy connection never holds up the
+ * others for longer than one frame's work.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Limits {
+  /** Open connections at most; more are closed as they are accepted. Default 256. */
+  readonly maxConnections: number
+  /** Bytes of unfinished frames buffered over all connections. Default 64 MiB. */
+  readonly maxBufferedBytes: number
+  /** Largest frame payload of an auth key that has not logged in. Default 64 KiB. */
+  readonly maxUnauthorizedFrameBytes: number
+  /** Auth-key creations (`req_pq_multi`) one connection may start. Default 4. */
+  readonly maxHandshakes: number
+  /** A frame must arrive whole within this many ms of its first byte. Default 10 000. */
+  readonly frameTimeoutMs: number
+  /** TL values (objects, longs, strings, bytes) one frame may hold, over all its messages. Default 1024. */
+  readonly maxTlObjects: number
+  /** How deep TL objects may nest. Default 16. */
+  readonly maxTlDepth: number
+}
+
+/**
+ * The default {@link Limits}.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultLimits: Limits = {
+  maxConnections: 256,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  maxUnauthorizedFrameBytes: 64 * 1024,
+  maxHandshakes: 4,
+  frameTimeoutMs: 10_000,
+  maxTlObjects: 1024,
+  maxTlDepth: 16
+}
+
+/**
  * Options for {@link make}.
  *
  * @since 0.1.0
@@ -157,8 +202,10 @@ export interface Options<R = never> {
   readonly strictSalt?: boolean | undefined
   /** gzip results and updates of at least this many bytes when that shrinks them. Default 1024. */
   readonly gzipMinBytes?: number | undefined
-  /** Close connections silent for this long (GramJS pings every 9 s). Default 120 000. */
+  /** Close connections that complete no frame for this long (GramJS pings every 9 s). Default 120 000. */
   readonly idleTimeoutMs?: number | undefined
+  /** Overrides of {@link defaultLimits}. */
+  readonly limits?: Partial<Limits> | undefined
   /** Receives a line for every dropped connection and handler defect (diagnostics). */
   readonly onProblem?: ((problem: string) => void) | undefined
 }
@@ -177,7 +224,7 @@ export type Stats = Readonly<Internal.Stats>
  * @since 0.1.0
  * @category errors
  */
-export class ListenError extends Schema.TaggedError<ListenError>()("LoopbackListenError", {
+export class ListenError extends Schema.TaggedError<ListenError>()("ListenError", {
   message: Schema.String,
   cause: Schema.optionalKey(Schema.Defect())
 }) {}
@@ -188,7 +235,7 @@ export class ListenError extends Schema.TaggedError<ListenError>()("LoopbackList
  * @since 0.1.0
  * @category errors
  */
-export class UnknownAccount extends Schema.TaggedError<UnknownAccount>()("LoopbackUnknownAccount", {
+export class UnknownAccount extends Schema.TaggedError<UnknownAccount>()("UnknownAccount", {
   userId: Schema.BigInt
 }) {}
 
@@ -363,6 +410,7 @@ const makeInternal = <R = never>(
             strictSalt: options.strictSalt ?? true,
             gzipMinBytes: options.gzipMinBytes ?? 1024,
             idleTimeoutMs: options.idleTimeoutMs ?? 120_000,
+            limits: { ...defaultLimits, ...options.limits },
             onProblem: options.onProblem
           })
           await s.listen()

@@ -277,7 +277,7 @@ describe("LoopbackServer with stock GramJS clients", () => {
     withServer((server) =>
       Effect.gen(function* () {
         const error = yield* Effect.flip(server.mintSession(999n))
-        expect(error._tag).toBe("LoopbackUnknownAccount")
+        expect(error._tag).toBe("UnknownAccount")
         expect(error.userId).toBe(999n)
       })
     )

@@ -23,6 +23,16 @@ export interface TestRsaKey {
 }
 
 let cachedKey: TestRsaKey | undefined
+let pendingKey: Promise<TestRsaKey> | undefined
+
+const fromPair = (privateKey: NodeCrypto.KeyObject, publicKey: NodeCrypto.KeyObject): TestRsaKey => {
+  const jwk = publicKey.export({ format: "jwk" })
+  const n = Buffer.from(jwk.n ?? "", "base64url")
+  const eBytes = Buffer.from(jwk.e ?? "", "base64url")
+  const tlBytes = Buffer.concat([serializeBytes(n), serializeBytes(eBytes)])
+  const fingerprint = sha1(tlBytes).readBigInt64LE(12)
+  return { privateKey, n, e: eBytes.readUIntBE(0, eBytes.length), fingerprint }
+}
 
 /** The process-wide test RSA key, generated on first use (2048-bit, e = 65537). */
 export const testRsaKey = (): TestRsaKey => {
@@ -31,13 +41,32 @@ export const testRsaKey = (): TestRsaKey => {
     modulusLength: 2048,
     publicExponent: 65537
   })
-  const jwk = publicKey.export({ format: "jwk" })
-  const n = Buffer.from(jwk.n ?? "", "base64url")
-  const eBytes = Buffer.from(jwk.e ?? "", "base64url")
-  const tlBytes = Buffer.concat([serializeBytes(n), serializeBytes(eBytes)])
-  const fingerprint = sha1(tlBytes).readBigInt64LE(12)
-  cachedKey = { privateKey, n, e: eBytes.readUIntBE(0, eBytes.length), fingerprint }
+  cachedKey = fromPair(privateKey, publicKey)
   return cachedKey
+}
+
+/**
+ * Generates the test RSA key off the event loop (servers call this when they start, so the
+ * first handshake never stalls every other connection while a key is made).
+ */
+export const prepareTestRsaKey = (): Promise<TestRsaKey> => {
+  if (cachedKey !== undefined) return Promise.resolve(cachedKey)
+  pendingKey ??= new Promise((resolve, reject) =>
+    NodeCrypto.generateKeyPair(
+      "rsa",
+      { modulusLength: 2048, publicExponent: 65537 },
+      (e, publicKey, privateKey) => {
+        if (e !== null) {
+          pendingKey = undefined
+          reject(e)
+          return
+        }
+        cachedKey ??= fromPair(privateKey, publicKey)
+        resolve(cachedKey)
+      }
+    )
+  )
+  return pendingKey
 }
 
 // Small primes for pq: GramJS factorises pq itself (Pollard–Brent), so any product works.

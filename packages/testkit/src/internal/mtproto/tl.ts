@@ -9,6 +9,7 @@
  */
 import * as Zlib from "node:zlib"
 import { Api, extensions, helpers } from "telegram"
+import { tlobjects } from "telegram/tl/AllTLObjects.js"
 
 /** GramJS's 64-bit integer type (big-integer), as its generated constructors expect. */
 export type Long = Api.long
@@ -135,6 +136,71 @@ export const readGzipPacked = (body: Buffer, maxBytes: number): Buffer | undefin
   }
 }
 
+/**
+ * What one frame may cost to parse: at most `objects` TL values (objects, vector items that
+ * are objects, longs, int128/256s, strings and bytes) in all, nested at most `depth` deep.
+ * Shared by every message of a frame (a container's messages draw on one budget).
+ */
+export interface TlBudget {
+  objects: number
+  readonly depth: number
+}
+
+/** Thrown inside the reader when a budget runs out (caught by {@link readObject}). */
+class BudgetExceeded extends Error {}
+
+/** GramJS's reader, counting what it reads against a {@link TlBudget}. */
+class BudgetedReader extends extensions.BinaryReader {
+  private level = 0
+  constructor(
+    data: Buffer,
+    private readonly budget: TlBudget
+  ) {
+    super(data)
+  }
+  private spend(): void {
+    if (--this.budget.objects < 0) throw new BudgetExceeded("TL object budget exceeded")
+  }
+  override tgReadObject(): ReturnType<extensions.BinaryReader["tgReadObject"]> {
+    this.spend()
+    if (++this.level > this.budget.depth) throw new BudgetExceeded("TL nesting too deep")
+    try {
+      return super.tgReadObject()
+    } finally {
+      this.level--
+    }
+  }
+  override readLargeInt(bits: number, signed?: boolean): ReturnType<extensions.BinaryReader["readLargeInt"]> {
+    this.spend()
+    return super.readLargeInt(bits, signed)
+  }
+  override tgReadBytes(): Buffer {
+    this.spend()
+    return super.tgReadBytes()
+  }
+}
+
+/** Why {@link readObject} found nothing. */
+export type ReadFailure = "malformed" | "budget"
+
+/**
+ * Reads one TL object with GramJS's reader; a {@link ReadFailure} when the bytes do not
+ * parse or cost more than `budget` allows (the reader stops as soon as it runs out).
+ */
+export const readObjectBudgeted = (
+  body: Buffer,
+  budget: TlBudget
+):
+  | { readonly _tag: "Ok"; readonly value: unknown }
+  | { readonly _tag: "Fail"; readonly reason: ReadFailure } => {
+  try {
+    const obj: unknown = new BudgetedReader(body, budget).tgReadObject()
+    return obj instanceof Promise ? { _tag: "Fail", reason: "malformed" } : { _tag: "Ok", value: obj }
+  } catch (e) {
+    return { _tag: "Fail", reason: e instanceof BudgetExceeded ? "budget" : "malformed" }
+  }
+}
+
 /** Reads one TL object with GramJS's reader; `undefined` when the bytes do not parse. */
 export const readObject = (body: Buffer): unknown => {
   try {
@@ -144,6 +210,12 @@ export const readObject = (body: Buffer): unknown => {
   } catch {
     return undefined
   }
+}
+
+/** Whether a constructor id names a TL function (a request) GramJS knows. */
+export const isRequestConstructor = (id: number): boolean => {
+  const clazz = (tlobjects as Record<number, { readonly classType?: string } | undefined>)[id >>> 0]
+  return clazz !== undefined && clazz.classType === "request"
 }
 
 /** The connection-level wrappers a request may be nested in. */
