@@ -19,7 +19,7 @@
  * @since 0.1.0
  */
 import { Protocol } from "@tgphone/crypto"
-import { Context, Effect, Exit, References, Result, Schema, SchemaIssue, Tracer } from "effect"
+import { Cause, Context, Effect, Exit, References, Result, Schema, SchemaIssue, Tracer } from "effect"
 import { botMethodForbidden, fromRpcFailure, InvalidInput, type PhoneError } from "./Errors.js"
 import { type CatalogMethod, usersOnly } from "./generated/Errors.js"
 import {
@@ -194,6 +194,20 @@ const invalidInput = (method: string, error: Schema.SchemaError): InvalidInput =
   })
 }
 
+/** The input threw while it was read (a throwing getter, a proxy trap, a revoked proxy). */
+const unreadableInput = (method: string, thrown: unknown): InvalidInput => {
+  // Schema rethrows what the input threw as the `cause` of its own error
+  const original =
+    thrown instanceof Error && Cause.isCause(thrown.cause) ? Cause.squash(thrown.cause) : thrown
+  let detail: string
+  try {
+    detail = original instanceof Error ? original.message : String(original)
+  } catch {
+    detail = "a value that cannot be printed"
+  }
+  return new InvalidInput({ method, field: "", problem: `reading the input threw: ${detail}` })
+}
+
 const resolveUser = (rpc: Rpc, ref: typeof UserRef.Type): Effect.Effect<InputUser, RpcFailure> =>
   typeof ref === "object" ? Effect.succeed(ref) : rpc.resolveUser(ref)
 
@@ -260,12 +274,18 @@ const make = <M extends Method, S extends InputSchema>(
   const run = (rpc: Rpc, input: unknown): Effect.Effect<MethodResult<M>, PhoneError<M>> => {
     if (forbiddenForBots && rpc.account.isBot) return Effect.fail(botMethodForbidden(method))
     let value: S["Type"]
-    if (isDecoded(input)) {
-      value = input
-    } else {
-      const decoded = decode(input, decodeOptions)
-      if (Result.isFailure(decoded)) return Effect.fail(invalidInput(method, decoded.failure))
-      value = decoded.success
+    // Reading the input runs the caller's code (getters, proxy traps), which may throw: that is
+    // bad input, not a defect (Effect's Schema adapters only accept schema issues from it).
+    try {
+      if (isDecoded(input)) {
+        value = input
+      } else {
+        const decoded = decode(input, decodeOptions)
+        if (Result.isFailure(decoded)) return Effect.fail(invalidInput(method, decoded.failure))
+        value = decoded.success
+      }
+    } catch (thrown) {
+      return Effect.fail(unreadableInput(method, thrown))
     }
     const params = build(value, rpc)
     // most inputs map to parameters without a round trip: skip the extra step then

@@ -154,6 +154,48 @@ describe("every method", () => {
   )
 })
 
+describe("input validation: inputs that throw when read fail as InvalidInput (issue 12)", () => {
+  const request = fns["phone.requestCall"][1] as Record<string, unknown>
+  const throwingGetter = () => {
+    const input = { ...request }
+    Object.defineProperty(input, "randomId", {
+      enumerable: true,
+      get: () => {
+        throw new Error("boom")
+      }
+    })
+    return input
+  }
+  const throwingProxy = () =>
+    new Proxy(
+      { ...request },
+      {
+        get: () => {
+          throw new Error("proxy says no")
+        }
+      }
+    )
+  const revoked = () => {
+    const { proxy, revoke } = Proxy.revocable({ ...request }, {})
+    revoke()
+    return proxy
+  }
+  it.effect.each([
+    ["a throwing getter", throwingGetter, "boom"],
+    ["a proxy whose get throws", throwingProxy, "proxy says no"],
+    ["a revoked proxy", revoked, "revoked"]
+  ] as const)("phone.requestCall given %s", ([, make, problem]) =>
+    Effect.gen(function* () {
+      const { calls, layer } = fake()
+      const error = yield* Effect.flip(run("phone.requestCall", make())).pipe(Effect.provide(layer))
+      assert.instanceOf(error, Errors.InvalidInput)
+      assert.strictEqual(error.method, "phone.requestCall")
+      assert.include(error.problem, problem)
+      assert.strictEqual(calls.length, 0)
+    })
+  )
+})
+
 describe("input validation: InvalidInput names the field, nothing is sent", () => {
   const request = fns["phone.requestCall"][1] as Record<string, unknown>
   const rating = fns["phone.setCallRating"][1] as Record<string, unknown>
