@@ -122,3 +122,44 @@ describe("TL data", () => {
     assert.isAbove(checked, 2400)
   })
 })
+
+describe("method registry (generated/Methods.ts)", () => {
+  it("has the 44 methods, each with its id per shipped layer as the client packages compile it", async () => {
+    const { methods, catalogDisagreements } = await import("../src/generated/Methods.js")
+    const all = Object.values(methods)
+    assert.strictEqual(all.length, 44)
+    assert.strictEqual(all.filter((m) => m.name.startsWith("phone.")).length, 43)
+    assert.deepStrictEqual(catalogDisagreements, [])
+    const compiled = require("teleproto/tl/generated/api-definitions.js") as ReadonlyArray<{
+      readonly constructorId: number
+      readonly name: string
+      readonly namespace?: string
+    }>
+    const teleprotoId = (name: string) => {
+      const [ns, fn = ""] = name.split(".")
+      return compiled.find((c) => c.namespace === ns && c.name.toLowerCase() === fn.toLowerCase())
+        ?.constructorId
+    }
+    const gramjsId = (name: string) => {
+      const [ns = "", fn = ""] = name.split(".")
+      const cls = (Api as unknown as Record<string, Record<string, { CONSTRUCTOR_ID?: number }> | undefined>)[
+        ns
+      ]?.[fn.charAt(0).toUpperCase() + fn.slice(1)]
+      return cls?.CONSTRUCTOR_ID
+    }
+    const newIn198: Array<string> = []
+    for (const m of all) {
+      const layers = m.layers as Readonly<Record<number, { readonly id: number }>>
+      assert.strictEqual(layers[229]?.id, teleprotoId(m.name), m.name)
+      assert.strictEqual(layers[198]?.id, gramjsId(m.name), m.name)
+      if (layers[198] === undefined) {
+        newIn198.push(m.name)
+        assert.isAtLeast(m.firstLayer ?? 0, 202, m.name)
+      }
+    }
+    assert.strictEqual(newIn198.length, 11)
+    assert.strictEqual(methods["phone.requestCall"].layers[229].id, 0x42ff96ed)
+    assert.strictEqual(methods["phone.requestCall"].layers[198].id, 0xa6c4600c)
+    assert.isTrue(all.every((m) => m.usersOnly))
+  })
+})
