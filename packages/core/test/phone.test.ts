@@ -22,6 +22,7 @@ const alice: InputUser = { _tag: "InputUser", userId: 1001n, accessHash: 77n }
 const fake = (
   options: {
     readonly isBot?: boolean
+    readonly layer?: number
     readonly respond?: (method: string, params: unknown) => Effect.Effect<unknown, RpcFailure>
     readonly resolve?: (ref: UserRef) => Effect.Effect<InputUser, RpcFailure>
   } = {}
@@ -30,6 +31,7 @@ const fake = (
   const resolved: Array<UserRef> = []
   const layer = Layer.succeed(TelegramRpc, {
     account: { userId: 1n, isBot: options.isBot ?? false },
+    layer: options.layer ?? 229,
     invoke: <M extends MethodName>(method: M, params: unknown) =>
       Effect.gen(function* () {
         const span = yield* Effect.currentSpan.pipe(Effect.option)
@@ -150,6 +152,38 @@ describe("every method", () => {
       expect(error.message).toContain("user accounts only")
       expect(calls).toHaveLength(0)
       expect(resolved).toHaveLength(0)
+    })
+  )
+})
+
+describe("a method the backend's layer lacks fails at once with MethodNotInLayer", () => {
+  it.effect("phone.createGroupCall (layer 122) on a layer-121 backend: typed error, nothing sent", () =>
+    Effect.gen(function* () {
+      const { calls, layer } = fake({ layer: 121 })
+      const error = yield* run("phone.createGroupCall").pipe(Effect.flip, Effect.provide(layer))
+      assert.instanceOf(error, Errors.MethodNotInLayer)
+      assert.strictEqual(error.method, "phone.createGroupCall")
+      assert.strictEqual(error.layer, 121)
+      assert.strictEqual(error.firstLayer, 122)
+      assert.include(error.message, "first appears in layer 122")
+      assert.strictEqual(calls.length, 0)
+    })
+  )
+  it.effect("every function: sent on its first layer and on 198, refused one layer before", () =>
+    Effect.gen(function* () {
+      const { methods } = yield* Effect.promise(() => import("../src/generated/Methods.js"))
+      for (const method of Object.keys(fns) as Array<keyof typeof fns>) {
+        const first = (methods as Record<string, { readonly firstLayer: number | undefined }>)[method]
+          ?.firstLayer
+        const on198 = fake({ layer: 198 })
+        yield* run(method).pipe(Effect.provide(on198.layer))
+        assert.strictEqual(on198.calls.length, 1, method)
+        if (first === undefined) continue
+        const before = fake({ layer: first - 1 })
+        const error = yield* run(method).pipe(Effect.flip, Effect.provide(before.layer))
+        assert.instanceOf(error, Errors.MethodNotInLayer, method)
+        assert.strictEqual(before.calls.length, 0, method)
+      }
     })
   )
 })
