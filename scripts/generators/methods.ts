@@ -98,3 +98,30 @@ export const outputs = () => {
   ].join("\n")
   return [{ path: "packages/core/src/generated/Methods.ts", contents }]
 }
+
+/** Per catalog method: the first layer that has it and its id in each shipped layer (for docs). */
+export const layerTable = (): {
+  readonly layers: ReadonlyArray<number>
+  readonly rows: ReadonlyArray<{
+    readonly name: string
+    readonly firstLayer: string
+    readonly ids: ReadonlyArray<string | undefined>
+  }>
+} => {
+  const { layers } = schemas()
+  return {
+    layers: layers.map((l) => l.layer),
+    rows: rowsOf().map((row) => {
+      const name = row["name"] ?? ""
+      const seen = row["first_seen_layer_tdlib"] ?? ""
+      return {
+        name,
+        firstLayer: /^\d+$/.test(seen) ? seen : /^pre-98/.test(seen) ? "before 98" : seen,
+        ids: layers.map((l) => {
+          const def = l.definitions.find((d) => d.kind === "function" && d.name === name)
+          return def === undefined ? undefined : `#${def.id.toString(16).padStart(8, "0")}`
+        })
+      }
+    })
+  }
+}
