@@ -433,6 +433,8 @@ const main = async (): Promise<void> => {
           dependencies: {
             ...local,
             effect: installedVersion("effect"),
+            // @tgphone/core's client libraries are optional peers: a GramJS user installs telegram
+            telegram: installedVersion("telegram"),
             typescript: installedVersion("typescript"),
             "@types/node": installedVersion("@types/node")
           },

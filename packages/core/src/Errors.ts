@@ -150,6 +150,28 @@ export class BotMethodForbidden extends Schema.TaggedError<BotMethodForbidden>()
 }
 
 /**
+ * The backend speaks a TL layer that lacks the method: nothing was sent. `layer` is the
+ * backend's layer, `firstLayer` the first layer that has the method (`undefined` when only the
+ * shipped schemas say it is missing).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MethodNotInLayer extends Schema.TaggedError<MethodNotInLayer>()("MethodNotInLayer", {
+  method: Schema.String,
+  layer: Schema.Number,
+  firstLayer: Schema.UndefinedOr(Schema.Number)
+}) {
+  /** Always `false`: use a backend that speaks a newer layer. */
+  get isRetryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    return `${this.method} is not in layer ${this.layer}${this.firstLayer === undefined ? "" : ` (it first appears in layer ${this.firstLayer})`}: use a backend that speaks a newer layer`
+  }
+}
+
+/**
  * The input of a `Phone.*` function failed its Schema: nothing was sent. `field` is the path of
  * the offending field (`"rating"`, `"protocol.minLayer"`; empty for the input as a whole) and
  * `problem` says what is wrong with it.
@@ -220,7 +242,7 @@ export type RpcErrorOf<M extends CatalogMethod> = MethodErrors[M] | GenericError
  * @since 0.1.0
  * @category unions
  */
-export type PhoneError<M extends CatalogMethod> = RpcErrorOf<M> | InvalidInput
+export type PhoneError<M extends CatalogMethod> = RpcErrorOf<M> | InvalidInput | MethodNotInLayer
 
 /**
  * Any error this module defines.
@@ -228,7 +250,7 @@ export type PhoneError<M extends CatalogMethod> = RpcErrorOf<M> | InvalidInput
  * @since 0.1.0
  * @category unions
  */
-export type TgPhoneError = MethodErrors[CatalogMethod] | GenericError | InvalidInput
+export type TgPhoneError = MethodErrors[CatalogMethod] | GenericError | InvalidInput | MethodNotInLayer
 
 const floodPattern = /^FLOOD_(PREMIUM_|TEST_PHONE_)?WAIT_(\d+)$/
 const unauthorizedTypes = new Set(

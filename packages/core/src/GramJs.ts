@@ -38,6 +38,7 @@ import { Raw } from "telegram/events/index.js"
 import { Logger, LogLevel } from "telegram/extensions/Logger.js"
 import { ConnectionTCPFull } from "telegram/network/index.js"
 import { StringSession } from "telegram/sessions/index.js"
+import { LAYER as GRAMJS_LAYER } from "telegram/tl/AllTLObjects.js"
 import * as Codec from "./internal/gramjs/codec.js"
 import { classifyGramJsError as classify } from "./internal/gramjs/errors.js"
 import * as Rpc from "./internal/gramjs/rpc.js"
@@ -657,6 +658,7 @@ export const make = Effect.fnUntraced(function* (
 
   const rpc = TelegramRpc.of({
     account,
+    layer: GRAMJS_LAYER,
     invoke,
     resolveUser,
     updates: Stream.fromPubSub(hub),

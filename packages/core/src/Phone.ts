@@ -5,23 +5,33 @@
  * Each function
  * 1. fails with `BotMethodForbidden` at once when the account is a bot (all these methods are
  *    for user accounts only), without a round trip;
- * 2. decodes its input with the Schema exported next to it (`RequestCallInput`, …): a bad field
- *    fails with `InvalidInput` naming the field, before anything is sent;
- * 3. resolves user references (a `bigint` id, a `@username`, a `+phone`, or an `InputUser`)
+ * 2. fails with `MethodNotInLayer` at once when the backend's TL layer (`TelegramRpc.layer`)
+ *    lacks the method, naming the method, that layer and the first layer that has it;
+ * 3. decodes its input with the Schema exported next to it (`RequestCallInput`, …): a bad field
+ *    fails with `InvalidInput` naming the field, before anything is sent (an input that throws
+ *    while it is read, from a getter or a proxy, fails with `InvalidInput` too);
+ * 4. resolves user references (a `bigint` id, a `@username`, a `+phone`, or an `InputUser`)
  *    through `TelegramRpc.resolveUser`;
- * 4. sends the request with `TelegramRpc.invoke`, in a span named after the TL method, and
+ * 5. sends the request with `TelegramRpc.invoke`, in a span named after the TL method, and
  *    classifies a failure with `Errors.fromRpcFailure`.
  *
  * The error channel is exactly the method's documented errors (`Errors.RequestCallError`, …),
- * the generic ones (`Errors.GenericError`) and `InvalidInput`: `Effect.catchTag` can only name
+ * the generic ones (`Errors.GenericError`), `InvalidInput` and `MethodNotInLayer`: `Effect.catchTag` can only name
  * errors the method can raise.
  *
  * @since 0.1.0
  */
 import { Protocol } from "@tgphone/crypto"
-import { Context, Effect, Exit, References, Result, Schema, SchemaIssue, Tracer } from "effect"
-import { botMethodForbidden, fromRpcFailure, InvalidInput, type PhoneError } from "./Errors.js"
+import { Cause, Context, Effect, Exit, References, Result, Schema, SchemaIssue, Tracer } from "effect"
+import {
+  botMethodForbidden,
+  fromRpcFailure,
+  InvalidInput,
+  MethodNotInLayer,
+  type PhoneError
+} from "./Errors.js"
 import { type CatalogMethod, usersOnly } from "./generated/Errors.js"
+import { methods as registry } from "./generated/Methods.js"
 import {
   Bytes,
   DataJson,
@@ -37,6 +47,7 @@ import {
 } from "./Model.js"
 import type { MethodName, MethodParams, MethodResult } from "./RpcMethods.js"
 import { type RpcFailure, TelegramRpc } from "./TelegramRpc.js"
+import { layerFor } from "./Tl.js"
 
 // ---------------------------------------------------------------------------------------------
 // Field schemas shared by the inputs
@@ -177,6 +188,20 @@ const invalidInput = (method: string, error: Schema.SchemaError): InvalidInput =
   })
 }
 
+/** The input threw while it was read (a throwing getter, a proxy trap, a revoked proxy). */
+const unreadableInput = (method: string, thrown: unknown): InvalidInput => {
+  // Schema rethrows what the input threw as the `cause` of its own error
+  const original =
+    thrown instanceof Error && Cause.isCause(thrown.cause) ? Cause.squash(thrown.cause) : thrown
+  let detail: string
+  try {
+    detail = original instanceof Error ? original.message : String(original)
+  } catch {
+    detail = "a value that cannot be printed"
+  }
+  return new InvalidInput({ method, field: "", problem: `reading the input threw: ${detail}` })
+}
+
 const resolveUser = (rpc: Rpc, ref: typeof UserRef.Type): Effect.Effect<InputUser, RpcFailure> =>
   typeof ref === "object" ? Effect.succeed(ref) : rpc.resolveUser(ref)
 
@@ -237,18 +262,32 @@ const make = <M extends Method, S extends InputSchema>(
   const isDecoded: (input: unknown) => input is S["Type"] = Schema.is(schema)
   const span = methodSpan(method)
   const forbiddenForBots = usersOnly[method]
+  const info = registry[method]
+  // the first layer Telegram gave the method when the catalog knows it, else the shipped schemas
+  const lacks = (layer: number): boolean =>
+    info.firstLayer !== undefined
+      ? layer < info.firstLayer
+      : (info.layers as Readonly<Record<number, unknown>>)[layerFor(layer)] === undefined
   const classify = (error: RpcFailure): PhoneError<M> => fromRpcFailure(method, error)
   const send = (rpc: Rpc, params: MethodParams<M>): Effect.Effect<MethodResult<M>, PhoneError<M>> =>
     Effect.mapError(rpc.invoke(method, params), classify)
   const run = (rpc: Rpc, input: unknown): Effect.Effect<MethodResult<M>, PhoneError<M>> => {
     if (forbiddenForBots && rpc.account.isBot) return Effect.fail(botMethodForbidden(method))
+    if (lacks(rpc.layer))
+      return Effect.fail(new MethodNotInLayer({ method, layer: rpc.layer, firstLayer: info.firstLayer }))
     let value: S["Type"]
-    if (isDecoded(input)) {
-      value = input
-    } else {
-      const decoded = decode(input, decodeOptions)
-      if (Result.isFailure(decoded)) return Effect.fail(invalidInput(method, decoded.failure))
-      value = decoded.success
+    // Reading the input runs the caller's code (getters, proxy traps), which may throw: that is
+    // bad input, not a defect (Effect's Schema adapters only accept schema issues from it).
+    try {
+      if (isDecoded(input)) {
+        value = input
+      } else {
+        const decoded = decode(input, decodeOptions)
+        if (Result.isFailure(decoded)) return Effect.fail(invalidInput(method, decoded.failure))
+        value = decoded.success
+      }
+    } catch (thrown) {
+      return Effect.fail(unreadableInput(method, thrown))
     }
     const params = build(value, rpc)
     // most inputs map to parameters without a round trip: skip the extra step then

@@ -76,6 +76,11 @@ export class TelegramRpc extends Context.Service<
   {
     /** Who this account is; read once when the layer is built. */
     readonly account: Account
+    /**
+     * The TL layer this backend speaks (GramJS: 198). `Phone.*` fails a method the layer lacks
+     * with `MethodNotInLayer` at once, without a round trip.
+     */
+    readonly layer: number
     /** Sends one request and returns its result, or the server's error unclassified. */
     readonly invoke: <M extends MethodName>(
       method: M,

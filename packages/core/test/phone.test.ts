@@ -22,6 +22,7 @@ const alice: InputUser = { _tag: "InputUser", userId: 1001n, accessHash: 77n }
 const fake = (
   options: {
     readonly isBot?: boolean
+    readonly layer?: number
     readonly respond?: (method: string, params: unknown) => Effect.Effect<unknown, RpcFailure>
     readonly resolve?: (ref: UserRef) => Effect.Effect<InputUser, RpcFailure>
   } = {}
@@ -30,6 +31,7 @@ const fake = (
   const resolved: Array<UserRef> = []
   const layer = Layer.succeed(TelegramRpc, {
     account: { userId: 1n, isBot: options.isBot ?? false },
+    layer: options.layer ?? 229,
     invoke: <M extends MethodName>(method: M, params: unknown) =>
       Effect.gen(function* () {
         const span = yield* Effect.currentSpan.pipe(Effect.option)
@@ -150,6 +152,80 @@ describe("every method", () => {
       expect(error.message).toContain("user accounts only")
       expect(calls).toHaveLength(0)
       expect(resolved).toHaveLength(0)
+    })
+  )
+})
+
+describe("a method the backend's layer lacks fails at once with MethodNotInLayer", () => {
+  it.effect("phone.createGroupCall (layer 122) on a layer-121 backend: typed error, nothing sent", () =>
+    Effect.gen(function* () {
+      const { calls, layer } = fake({ layer: 121 })
+      const error = yield* run("phone.createGroupCall").pipe(Effect.flip, Effect.provide(layer))
+      assert.instanceOf(error, Errors.MethodNotInLayer)
+      assert.strictEqual(error.method, "phone.createGroupCall")
+      assert.strictEqual(error.layer, 121)
+      assert.strictEqual(error.firstLayer, 122)
+      assert.include(error.message, "first appears in layer 122")
+      assert.strictEqual(calls.length, 0)
+    })
+  )
+  it.effect("every function: sent on its first layer and on 198, refused one layer before", () =>
+    Effect.gen(function* () {
+      const { methods } = yield* Effect.promise(() => import("../src/generated/Methods.js"))
+      for (const method of Object.keys(fns) as Array<keyof typeof fns>) {
+        const first = (methods as Record<string, { readonly firstLayer: number | undefined }>)[method]
+          ?.firstLayer
+        const on198 = fake({ layer: 198 })
+        yield* run(method).pipe(Effect.provide(on198.layer))
+        assert.strictEqual(on198.calls.length, 1, method)
+        if (first === undefined) continue
+        const before = fake({ layer: first - 1 })
+        const error = yield* run(method).pipe(Effect.flip, Effect.provide(before.layer))
+        assert.instanceOf(error, Errors.MethodNotInLayer, method)
+        assert.strictEqual(before.calls.length, 0, method)
+      }
+    })
+  )
+})
+
+describe("input validation: inputs that throw when read fail as InvalidInput (issue 12)", () => {
+  const request = fns["phone.requestCall"][1] as Record<string, unknown>
+  const throwingGetter = () => {
+    const input = { ...request }
+    Object.defineProperty(input, "randomId", {
+      enumerable: true,
+      get: () => {
+        throw new Error("boom")
+      }
+    })
+    return input
+  }
+  const throwingProxy = () =>
+    new Proxy(
+      { ...request },
+      {
+        get: () => {
+          throw new Error("proxy says no")
+        }
+      }
+    )
+  const revoked = () => {
+    const { proxy, revoke } = Proxy.revocable({ ...request }, {})
+    revoke()
+    return proxy
+  }
+  it.effect.each([
+    ["a throwing getter", throwingGetter, "boom"],
+    ["a proxy whose get throws", throwingProxy, "proxy says no"],
+    ["a revoked proxy", revoked, "revoked"]
+  ] as const)("phone.requestCall given %s", ([, make, problem]) =>
+    Effect.gen(function* () {
+      const { calls, layer } = fake()
+      const error = yield* Effect.flip(run("phone.requestCall", make())).pipe(Effect.provide(layer))
+      assert.instanceOf(error, Errors.InvalidInput)
+      assert.strictEqual(error.method, "phone.requestCall")
+      assert.include(error.problem, problem)
+      assert.strictEqual(calls.length, 0)
     })
   )
 })

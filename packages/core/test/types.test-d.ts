@@ -32,7 +32,12 @@ assertType<Errors.UnknownRpcError extends RequestErrors ? true : false>()
 assertType<Errors.CallAlreadyAccepted extends RequestErrors ? false : true>()
 assertType<Errors.CallPeerInvalid extends RequestErrors ? false : true>()
 // Exactly:
-assertType<Equals<RequestErrors, Errors.RequestCallError | Errors.GenericError | Errors.InvalidInput>>()
+assertType<
+  Equals<
+    RequestErrors,
+    Errors.RequestCallError | Errors.GenericError | Errors.InvalidInput | Errors.MethodNotInLayer
+  >
+>()
 assertType<Equals<Effect.Services<typeof request>, TelegramRpc>>()
 
 // catchTag compiles for a documented error and removes it from the channel.
@@ -65,7 +70,7 @@ export const ratingWrong = rating.pipe(Effect.catchTag("UserPrivacyRestricted", 
 
 // Methods that document no errors still carry the generic ones.
 type ConfigErrors = Effect.Error<ReturnType<typeof Phone.getCallConfig>>
-assertType<Equals<ConfigErrors, Errors.GenericError | Errors.InvalidInput>>()
+assertType<Equals<ConfigErrors, Errors.GenericError | Errors.InvalidInput | Errors.MethodNotInLayer>>()
 
 // Inputs are typed: a number where a bigint id is required, or a missing field, does not compile.
 // @ts-expect-error peer ids are bigint

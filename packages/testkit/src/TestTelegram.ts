@@ -28,6 +28,7 @@
  */
 import type { Model, RpcMethods } from "@tgphone/core"
 import { TelegramRpc } from "@tgphone/core"
+import * as Tl from "@tgphone/core/Tl"
 import type { PhoneCallProtocol } from "@tgphone/crypto"
 import { Context, Effect, Layer, type Option, type Scope, Stream } from "effect"
 import { World } from "./internal/world.js"
@@ -511,6 +512,7 @@ export const layer = (options?: Options): Layer.Layer<TestTelegram> =>
 export const offlineFor = (account: TelegramRpc.Account): Layer.Layer<TelegramRpc.TelegramRpc> =>
   Layer.succeed(TelegramRpc.TelegramRpc, {
     account,
+    layer: Tl.newest,
     invoke: (method) =>
       Effect.fail(
         new TelegramRpc.TransportError({ method, message: "offline: the test kit has no connection" })

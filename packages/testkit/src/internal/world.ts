@@ -9,6 +9,7 @@
  */
 import type { RpcMethods } from "@tgphone/core"
 import { Model, TelegramRpc } from "@tgphone/core"
+import * as Tl from "@tgphone/core/Tl"
 import type { PhoneCallProtocol } from "@tgphone/crypto"
 import { Clock, Effect, type Fiber, Layer, Option, PubSub, type Scope, Stream } from "effect"
 import type {
@@ -615,6 +616,7 @@ export class World {
     }
     return {
       account: { userId: actor.id, isBot: actor.bot },
+      layer: Tl.newest, // the world speaks the newest shipped layer
       invoke,
       resolveUser,
       updates: Stream.fromPubSub(actor.pubsub),
