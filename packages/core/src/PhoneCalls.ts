@@ -564,7 +564,10 @@ const activate = (
       const ch = channel.success
       yield* Effect.forkScoped(
         Stream.runForEach(ch.outgoing, (data) =>
-          provideRpc(ctx, Phone.sendSignalingData({ peer, data })).pipe(
+          // Once the call has ended, the channel's late packets (resends, SCTP) are not sent.
+          Effect.flatMap(Deferred.isDone(live.ended), (done) =>
+            done ? Effect.void : provideRpc(ctx, Phone.sendSignalingData({ peer, data }))
+          ).pipe(
             Effect.catch((e) =>
               Effect.logWarning("signalling packet not sent").pipe(
                 Effect.annotateLogs({ callId: String(fields.id), reason: e.message })

@@ -21,6 +21,8 @@ const MAX_FRAGMENT = MAX_PACKET - 12 - 16
 const RTO_INITIAL = 1000
 const RTO_MAX = 8000
 const MAX_BUFFERED = 4096
+/** RFC 9260 §16 `Max.Init.Retransmits`. */
+const MAX_INIT_RETRANSMITS = 8
 
 const DATA = 0
 const INIT = 1
@@ -159,6 +161,7 @@ export class Association {
   private cookieEchoed: Uint8Array | undefined
   private handshakeAt = 0
   private handshakeRto = RTO_INITIAL
+  private handshakeTries = 0
   private nextTsn: number
   private ssn = 0
   private readonly outstanding: Array<Outstanding> = []
@@ -190,7 +193,8 @@ export class Association {
 
   get nextDeadline(): number | undefined {
     const times: Array<number> = []
-    if (!this.established) times.push(this.handshakeAt + this.handshakeRto)
+    if (!this.established && this.handshakeTries < MAX_INIT_RETRANSMITS)
+      times.push(this.handshakeAt + this.handshakeRto)
     if (this.outstanding.length > 0)
       times.push(Math.min(...this.outstanding.map((o) => o.sentAt)) + this.rtxRto)
     return times.length === 0 ? undefined : Math.min(...times)
@@ -239,7 +243,12 @@ export class Association {
 
   tick(now: number): Array<Uint8Array> {
     const out: Array<Uint8Array> = []
-    if (!this.established && now >= this.handshakeAt + this.handshakeRto) {
+    if (
+      !this.established &&
+      this.handshakeTries < MAX_INIT_RETRANSMITS &&
+      now >= this.handshakeAt + this.handshakeRto
+    ) {
+      this.handshakeTries += 1
       this.handshakeAt = now
       this.handshakeRto = Math.min(RTO_MAX, this.handshakeRto * 2)
       out.push(
@@ -417,6 +426,7 @@ export class Association {
         this.reset()
         this.handshakeAt = now
         this.handshakeRto = RTO_INITIAL
+        this.handshakeTries = 0
         events.outgoing.push(packet(0, [chunk(INIT, 0, initBody(this.localTag, this.initialTsn))]))
         return events
       } else if (c.type === SHUTDOWN) {
