@@ -28,7 +28,7 @@ import {
   SecureRandom,
   Signaling
 } from "@tgphone/crypto"
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Option, Redacted, Result } from "effect"
 
 const POOL = 16
 const ROUNDS = 11
@@ -73,7 +73,7 @@ const compare = (
 /** Measures and prints the ratios. */
 export const run = async (): Promise<void> => {
   const native = Option.getOrUndefined(ModExp.native())
-  const group = Effect.runSync(DhGroup.telegram(3))
+  const group = Result.getOrThrow(DhGroup.telegram(3))
   const random = Effect.runSync(
     Effect.provide(
       Effect.gen(function* () {
