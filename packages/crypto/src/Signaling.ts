@@ -171,7 +171,7 @@ export class SignalingVersionUnsupported extends Schema.TaggedError<SignalingVer
 export class SignalingArgumentInvalid extends Schema.TaggedError<SignalingArgumentInvalid>()(
   "SignalingArgumentInvalid",
   {
-    argument: Schema.Literals(["key", "msgKey", "x", "seq"]),
+    argument: Schema.Literals(["key", "msgKey", "x", "seq", "iv"]),
     value: Schema.Number
   }
 ) {
@@ -180,7 +180,8 @@ export class SignalingArgumentInvalid extends Schema.TaggedError<SignalingArgume
       key: "the call key must be a Uint8Array (or a Redacted one) of 256 bytes",
       msgKey: `msg_key must be 16 bytes, got ${this.value}`,
       x: `x must be an integer within 0..136, got ${this.value}`,
-      seq: `seq must be an unsigned 32-bit integer (a first counter: within 1..2^30 - 1), got ${this.value}`
+      seq: `seq must be an unsigned 32-bit integer (a first counter: within 1..2^30 - 1), got ${this.value}`,
+      iv: `the AES-CTR counter block must be 16 bytes, got ${this.value}`
     }
     return messages[this.argument]
   }

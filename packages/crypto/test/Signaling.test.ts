@@ -121,6 +121,11 @@ describe("Signaling: KDF and AES", () => {
     assert.strictEqual(err(Signaling.kdf(key.subarray(1), new Uint8Array(16), 128))._tag, "KeyLengthInvalid")
     assert.strictEqual(err(Signaling.kdf(key, new Uint8Array(15), 128))._tag, "SignalingArgumentInvalid")
     assert.strictEqual(err(Signaling.kdf(key, new Uint8Array(16), 137))._tag, "SignalingArgumentInvalid")
+    const iv = err(Signaling.aes256Ctr(new Uint8Array(32), new Uint8Array(8), new Uint8Array(1)))
+    assert.deepStrictEqual(
+      [iv._tag, (iv as Signaling.SignalingArgumentInvalid).argument],
+      ["SignalingArgumentInvalid", "iv"]
+    )
   })
 })
 
