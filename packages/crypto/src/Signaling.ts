@@ -403,7 +403,7 @@ export const aes256Ctr = (
 ): Result.Result<Uint8Array, KeyLengthInvalid | SignalingArgumentInvalid> => {
   if (key.length !== 32) return Result.fail(new KeyLengthInvalid({ length: key.length }))
   if (iv.length !== 16)
-    return Result.fail(new SignalingArgumentInvalid({ argument: "msgKey", value: iv.length }))
+    return Result.fail(new SignalingArgumentInvalid({ argument: "iv", value: iv.length }))
   return Result.succeed(aesCtr(key, iv, data))
 }
 
