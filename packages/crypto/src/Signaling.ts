@@ -402,8 +402,7 @@ export const aes256Ctr = (
   data: Uint8Array
 ): Result.Result<Uint8Array, KeyLengthInvalid | SignalingArgumentInvalid> => {
   if (key.length !== 32) return Result.fail(new KeyLengthInvalid({ length: key.length }))
-  if (iv.length !== 16)
-    return Result.fail(new SignalingArgumentInvalid({ argument: "iv", value: iv.length }))
+  if (iv.length !== 16) return Result.fail(new SignalingArgumentInvalid({ argument: "iv", value: iv.length }))
   return Result.succeed(aesCtr(key, iv, data))
 }
 
