@@ -16,10 +16,18 @@
  *
  * Run: `npx tsx bench/crypto.ts` (or `pnpm bench crypto`).
  */
-import { createDiffieHellman, randomBytes } from "node:crypto"
+import { createCipheriv, createDiffieHellman, createHash, randomBytes } from "node:crypto"
 import { pathToFileURL } from "node:url"
 import { pow } from "@noble/curves/abstract/modular.js"
-import { DhGroup, emojiFingerprint, KeyExchange, keyFingerprint, ModExp, SecureRandom } from "@tgphone/crypto"
+import {
+  DhGroup,
+  emojiFingerprint,
+  KeyExchange,
+  keyFingerprint,
+  ModExp,
+  SecureRandom,
+  Signaling
+} from "@tgphone/crypto"
 import { Effect, Option, Redacted, Result } from "effect"
 
 const POOL = 16
@@ -132,6 +140,51 @@ export const run = async (): Promise<void> => {
   lines.push(
     `portable per-side handshake ${r.subject.toFixed(3)} ms | 2 @noble/curves pow modexps ${r.baseline.toFixed(3)} ms | ratio ${(r.subject / r.baseline).toFixed(3)}x (of minima ${(r.subjectMin / r.baselineMin).toFixed(3)}x; target <= 1.0x)`
   )
+  // Signalling packets: AES-256-CTR from @noble/ciphers (our only path) vs OpenSSL through
+  // node:crypto, alone and as a whole packet (msg_key SHA-256 + KDF + CTR) at sizes signalling
+  // uses. This decides whether an OpenSSL fast path is worth keeping.
+  const callKey = new Uint8Array(randomBytes(256))
+  const nodePacket = (x: number, plaintext: Uint8Array) => {
+    const h = (...parts: Array<Uint8Array>) => {
+      const hash = createHash("sha256")
+      for (const part of parts) hash.update(part)
+      return hash.digest()
+    }
+    const mk = h(callKey.subarray(88 + x, 120 + x), plaintext).subarray(8, 24)
+    const a = h(mk, callKey.subarray(x, x + 36))
+    const b = h(callKey.subarray(40 + x, 76 + x), mk)
+    const c = createCipheriv(
+      "aes-256-ctr",
+      Buffer.concat([a.subarray(0, 8), b.subarray(8, 24), a.subarray(24, 32)]),
+      Buffer.concat([b.subarray(0, 4), a.subarray(8, 16), b.subarray(24, 28)])
+    )
+    return Buffer.concat([mk, c.update(plaintext), c.final()])
+  }
+  for (const size of [200, 1024, 16 * 1024]) {
+    const data = new Uint8Array(randomBytes(size))
+    const aesKey = new Uint8Array(randomBytes(32))
+    const iv = new Uint8Array(randomBytes(16))
+    const iterations = size > 4096 ? 200 : 2000
+    const aes = compare(
+      iterations,
+      ROUNDS,
+      () => Signaling.aes256Ctr(aesKey, iv, data),
+      () => {
+        const c = createCipheriv("aes-256-ctr", aesKey, iv)
+        c.update(data)
+        c.final()
+      }
+    )
+    const packet = compare(
+      iterations,
+      ROUNDS,
+      () => Signaling.encryptPacket(callKey, { isOutgoing: true, seq: 1, payload: data }),
+      () => nodePacket(128, data)
+    )
+    lines.push(
+      `signalling ${String(size).padStart(5)} B: AES-CTR noble ${(aes.subject * 1000).toFixed(1)} µs | node:crypto ${(aes.baseline * 1000).toFixed(1)} µs | ratio ${(aes.subject / aes.baseline).toFixed(2)}x; whole packet noble ${(packet.subject * 1000).toFixed(1)} µs | node:crypto ${(packet.baseline * 1000).toFixed(1)} µs | ratio ${(packet.subject / packet.baseline).toFixed(2)}x`
+    )
+  }
   console.log(
     `node ${process.version}; median of ${ROUNDS} interleaved rounds; Telegram prime, g = 3, 2048-bit exponents`
   )

@@ -79,7 +79,8 @@ describe("examples (loopback mode)", () => {
       Effect.gen(function* () {
         const { result } = yield* capture(RateLastCall.loopback)
         expect(result.last.needRating).toBe(true)
-        const mine = result.feedback.filter((f) => f.callId === result.last.id)
+        // Signalling feedback (the 11.0.0 call's SCTP handshake) is not what this example is about.
+        const mine = result.feedback.filter((f) => f.callId === result.last.id && f._tag !== "Signaling")
         expect(mine.map((f) => f._tag)).toEqual(["Rating", "Debug"])
         const rating = mine[0]
         expect(

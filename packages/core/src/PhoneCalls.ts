@@ -222,28 +222,38 @@ export interface ActiveCall {
   /** The signalling data the peer sends, from the moment the call became active. */
   readonly signalingData: Stream.Stream<Uint8Array>
   /**
-   * Encrypts `payload` with the call key as tgcalls does (spec §6: `msg_key ‖ AES-256-CTR`, our
-   * direction's x — 128 for the caller, 136 for the callee — and the next counter of this call,
-   * starting at 1) and sends it with `phone.sendSignalingData`. Fails with
-   * `SignalingSeqExhausted` once 2^30 − 1 packets were sent: end the call then.
+   * Encrypts `payload` (one signalling message) with the call key in the layout tgcalls uses
+   * for `libraryVersion` (raw, framed with acks and resends, or SCTP-wrapped; see
+   * `Signaling` and docs/security.md §8). Its packets, and the acks, resends and SCTP control
+   * packets the channel produces, are sent with `phone.sendSignalingData` by a fiber of the
+   * call (a failed send is logged at Warning level; framed and SCTP layouts resend). Fails
+   * with `SignalingSeqExhausted` after 2^30 − 1 packets, `SignalingMessageRefused` when the
+   * layout cannot carry the message, `SignalingVersionUnsupported` when the negotiated version
+   * has no layout we speak.
    */
-  readonly sendEncrypted: (
-    payload: Uint8Array
-  ) => Effect.Effect<void, PhoneError<"phone.sendSignalingData"> | Signaling.SignalingSeqExhausted>
+  readonly sendEncrypted: (payload: Uint8Array) => Effect.Effect<void, SignalingSendError>
   /**
-   * The peer's encrypted signalling packets, decrypted and authenticated, in arrival order, from
-   * the moment the stream starts running. Each run keeps its own 64-entry replay window. Packets
-   * that fail the checks (shorter than 21 bytes, wrong `msg_key` — tampered, another key or
-   * plain data —, duplicate or too old) are dropped and logged at Debug level with the reason;
-   * the stream fails with `SignalingSeqExhausted` when an authentic packet's counter reaches
-   * 2^30 ([DOC-VC]: abort the call).
+   * The signalling messages of the peer, decrypted and authenticated, in arrival order, from the
+   * moment the stream starts running (the call reads the peer's packets from activation on, with
+   * one replay window, and answers acks). Refused packets (shorter than 21 bytes, longer than
+   * 128 KiB, wrong `msg_key`, malformed framing, duplicate or too old) are dropped and logged at
+   * Debug level; an authentic packet never ends the call. Fails only with
+   * `SignalingVersionUnsupported`.
    */
-  readonly encryptedSignaling: Stream.Stream<Uint8Array, Signaling.SignalingSeqExhausted>
+  readonly encryptedSignaling: Stream.Stream<Uint8Array, Signaling.SignalingVersionUnsupported>
   /** The call's states from now on: `Active`, then `Ended`. */
   readonly states: Stream.Stream<CallState>
   /** Completes when the call ends (by either side), with the final `Ended` state. */
   readonly ended: Effect.Effect<Extract<CallState, { _tag: "Ended" }>>
 }
+
+/**
+ * Why `ActiveCall.sendEncrypted` failed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SignalingSendError = Signaling.SendError | Signaling.SignalingVersionUnsupported
 
 /**
  * An incoming call, already acknowledged with `receivedCall` (the caller sees it ringing).
@@ -553,30 +563,53 @@ const activate = (
       ),
       Stream.map((u) => u.data)
     )
-    // The key is always the 256-byte shared key here, so the channel cannot fail to build.
-    const makeChannel = Signaling.makeChannel(fields.key, fields.isOutgoing).pipe(Effect.orDie)
-    const sending = yield* makeChannel
-    const encryptedSignaling = Stream.unwrap(
-      Effect.map(makeChannel, (receiving) =>
-        signalingData.pipe(
-          Stream.mapEffect((packet) =>
-            receiving.decrypt(packet).pipe(
-              Effect.map((decrypted) => Option.some(decrypted.payload)),
-              Effect.catchTag(["SignalingPacketInvalid", "SignalingReplay"], (rejected) =>
-                Effect.as(
-                  Effect.logDebug("encrypted signalling packet dropped").pipe(
-                    Effect.annotateLogs({ callId: String(fields.id), reason: rejected.message })
-                  ),
-                  Option.none<Uint8Array>()
-                )
-              )
-            )
-          ),
-          Stream.filter(Option.isSome),
-          Stream.map((payload) => payload.value)
-        )
+    // ---- signalling (owned by the `Signaling` module): one channel per call, in the layout of
+    // the negotiated library version; its packets (messages, acks, resends, SCTP control) are
+    // sent by one fiber, the peer's packets are read by another from the moment the call is
+    // active, and the messages they carry are published to `encryptedSignaling`'s runs.
+    const channel = yield* Effect.result(
+      Signaling.makeChannel(fields.key, fields.isOutgoing, { libraryVersion: fields.libraryVersion }).pipe(
+        // The key is the checked 256-byte shared key: only the version can be refused.
+        Effect.catchTag(["KeyLengthInvalid", "SignalingArgumentInvalid"], (e) => Effect.die(e))
       )
     )
+    const received = yield* PubSub.unbounded<Uint8Array>()
+    if (channel._tag === "Success") {
+      const ch = channel.success
+      yield* Effect.forkScoped(
+        Stream.runForEach(ch.outgoing, (data) =>
+          // Once the call has ended, the channel's late packets (resends, SCTP) are not sent.
+          Effect.flatMap(Deferred.isDone(live.ended), (done) =>
+            done ? Effect.void : provideRpc(ctx, Phone.sendSignalingData({ peer, data }))
+          ).pipe(
+            Effect.catch((e) =>
+              Effect.logWarning("signalling packet not sent").pipe(
+                Effect.annotateLogs({ callId: String(fields.id), reason: e.message })
+              )
+            )
+          )
+        )
+      )
+      const packets = yield* PubSub.subscribe(ctx.hub)
+      yield* Effect.forkScoped(
+        Effect.forever(
+          Effect.gen(function* () {
+            const u = yield* PubSub.take(packets)
+            if (u._tag !== "UpdatePhoneCallSignalingData" || u.phoneCallId !== fields.id) return
+            const r = yield* Effect.result(ch.receive(u.data))
+            if (r._tag === "Failure")
+              return yield* Effect.logDebug("encrypted signalling packet dropped").pipe(
+                Effect.annotateLogs({ callId: String(fields.id), reason: r.failure.message })
+              )
+            for (const m of r.success.messages) yield* PubSub.publish(received, m.message)
+          })
+        )
+      )
+    }
+    const encryptedSignaling =
+      channel._tag === "Success" ? Stream.fromPubSub(received) : Stream.fail(channel.failure)
+    const sendEncrypted = (payload: Uint8Array) =>
+      channel._tag === "Success" ? channel.success.send(payload) : Effect.fail(channel.failure)
     return {
       ...fields,
       hangUp,
@@ -594,10 +627,7 @@ const activate = (
       sendSignalingData: (data) =>
         provideRpc(ctx, Phone.sendSignalingData({ peer, data })).pipe(Effect.asVoid),
       signalingData,
-      sendEncrypted: (payload) =>
-        Effect.flatMap(sending.encrypt(payload), (data) =>
-          provideRpc(ctx, Phone.sendSignalingData({ peer, data })).pipe(Effect.asVoid)
-        ),
+      sendEncrypted,
       encryptedSignaling,
       states: Stream.fromPubSub(live.states).pipe(Stream.takeUntil((s) => s._tag === "Ended")),
       ended: Deferred.await(live.ended)

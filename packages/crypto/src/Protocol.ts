@@ -97,7 +97,9 @@ export const defaultProtocol: PhoneCallProtocol = new PhoneCallProtocol({
   udpReflector: true,
   minLayer: 65,
   maxLayer: 92,
-  libraryVersions: ["11.0.0", "10.0.0", "9.0.0", "8.0.0", "7.0.0", "6.0.0", "5.0.0", "2.7.7", "2.4.4"]
+  // Only versions whose signalling layout `Signaling` speaks (docs/security.md §8): tgcalls'
+  // 5.0.0 / 2.7.7 (Manager: typed binary messages) and 2.4.4 (libtgvoip) are not offered.
+  libraryVersions: ["11.0.0", "10.0.0", "9.0.0", "8.0.0", "7.0.0", "6.0.0"]
 })
 
 /**

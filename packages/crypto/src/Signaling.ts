@@ -1,42 +1,59 @@
 /**
- * Encryption of the signalling data of an active call with the call key (spec §6; tgcalls
- * `EncryptedConnection::encryptRawPacket` / `decryptRawPacket`, [DOC-VC] "Encryption").
+ * The encrypted signalling channel of an active call, in the layout tgcalls uses for the
+ * negotiated library version (docs/security.md §8 has the version → layout table with its
+ * sources in TelegramMessenger/tgcalls).
  *
- * A packet is `msg_key (16) ‖ AES-256-CTR(aes_key, aes_iv)(seq (uint32 BE) ‖ payload)`, where
+ * Every layout encrypts packets as `msg_key (16) ‖ AES-256-CTR(aes_key, aes_iv)(seq (u32 BE) ‖ …)`
+ * (spec §6, tgcalls `EncryptedConnection::encryptPrepared`), where
  *
  * - `msg_key = SHA256(key[88+x .. 88+x+32] ‖ plaintext)[8 .. 24]`
  * - `sha256_a = SHA256(msg_key ‖ key[x .. x+36])`, `sha256_b = SHA256(key[40+x .. 40+x+36] ‖ msg_key)`
  * - `aes_key = sha256_a[0..8] ‖ sha256_b[8..24] ‖ sha256_a[24..32]`
  * - `aes_iv = sha256_b[0..4] ‖ sha256_a[8..16] ‖ sha256_b[24..28]`, the initial 128-bit counter
- *   block, incremented as one big-endian 128-bit number (OpenSSL `CRYPTO_ctr128_encrypt`)
+ *   block, incremented as one big-endian number
  *
- * and `x` is the **sender's**: 128 when the caller sends, 136 when the callee sends (0 and 8 are
- * the transport channel's, not used here). The receiver checks the length (≥ 21 bytes), the
- * `msg_key` (constant-time), a 64-entry replay window, and aborts at `seq` = 2^30.
+ * and `x` is the sender's: 128 for the caller, 136 for the callee. The two top bits of `seq` are
+ * flags (2^31 single-message packet, 2^30 requires ack); the counter is `seq` with both cleared.
  *
- * The functions are pure over `Uint8Array` and fail with typed errors, never throw. The AES
- * core has two interchangeable backends that give byte-identical results (tested against the
- * NIST SP 800-38A vectors and against each other): `native` (OpenSSL's `aes-256-ctr` through
- * `node:crypto`) and `portable` (an AES-256 encryption-only block cipher written here, from
- * FIPS-197, with the CTR mode on top; its tables are computed on first use; not constant-time
- * with respect to cache timing). `AesCtr` picks `native` when `node:crypto` can be loaded
- * (probed lazily, never at import) and `portable` otherwise.
+ * - `"raw"` (6.0.0, 7.0.0): `seq ‖ message`, one message per packet, no flag bits.
+ * - `"framed"` (8.0.0, 9.0.0, 10.0.0): `seq ‖ 0x7F ‖ u32 BE length ‖ message`, followed by
+ *   further items (acks, resends); every message requires an ack and is resent until acked.
+ * - `"sctp"` (11.0.0): raw packets carried as the messages of an SCTP association whose
+ *   cleartext packets are what `phone.sendSignalingData` carries.
+ *
+ * AES is `@noble/ciphers` (audited). Pure helpers return plain values or `Result`.
  *
  * @since 0.1.0
  */
-import type * as NodeCrypto from "node:crypto"
-import { sha256 } from "@noble/hashes/sha2.js"
-import { Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Clock, Effect, Queue, Redacted, Result, Schema, type Scope, Stream } from "effect"
 import { KeyLengthInvalid } from "./CryptoError.js"
-import { concat, constantTimeEqual } from "./internal/bytes.js"
+import {
+  aesCtr,
+  Connection,
+  counterOf,
+  kdfUnchecked,
+  MAX_COUNTER,
+  MAX_INCOMING_PACKET,
+  msgKeyOf,
+  type OpenFailure,
+  open,
+  parseFramed,
+  REQUIRES_ACK_BIT,
+  type ReceiveFailure,
+  type SendFailure,
+  SINGLE_MESSAGE_BIT,
+  seal
+} from "./internal/signaling/connection.js"
+import { Association } from "./internal/signaling/sctp.js"
 
 // ---------------------------------------------------------------------------------- errors --
 
 /**
- * A received packet was rejected before its counter was looked at: shorter than 21 bytes
- * (16 bytes of `msg_key`, 4 of `seq`, at least 1 of payload — tgcalls' minimum), or the
- * `msg_key` recomputed from the decrypted plaintext differs from the one in the packet (the
- * packet was tampered with, encrypted with another key, or with the other direction's `x`).
+ * A received packet was refused before any message was taken from it, as tgcalls refuses it:
+ * shorter than 21 bytes (`"too-short"`), longer than 128 KiB (`"too-long"`,
+ * `kMaxIncomingPacketSize`), a `msg_key` that does not match (`"msg-key-mismatch"`), a framed
+ * plaintext tgcalls' `processRawPacket` would not parse (`"malformed"`, with `detail`), or, on
+ * the SCTP layout, a packet that is not an SCTP packet of this association (`"sctp"`).
  *
  * @since 0.1.0
  * @category errors
@@ -44,27 +61,36 @@ import { concat, constantTimeEqual } from "./internal/bytes.js"
 export class SignalingPacketInvalid extends Schema.TaggedError<SignalingPacketInvalid>()(
   "SignalingPacketInvalid",
   {
-    reason: Schema.Literals(["too-short", "msg-key-mismatch"]),
+    reason: Schema.Literals(["too-short", "too-long", "msg-key-mismatch", "malformed", "sctp"]),
     /** Length in bytes of the rejected packet. */
-    length: Schema.Int
+    length: Schema.Int,
+    detail: Schema.optional(Schema.String)
   }
 ) {
   override get message(): string {
-    return this.reason === "too-short"
-      ? `signalling packet is ${this.length} bytes; at least ${MIN_PACKET_LENGTH} are required`
-      : "signalling packet rejected: msg_key does not match SHA256(key[88+x..88+x+32] || plaintext)[8..24]"
+    const messages = {
+      "too-short": `signalling packet is ${this.length} bytes; at least ${MIN_PACKET_LENGTH} are required`,
+      "too-long": `signalling packet is ${this.length} bytes; at most ${MAX_PACKET_LENGTH} are accepted`,
+      "msg-key-mismatch":
+        "signalling packet rejected: msg_key does not match SHA256(key[88+x..88+x+32] || plaintext)[8..24]",
+      malformed: `framed signalling packet rejected: ${this.detail ?? "malformed"}`,
+      sctp: `SCTP signalling packet rejected: ${this.detail ?? "invalid"}`
+    }
+    return messages[this.reason]
   }
 }
 
 /**
  * An authentic packet whose counter was already seen (`"duplicate"`) or is at least 64 below
- * the highest counter seen (`"too-old"`), spec §6 replay window.
+ * the highest counter seen (`"too-old"`): tgcalls' `registerIncomingCounter`. Dropping it is
+ * normal; the call goes on.
  *
  * @since 0.1.0
  * @category errors
  */
 export class SignalingReplay extends Schema.TaggedError<SignalingReplay>()("SignalingReplay", {
   reason: Schema.Literals(["duplicate", "too-old"]),
+  /** The packet's counter (flag bits cleared). */
   seq: Schema.Number,
   /** The highest counter accepted so far. */
   highest: Schema.Number
@@ -77,8 +103,8 @@ export class SignalingReplay extends Schema.TaggedError<SignalingReplay>()("Sign
 }
 
 /**
- * A counter reached 2^30: our next packet (`direction: "send"`) or an authentic packet of the
- * peer (`"receive"`). [DOC-VC] says to abort the call then.
+ * Our send counter reached 2^30 − 1 (`kMaxAllowedCounter`): tgcalls refuses to send further
+ * packets on this connection. Received counters never end a call.
  *
  * @since 0.1.0
  * @category errors
@@ -86,19 +112,58 @@ export class SignalingReplay extends Schema.TaggedError<SignalingReplay>()("Sign
 export class SignalingSeqExhausted extends Schema.TaggedError<SignalingSeqExhausted>()(
   "SignalingSeqExhausted",
   {
-    direction: Schema.Literals(["send", "receive"]),
+    direction: Schema.Literals(["send"]),
     seq: Schema.Number
   }
 ) {
   override get message(): string {
-    return `signalling ${this.direction} counter reached ${this.seq} (limit 2^30); the call must be ended`
+    return `signalling send counter reached ${this.seq} (tgcalls' limit is 2^30 - 1); no further packet can be sent`
   }
 }
 
 /**
- * An argument that no packet can be made from: a `msg_key` that is not 16 bytes, an `x` outside
- * 0..136 (the key has 256 bytes and the KDF reads up to `key[88+x+32]`), a `seq` that is not
- * an unsigned 32-bit integer, or an AES counter block / block that is not 16 bytes.
+ * A message the layout cannot carry: larger than fits a framed packet (16 KiB,
+ * `kMaxSignalingPacketSize`) or than a peer accepts (128 KiB − 20), or, on the framed layout,
+ * 65,536 messages still waiting for their ack (`kNotAckedMessagesLimit`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SignalingMessageRefused extends Schema.TaggedError<SignalingMessageRefused>()(
+  "SignalingMessageRefused",
+  {
+    reason: Schema.Literals(["too-large", "too-many-unacked"]),
+    value: Schema.Number,
+    limit: Schema.Number
+  }
+) {
+  override get message(): string {
+    return this.reason === "too-large"
+      ? `signalling message of ${this.value} bytes exceeds the layout's limit of ${this.limit}`
+      : `${this.value} signalling messages are waiting for an ack (limit ${this.limit})`
+  }
+}
+
+/**
+ * A library version with no signalling layout we speak (tgcalls' 2.4.4, 2.7.7 and 5.0.0
+ * implementations do not use these layouts; see docs/security.md §8).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SignalingVersionUnsupported extends Schema.TaggedError<SignalingVersionUnsupported>()(
+  "SignalingVersionUnsupported",
+  { libraryVersion: Schema.String }
+) {
+  override get message(): string {
+    return `no signalling layout for library version ${JSON.stringify(this.libraryVersion)}; supported: ${Object.keys(layouts).join(", ")}`
+  }
+}
+
+/**
+ * An argument that no packet can be made from: a key that is not a `Uint8Array` (`"key"`), a
+ * `msg_key` that is not 16 bytes, an `x` outside 0..136, a `seq` that is not an unsigned
+ * 32-bit integer (a first counter: within 1..2^30 − 1).
  *
  * @since 0.1.0
  * @category errors
@@ -106,17 +171,17 @@ export class SignalingSeqExhausted extends Schema.TaggedError<SignalingSeqExhaus
 export class SignalingArgumentInvalid extends Schema.TaggedError<SignalingArgumentInvalid>()(
   "SignalingArgumentInvalid",
   {
-    argument: Schema.Literals(["msgKey", "x", "seq", "iv", "block"]),
+    argument: Schema.Literals(["key", "msgKey", "x", "seq", "iv"]),
     value: Schema.Number
   }
 ) {
   override get message(): string {
     const messages = {
+      key: "the call key must be a Uint8Array (or a Redacted one) of 256 bytes",
       msgKey: `msg_key must be 16 bytes, got ${this.value}`,
       x: `x must be an integer within 0..136, got ${this.value}`,
-      seq: `seq must be an unsigned 32-bit integer (a first counter: within 1..2^30), got ${this.value}`,
-      iv: `the AES-CTR counter block must be 16 bytes, got ${this.value}`,
-      block: `an AES block must be 16 bytes, got ${this.value}`
+      seq: `seq must be an unsigned 32-bit integer (a first counter: within 1..2^30 - 1), got ${this.value}`,
+      iv: `the AES-CTR counter block must be 16 bytes, got ${this.value}`
     }
     return messages[this.argument]
   }
@@ -149,6 +214,14 @@ export const CALLEE_X = 136
 export const MIN_PACKET_LENGTH = 21
 
 /**
+ * The longest packet a receiver accepts (tgcalls `kMaxIncomingPacketSize`): 128 KiB.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MAX_PACKET_LENGTH = MAX_INCOMING_PACKET
+
+/**
  * How many counters the receiver remembers (tgcalls `kKeepIncomingCountersCount`).
  *
  * @since 0.1.0
@@ -157,13 +230,73 @@ export const MIN_PACKET_LENGTH = 21
 export const REPLAY_WINDOW = 64
 
 /**
- * The counter at which the call must be aborted ([DOC-VC]): 2^30. The two bits above it are
- * transport-channel flags, never part of a signalling counter.
+ * The single-message flag bit of `seq` (tgcalls `kSingleMessagePacketSeqBit`): 2^31.
  *
  * @since 0.1.0
  * @category constants
  */
-export const SEQ_LIMIT = 2 ** 30
+export const SINGLE_MESSAGE_SEQ_BIT = SINGLE_MESSAGE_BIT
+
+/**
+ * The requires-ack flag bit of `seq` (tgcalls `kMessageRequiresAckSeqBit`): 2^30.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const REQUIRES_ACK_SEQ_BIT = REQUIRES_ACK_BIT
+
+/**
+ * The last counter a sender may use (tgcalls `kMaxAllowedCounter`): 2^30 − 1.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MAX_SEND_COUNTER = MAX_COUNTER
+
+/**
+ * The signalling layouts tgcalls uses (see the module documentation).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Layout = "raw" | "framed" | "sctp"
+
+/**
+ * Library version → layout, from tgcalls' `GetVersions` lists and each instance's
+ * `signalingProtocolVersion` (docs/security.md §8).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const layouts: Readonly<Record<string, Layout>> = {
+  "11.0.0": "sctp",
+  "10.0.0": "framed",
+  "9.0.0": "framed",
+  "8.0.0": "framed",
+  "7.0.0": "raw",
+  "6.0.0": "raw"
+}
+
+/**
+ * The layout of a library version, or `SignalingVersionUnsupported`.
+ *
+ * @example
+ * ```ts
+ * import { Result } from "effect"
+ * import { Signaling } from "@tgphone/crypto"
+ *
+ * Result.getOrThrow(Signaling.layoutOf("9.0.0")) // "framed"
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const layoutOf = (libraryVersion: string): Result.Result<Layout, SignalingVersionUnsupported> => {
+  const layout = Object.hasOwn(layouts, libraryVersion) ? layouts[libraryVersion] : undefined
+  return layout === undefined
+    ? Result.fail(new SignalingVersionUnsupported({ libraryVersion }))
+    : Result.succeed(layout)
+}
 
 /**
  * The sender's `x` on the signalling channel: 128 for the caller, 136 for the callee.
@@ -173,336 +306,29 @@ export const SEQ_LIMIT = 2 ** 30
  */
 export const senderX = (senderIsOutgoing: boolean): number => (senderIsOutgoing ? CALLER_X : CALLEE_X)
 
-// ----------------------------------------------------------------------------------- AES --
-
-/**
- * An AES-256-CTR backend: `ctr(key, iv, data)` XORs `data` with the keystream that starts at
- * the counter block `iv` and increments it as a 128-bit big-endian number. Preconditions
- * (guaranteed by this module): `key` is 32 bytes, `iv` 16 bytes. The result is a fresh array.
- *
- * @since 0.1.0
- * @category models
- */
-export interface AesCtrBackend {
-  readonly name: "native" | "portable"
-  readonly ctr: (key: Uint8Array, iv: Uint8Array, data: Uint8Array) => Uint8Array
-}
-
-/** FIPS-197 tables, computed on first use: S-box and the four encryption T-tables. */
-interface AesTables {
-  readonly sbox: Uint8Array
-  readonly t0: Int32Array
-  readonly t1: Int32Array
-  readonly t2: Int32Array
-  readonly t3: Int32Array
-}
-
-let aesTables: AesTables | undefined
-
-/** Multiplication by x in GF(2^8) modulo x^8 + x^4 + x^3 + x + 1 (FIPS-197 §4.2.1). */
-const xtime = (a: number): number => ((a << 1) ^ (a & 0x80 ? 0x1b : 0)) & 0xff
-
-/**
- * Builds the S-box from its definition (FIPS-197 §5.1.1: multiplicative inverse in GF(2^8),
- * then the affine map with constant 0x63), walking the field with the generator 3, and the
- * T-tables `T0[a] = (2·S[a], S[a], S[a], 3·S[a])` as big-endian words and their rotations.
- */
-const tables = (): AesTables => {
-  if (aesTables !== undefined) return aesTables
-  const sbox = new Uint8Array(256)
-  const rotl8 = (v: number, s: number) => ((v << s) | (v >>> (8 - s))) & 0xff
-  let p = 1
-  let q = 1
-  do {
-    p = p ^ xtime(p) // p ← p · 3
-    q ^= q << 1 // q ← q / 3
-    q ^= q << 2
-    q ^= q << 4
-    q &= 0xff
-    if (q & 0x80) q ^= 0x09
-    sbox[p] = q ^ rotl8(q, 1) ^ rotl8(q, 2) ^ rotl8(q, 3) ^ rotl8(q, 4) ^ 0x63
-  } while (p !== 1)
-  sbox[0] = 0x63
-  const t0 = new Int32Array(256)
-  const t1 = new Int32Array(256)
-  const t2 = new Int32Array(256)
-  const t3 = new Int32Array(256)
-  for (let a = 0; a < 256; a++) {
-    const s = sbox[a]!
-    const s2 = xtime(s)
-    const s3 = s2 ^ s
-    const w = ((s2 << 24) | (s << 16) | (s << 8) | s3) >>> 0
-    t0[a] = w
-    t1[a] = ((w >>> 8) | (w << 24)) >>> 0
-    t2[a] = ((w >>> 16) | (w << 16)) >>> 0
-    t3[a] = ((w >>> 24) | (w << 8)) >>> 0
-  }
-  aesTables = { sbox, t0, t1, t2, t3 }
-  return aesTables
-}
-
-/** AES-256 key expansion (FIPS-197 §5.2, Nk = 8, Nr = 14): 60 big-endian round-key words. */
-const expandKey = (key: Uint8Array, sbox: Uint8Array): Int32Array => {
-  const w = new Int32Array(60)
-  for (let i = 0; i < 8; i++)
-    w[i] = ((key[4 * i]! << 24) | (key[4 * i + 1]! << 16) | (key[4 * i + 2]! << 8) | key[4 * i + 3]!) >>> 0
-  const sub = (t: number) =>
-    ((sbox[t >>> 24]! << 24) |
-      (sbox[(t >>> 16) & 255]! << 16) |
-      (sbox[(t >>> 8) & 255]! << 8) |
-      sbox[t & 255]!) >>>
-    0
-  let rcon = 1
-  for (let i = 8; i < 60; i++) {
-    let t = w[i - 1]!
-    if (i % 8 === 0) {
-      t = sub(((t << 8) | (t >>> 24)) >>> 0) ^ (rcon << 24)
-      rcon = xtime(rcon)
-    } else if (i % 8 === 4) {
-      t = sub(t)
-    }
-    w[i] = w[i - 8]! ^ t
-  }
-  return w
-}
-
-/**
- * Encrypts one 16-byte block `input` into `out` with the expanded key `w` (FIPS-197 §5.1,
- * table form: SubBytes + ShiftRows + MixColumns folded into T-table lookups; words are kept as
- * int32 so V8 stays on small-integer arithmetic).
- */
-const encryptBlock = (t: AesTables, w: Int32Array, input: Uint8Array, out: Uint8Array): void => {
-  const { sbox, t0, t1, t2, t3 } = t
-  let s0 = ((input[0]! << 24) | (input[1]! << 16) | (input[2]! << 8) | input[3]!) ^ w[0]!
-  let s1 = ((input[4]! << 24) | (input[5]! << 16) | (input[6]! << 8) | input[7]!) ^ w[1]!
-  let s2 = ((input[8]! << 24) | (input[9]! << 16) | (input[10]! << 8) | input[11]!) ^ w[2]!
-  let s3 = ((input[12]! << 24) | (input[13]! << 16) | (input[14]! << 8) | input[15]!) ^ w[3]!
-  for (let k = 4; k < 56; k += 4) {
-    const n0 = t0[s0 >>> 24]! ^ t1[(s1 >>> 16) & 255]! ^ t2[(s2 >>> 8) & 255]! ^ t3[s3 & 255]! ^ w[k]!
-    const n1 = t0[s1 >>> 24]! ^ t1[(s2 >>> 16) & 255]! ^ t2[(s3 >>> 8) & 255]! ^ t3[s0 & 255]! ^ w[k + 1]!
-    const n2 = t0[s2 >>> 24]! ^ t1[(s3 >>> 16) & 255]! ^ t2[(s0 >>> 8) & 255]! ^ t3[s1 & 255]! ^ w[k + 2]!
-    const n3 = t0[s3 >>> 24]! ^ t1[(s0 >>> 16) & 255]! ^ t2[(s1 >>> 8) & 255]! ^ t3[s2 & 255]! ^ w[k + 3]!
-    s0 = n0
-    s1 = n1
-    s2 = n2
-    s3 = n3
-  }
-  // Final round: SubBytes + ShiftRows, no MixColumns.
-  const v0 =
-    ((sbox[s0 >>> 24]! << 24) |
-      (sbox[(s1 >>> 16) & 255]! << 16) |
-      (sbox[(s2 >>> 8) & 255]! << 8) |
-      sbox[s3 & 255]!) ^
-    w[56]!
-  const v1 =
-    ((sbox[s1 >>> 24]! << 24) |
-      (sbox[(s2 >>> 16) & 255]! << 16) |
-      (sbox[(s3 >>> 8) & 255]! << 8) |
-      sbox[s0 & 255]!) ^
-    w[57]!
-  const v2 =
-    ((sbox[s2 >>> 24]! << 24) |
-      (sbox[(s3 >>> 16) & 255]! << 16) |
-      (sbox[(s0 >>> 8) & 255]! << 8) |
-      sbox[s1 & 255]!) ^
-    w[58]!
-  const v3 =
-    ((sbox[s3 >>> 24]! << 24) |
-      (sbox[(s0 >>> 16) & 255]! << 16) |
-      (sbox[(s1 >>> 8) & 255]! << 8) |
-      sbox[s2 & 255]!) ^
-    w[59]!
-  out[0] = v0 >>> 24
-  out[1] = v0 >>> 16
-  out[2] = v0 >>> 8
-  out[3] = v0
-  out[4] = v1 >>> 24
-  out[5] = v1 >>> 16
-  out[6] = v1 >>> 8
-  out[7] = v1
-  out[8] = v2 >>> 24
-  out[9] = v2 >>> 16
-  out[10] = v2 >>> 8
-  out[11] = v2
-  out[12] = v3 >>> 24
-  out[13] = v3 >>> 16
-  out[14] = v3 >>> 8
-  out[15] = v3
-}
-
-/**
- * Encrypts one 16-byte block with AES-256 on the portable implementation (FIPS-197). Exposed for
- * the known-answer tests; `key` must be 32 bytes and `block` 16 bytes.
- *
- * @since 0.1.0
- * @category aes
- */
-export const aes256EncryptBlock = (
-  key: Uint8Array,
-  block: Uint8Array
-): Effect.Effect<Uint8Array, KeyLengthInvalid | SignalingArgumentInvalid> => {
-  if (key.length !== 32) return Effect.fail(new KeyLengthInvalid({ length: key.length }))
-  if (block.length !== 16)
-    return Effect.fail(new SignalingArgumentInvalid({ argument: "block", value: block.length }))
-  const t = tables()
-  const out = new Uint8Array(16)
-  encryptBlock(t, expandKey(key, t.sbox), block, out)
-  return Effect.succeed(out)
-}
-
-/**
- * The portable AES-256-CTR backend (FIPS-197 block cipher written here + SP 800-38A CTR with a
- * 128-bit big-endian counter). Runs on every JavaScript runtime; table lookups make it not
- * constant-time with respect to cache timing.
- *
- * @since 0.1.0
- * @category backends
- */
-export const portable: AesCtrBackend = {
-  name: "portable",
-  ctr: (key, iv, data) => {
-    const t = tables()
-    const w = expandKey(key, t.sbox)
-    const counter = Uint8Array.from(iv)
-    const stream = new Uint8Array(16)
-    const out = new Uint8Array(data.length)
-    for (let offset = 0; offset < data.length; offset += 16) {
-      encryptBlock(t, w, counter, stream)
-      const n = Math.min(16, data.length - offset)
-      for (let i = 0; i < n; i++) out[offset + i] = data[offset + i]! ^ stream[i]!
-      // Increment the whole 128-bit block as a big-endian number (wraps at 2^128).
-      for (let i = 15; i >= 0; i--) {
-        counter[i] = (counter[i]! + 1) & 255
-        if (counter[i] !== 0) break
-      }
-    }
-    return out
-  }
-}
-
-type NodeCryptoModule = typeof NodeCrypto
-
-const loadNodeCrypto = (): NodeCryptoModule | undefined => {
-  try {
-    const proc = (
-      globalThis as { readonly process?: { readonly getBuiltinModule?: (id: string) => unknown } }
-    ).process
-    const mod = proc?.getBuiltinModule?.("node:crypto") as NodeCryptoModule | undefined
-    if (mod === undefined || typeof mod.createCipheriv !== "function") return undefined
-    // The cipher must exist in this OpenSSL build.
-    mod.createCipheriv("aes-256-ctr", new Uint8Array(32), new Uint8Array(16))
-    return mod
-  } catch {
-    return undefined
-  }
-}
-
-let nativeBackend: Option.Option<AesCtrBackend> | undefined
-
-/**
- * OpenSSL's `aes-256-ctr` through `node:crypto` (its counter is the full 128-bit block,
- * incremented big-endian, as tgcalls expects), or `None` where `node:crypto` cannot be loaded.
- * Probed on first call, once.
- *
- * @since 0.1.0
- * @category backends
- */
-export const native = (): Option.Option<AesCtrBackend> => {
-  if (nativeBackend === undefined) {
-    const crypto = loadNodeCrypto()
-    nativeBackend =
-      crypto === undefined
-        ? Option.none()
-        : Option.some({
-            name: "native",
-            ctr: (key, iv, data) => {
-              const cipher = crypto.createCipheriv("aes-256-ctr", key, iv)
-              const head = cipher.update(data)
-              const tail = cipher.final()
-              const out = new Uint8Array(data.length)
-              out.set(head, 0)
-              out.set(tail, head.length)
-              return out
-            }
-          })
-  }
-  return nativeBackend
-}
-
-/**
- * The backend chosen automatically: `native` where available, otherwise `portable`.
- *
- * @since 0.1.0
- * @category backends
- */
-export const auto = (): AesCtrBackend => Option.getOrElse(native(), () => portable)
-
-/**
- * The AES-256-CTR backend used by this module. Defaults to `auto()`; provide another value to
- * override it.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Signaling } from "@tgphone/crypto"
- *
- * const forcePortable = <A, E, R>(self: Effect.Effect<A, E, R>) =>
- *   Effect.provideService(self, Signaling.AesCtr, Signaling.portable)
- * ```
- *
- * @since 0.1.0
- * @category references
- */
-export const AesCtr: Context.Reference<AesCtrBackend> = Context.Reference<AesCtrBackend>(
-  "@tgphone/crypto/Signaling/AesCtr",
-  { defaultValue: auto }
-)
-
-/**
- * A layer that forces the portable AES backend.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerPortable: Layer.Layer<never> = Layer.succeed(AesCtr, portable)
-
-/**
- * AES-256-CTR of `data` with the current backend: `key` 32 bytes, `iv` the 16-byte initial
- * counter block. Encryption and decryption are the same operation.
- *
- * @since 0.1.0
- * @category aes
- */
-export const aes256Ctr = (
-  key: Uint8Array,
-  iv: Uint8Array,
-  data: Uint8Array
-): Effect.Effect<Uint8Array, KeyLengthInvalid | SignalingArgumentInvalid> => {
-  if (key.length !== 32) return Effect.fail(new KeyLengthInvalid({ length: key.length }))
-  if (iv.length !== 16) return Effect.fail(new SignalingArgumentInvalid({ argument: "iv", value: iv.length }))
-  return Effect.gen(function* () {
-    const backend = yield* AesCtr
-    return backend.ctr(key, iv, data)
-  })
-}
-
 // ----------------------------------------------------------------------------------- KDF --
 
 /**
- * The call key: a plain or `Redacted` array. The KDF reads up to `key[88+136+32]`, so it must
- * be exactly 256 bytes (`KeyLengthInvalid` otherwise).
+ * The call key: a plain or `Redacted` `Uint8Array` of exactly 256 bytes.
  *
  * @since 0.1.0
  * @category models
  */
 export type CallKey = Uint8Array | Redacted.Redacted<Uint8Array>
 
-const keyOf = (key: CallKey): Effect.Effect<Uint8Array, KeyLengthInvalid> => {
-  const bytes = Redacted.isRedacted(key) ? Redacted.value(key) : key
+const keyOf = (key: unknown): Result.Result<Uint8Array, KeyLengthInvalid | SignalingArgumentInvalid> => {
+  const bytes: unknown = Redacted.isRedacted(key) ? Redacted.value(key as Redacted.Redacted<unknown>) : key
+  if (!(bytes instanceof Uint8Array))
+    return Result.fail(new SignalingArgumentInvalid({ argument: "key", value: -1 }))
   return bytes.length === 256
-    ? Effect.succeed(bytes)
-    : Effect.fail(new KeyLengthInvalid({ length: bytes.length }))
+    ? Result.succeed(bytes)
+    : Result.fail(new KeyLengthInvalid({ length: bytes.length }))
 }
+
+const checkX = (x: number): Result.Result<number, SignalingArgumentInvalid> =>
+  Number.isInteger(x) && x >= 0 && x <= 136
+    ? Result.succeed(x)
+    : Result.fail(new SignalingArgumentInvalid({ argument: "x", value: x }))
 
 /**
  * The AES key and initial counter block of one packet.
@@ -515,35 +341,17 @@ export interface PacketKeys {
   readonly aesIv: Uint8Array
 }
 
-const kdfUnchecked = (key: Uint8Array, msgKey: Uint8Array, x: number): PacketKeys => {
-  const a = sha256(concat(msgKey, key.subarray(x, x + 36)))
-  const b = sha256(concat(key.subarray(40 + x, 40 + x + 36), msgKey))
-  return {
-    aesKey: concat(a.subarray(0, 8), b.subarray(8, 24), a.subarray(24, 32)),
-    aesIv: concat(b.subarray(0, 4), a.subarray(8, 16), b.subarray(24, 28))
-  }
-}
-
-const msgKeyOf = (key: Uint8Array, plaintext: Uint8Array, x: number): Uint8Array =>
-  sha256(concat(key.subarray(88 + x, 88 + x + 32), plaintext)).slice(8, 24)
-
-const checkX = (x: number): Effect.Effect<number, SignalingArgumentInvalid> =>
-  Number.isInteger(x) && x >= 0 && x <= 136
-    ? Effect.succeed(x)
-    : Effect.fail(new SignalingArgumentInvalid({ argument: "x", value: x }))
-
 /**
- * `aes_key` and `aes_iv` for one packet (spec §6; tgcalls `PrepareAesKeyIv`, MadelineProto
- * `Crypt::voipKdf`): from `sha256_a = SHA256(msg_key ‖ key[x .. x+36])` and
- * `sha256_b = SHA256(key[40+x .. 40+x+36] ‖ msg_key)`. `x` is the sender's (`senderX`).
+ * `aes_key` and `aes_iv` for one packet (spec §6; tgcalls `PrepareAesKeyIv`). `x` is the
+ * sender's (`senderX`).
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Result } from "effect"
  * import { Signaling } from "@tgphone/crypto"
  *
- * const keys = Effect.runSync(Signaling.kdf(new Uint8Array(256), new Uint8Array(16), Signaling.CALLER_X))
- * keys.aesKey.length // 32
+ * const keys = Signaling.kdf(new Uint8Array(256), new Uint8Array(16), Signaling.CALLER_X)
+ * Result.isSuccess(keys) // true
  * ```
  *
  * @since 0.1.0
@@ -553,17 +361,19 @@ export const kdf = (
   key: CallKey,
   msgKey: Uint8Array,
   x: number
-): Effect.Effect<PacketKeys, KeyLengthInvalid | SignalingArgumentInvalid> =>
-  Effect.gen(function* () {
+): Result.Result<PacketKeys, KeyLengthInvalid | SignalingArgumentInvalid> =>
+  Result.gen(function* () {
     const bytes = yield* keyOf(key)
     yield* checkX(x)
-    if (msgKey.length !== 16)
-      return yield* new SignalingArgumentInvalid({ argument: "msgKey", value: msgKey.length })
+    if (!(msgKey instanceof Uint8Array) || msgKey.length !== 16)
+      return yield* Result.fail(
+        new SignalingArgumentInvalid({ argument: "msgKey", value: msgKey?.length ?? -1 })
+      )
     return kdfUnchecked(bytes, msgKey, x)
   })
 
 /**
- * `msg_key` of a plaintext (`seq ‖ payload`): `SHA256(key[88+x .. 88+x+32] ‖ plaintext)[8..24]`.
+ * `msg_key` of a plaintext (`seq ‖ …`): `SHA256(key[88+x .. 88+x+32] ‖ plaintext)[8..24]`.
  *
  * @since 0.1.0
  * @category kdf
@@ -572,17 +382,35 @@ export const msgKey = (
   key: CallKey,
   plaintext: Uint8Array,
   x: number
-): Effect.Effect<Uint8Array, KeyLengthInvalid | SignalingArgumentInvalid> =>
-  Effect.gen(function* () {
+): Result.Result<Uint8Array, KeyLengthInvalid | SignalingArgumentInvalid> =>
+  Result.gen(function* () {
     const bytes = yield* keyOf(key)
     yield* checkX(x)
     return msgKeyOf(bytes, plaintext, x)
   })
 
+/**
+ * AES-256-CTR (`@noble/ciphers`) with the 128-bit big-endian counter tgcalls' OpenSSL call
+ * uses. `key` 32 bytes, `iv` 16.
+ *
+ * @since 0.1.0
+ * @category kdf
+ */
+export const aes256Ctr = (
+  key: Uint8Array,
+  iv: Uint8Array,
+  data: Uint8Array
+): Result.Result<Uint8Array, KeyLengthInvalid | SignalingArgumentInvalid> => {
+  if (key.length !== 32) return Result.fail(new KeyLengthInvalid({ length: key.length }))
+  if (iv.length !== 16) return Result.fail(new SignalingArgumentInvalid({ argument: "iv", value: iv.length }))
+  return Result.succeed(aesCtr(key, iv, data))
+}
+
 // -------------------------------------------------------------------------------- packets --
 
 /**
- * What `encryptPacket` needs: the sender's role, the counter and the payload.
+ * What `encryptPacket` needs: the sender's role, the raw `seq` (flag bits included) and the
+ * plaintext that follows it.
  *
  * @since 0.1.0
  * @category models
@@ -590,68 +418,54 @@ export const msgKey = (
 export interface OutgoingPacket {
   /** `true` when the **sender** is the caller (x = 128), `false` for the callee (x = 136). */
   readonly isOutgoing: boolean
-  /** The per-direction counter, starting at 1; an unsigned 32-bit integer. */
+  /** The raw `seq`: counter plus flag bits; an unsigned 32-bit integer. */
   readonly seq: number
+  /** What follows `seq`: the message (raw) or the framed items. */
   readonly payload: Uint8Array
 }
 
 /**
- * A decrypted, authentic packet.
+ * One signalling message and the counter it was sent with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SignalingMessage {
+  readonly counter: number
+  readonly message: Uint8Array
+}
+
+/**
+ * A decrypted, authentic packet read statelessly (no replay window, no acks).
  *
  * @since 0.1.0
  * @category models
  */
 export interface DecryptedPacket {
+  /** The raw `seq` with its flag bits. */
   readonly seq: number
-  readonly payload: Uint8Array
-}
-
-const encryptWith = (
-  backend: AesCtrBackend,
-  key: Uint8Array,
-  x: number,
-  seq: number,
-  payload: Uint8Array
-): Uint8Array => {
-  const plaintext = new Uint8Array(4 + payload.length)
-  new DataView(plaintext.buffer).setUint32(0, seq, false)
-  plaintext.set(payload, 4)
-  const mk = msgKeyOf(key, plaintext, x)
-  const { aesKey, aesIv } = kdfUnchecked(key, mk, x)
-  return concat(mk, backend.ctr(aesKey, aesIv, plaintext))
-}
-
-const decryptWith = (
-  backend: AesCtrBackend,
-  key: Uint8Array,
-  x: number,
-  packet: Uint8Array
-): Effect.Effect<DecryptedPacket, SignalingPacketInvalid> => {
-  if (packet.length < MIN_PACKET_LENGTH)
-    return Effect.fail(new SignalingPacketInvalid({ reason: "too-short", length: packet.length }))
-  const received = packet.subarray(0, 16)
-  const { aesKey, aesIv } = kdfUnchecked(key, received, x)
-  const plaintext = backend.ctr(aesKey, aesIv, packet.subarray(16))
-  if (!constantTimeEqual(msgKeyOf(key, plaintext, x), received))
-    return Effect.fail(new SignalingPacketInvalid({ reason: "msg-key-mismatch", length: packet.length }))
-  const seq = new DataView(plaintext.buffer, plaintext.byteOffset, 4).getUint32(0, false)
-  return Effect.succeed({ seq, payload: plaintext.slice(4) })
+  /** `seq` with the flag bits cleared. */
+  readonly counter: number
+  readonly singleMessage: boolean
+  readonly requiresAck: boolean
+  /** The messages the packet carries (raw: the whole rest; framed: each 0x7F item). */
+  readonly messages: ReadonlyArray<SignalingMessage>
+  /** The raw seqs the framed packet acknowledges. */
+  readonly acks: ReadonlyArray<number>
 }
 
 /**
- * Encrypts one signalling packet: `msg_key ‖ AES-256-CTR(seq (uint32 BE) ‖ payload)` with the
- * sender's `x` (spec §6). Deterministic: the same inputs give the same bytes.
+ * Encrypts one packet: `msg_key ‖ AES-256-CTR(seq ‖ payload)` with the sender's `x`.
+ * Deterministic.
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Result } from "effect"
  * import { Signaling } from "@tgphone/crypto"
  *
  * const key = new Uint8Array(256).fill(7)
- * const packet = Effect.runSync(
- *   Signaling.encryptPacket(key, { isOutgoing: true, seq: 1, payload: new Uint8Array([1, 2, 3]) })
- * )
- * packet.length // 16 + 4 + 3
+ * const packet = Signaling.encryptPacket(key, { isOutgoing: true, seq: 1, payload: new Uint8Array([1, 2, 3]) })
+ * Result.map(packet, (p) => p.length) // Success(23)
  * ```
  *
  * @since 0.1.0
@@ -660,119 +474,298 @@ const decryptWith = (
 export const encryptPacket = (
   key: CallKey,
   packet: OutgoingPacket
-): Effect.Effect<Uint8Array, KeyLengthInvalid | SignalingArgumentInvalid> =>
-  Effect.gen(function* () {
+): Result.Result<Uint8Array, KeyLengthInvalid | SignalingArgumentInvalid> =>
+  Result.gen(function* () {
     const bytes = yield* keyOf(key)
     const { seq } = packet
     if (!Number.isInteger(seq) || seq < 0 || seq > 0xffffffff)
-      return yield* new SignalingArgumentInvalid({ argument: "seq", value: seq })
-    const backend = yield* AesCtr
-    return encryptWith(backend, bytes, senderX(packet.isOutgoing), seq, packet.payload)
+      return yield* Result.fail(new SignalingArgumentInvalid({ argument: "seq", value: seq }))
+    const plaintext = new Uint8Array(4 + packet.payload.length)
+    new DataView(plaintext.buffer).setUint32(0, seq, false)
+    plaintext.set(packet.payload, 4)
+    return seal(bytes, senderX(packet.isOutgoing), plaintext)
   })
 
+const openFailure = (f: OpenFailure): SignalingPacketInvalid =>
+  new SignalingPacketInvalid({ reason: f._tag, length: f.length })
+
 /**
- * Decrypts and authenticates one received packet. `isOutgoing` is the **receiver's** role: the
- * caller decrypts with the callee's x (136), the callee with the caller's (128) — tgcalls
- * `x = (isOutgoing ? 8 : 0) + 128`. Fails with `SignalingPacketInvalid` (`"too-short"`,
- * `"msg-key-mismatch"`); the replay window and the 2^30 limit are `SignalingChannel`'s.
+ * Decrypts and authenticates one packet statelessly and splits it as `layout` says (default
+ * `"raw"`). `isOutgoing` is the **receiver's** role. Fails with `SignalingPacketInvalid`.
  *
  * @since 0.1.0
  * @category packets
  */
 export const decryptPacket = (
   key: CallKey,
-  options: { readonly isOutgoing: boolean; readonly packet: Uint8Array }
-): Effect.Effect<DecryptedPacket, KeyLengthInvalid | SignalingPacketInvalid> =>
-  Effect.gen(function* () {
+  options: {
+    readonly isOutgoing: boolean
+    readonly packet: Uint8Array
+    readonly layout?: "raw" | "framed" | undefined
+  }
+): Result.Result<DecryptedPacket, KeyLengthInvalid | SignalingArgumentInvalid | SignalingPacketInvalid> =>
+  Result.gen(function* () {
     const bytes = yield* keyOf(key)
-    const backend = yield* AesCtr
-    return yield* decryptWith(backend, bytes, senderX(!options.isOutgoing), options.packet)
+    const opened = open(bytes, senderX(!options.isOutgoing), options.packet)
+    if (!("plaintext" in opened)) return yield* Result.fail(openFailure(opened))
+    const { plaintext } = opened
+    const seq = new DataView(plaintext.buffer, plaintext.byteOffset, 4).getUint32(0, false)
+    const counter = counterOf(seq)
+    const head = {
+      seq,
+      counter,
+      singleMessage: (seq & SINGLE_MESSAGE_BIT) !== 0,
+      requiresAck: (seq & REQUIRES_ACK_BIT) !== 0
+    }
+    if (options.layout !== "framed")
+      return { ...head, messages: [{ counter, message: plaintext.slice(4) }], acks: [] }
+    const parsed = parseFramed(plaintext)
+    if ("malformed" in parsed)
+      return yield* Result.fail(
+        new SignalingPacketInvalid({
+          reason: "malformed",
+          length: options.packet.length,
+          detail: parsed.malformed
+        })
+      )
+    const messages: Array<SignalingMessage> = []
+    const acks: Array<number> = []
+    for (const item of parsed.items) {
+      if (item._tag === "Message") messages.push({ counter: counterOf(item.seq), message: item.payload })
+      else if (item._tag === "Ack") acks.push(item.seq)
+    }
+    return { ...head, messages, acks }
   })
 
-// -------------------------------------------------------------------------------- channel --
+// -------------------------------------------------------------------------------- session --
 
 /**
- * The 64-entry replay window (tgcalls `registerIncomingCounter`): the highest counter seen and
- * a bitmap whose bit i means "highest − i was received". A counter is rejected when it was
- * seen, or when `seq + 64 <= highest`.
- */
-interface ReplayState {
-  highest: number
-  seen: bigint
-}
-
-const WINDOW_MASK = (1n << BigInt(REPLAY_WINDOW)) - 1n
-
-/** Checks `seq` against the window and records it when accepted (one synchronous step). */
-const register = (state: ReplayState, seq: number): SignalingReplay | undefined => {
-  if (seq > state.highest) {
-    const shift = seq - state.highest
-    state.seen = shift >= REPLAY_WINDOW ? 1n : ((state.seen << BigInt(shift)) | 1n) & WINDOW_MASK
-    state.highest = seq
-    return undefined
-  }
-  const distance = state.highest - seq
-  if (distance >= REPLAY_WINDOW)
-    return new SignalingReplay({ reason: "too-old", seq, highest: state.highest })
-  const bit = 1n << BigInt(distance)
-  if ((state.seen & bit) !== 0n)
-    return new SignalingReplay({ reason: "duplicate", seq, highest: state.highest })
-  state.seen |= bit
-  return undefined
-}
-
-/**
- * The encrypted signalling channel of one call, for one side: our send counter (starting at
- * 1) and the peer's replay window. Each operation updates the state in one synchronous step,
- * so concurrent fibers never reuse a counter or accept a replay twice.
+ * What one received packet yielded: the messages it carried (possibly none: an ack, a resend
+ * already seen, an SCTP control packet) and, on the SCTP layout, the inner packets that were
+ * dropped.
  *
  * @since 0.1.0
  * @category models
  */
-export interface SignalingChannel {
-  /** `true` on the caller's side (we send with x = 128 and receive with x = 136). */
-  readonly isOutgoing: boolean
-  /** Encrypts `payload` with the next counter; fails once the counter would reach 2^30. */
-  readonly encrypt: (payload: Uint8Array) => Effect.Effect<Uint8Array, SignalingSeqExhausted>
-  /**
-   * Decrypts a packet of the peer and registers its counter: fails with
-   * `SignalingPacketInvalid`, `SignalingReplay`, or `SignalingSeqExhausted` (the peer's counter
-   * reached 2^30 — end the call). A rejected packet leaves the window unchanged.
-   */
-  readonly decrypt: (
-    packet: Uint8Array
-  ) => Effect.Effect<DecryptedPacket, SignalingPacketInvalid | SignalingReplay | SignalingSeqExhausted>
-  /** The counter the next `encrypt` will use. */
-  readonly nextSeq: Effect.Effect<number>
+export interface ReceivedPacket {
+  readonly messages: ReadonlyArray<SignalingMessage>
+  readonly dropped: ReadonlyArray<SignalingPacketInvalid | SignalingReplay>
 }
 
 /**
- * Options of `makeChannel`.
+ * Errors of receiving a packet.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ReceiveError = SignalingPacketInvalid | SignalingReplay
+
+/**
+ * Errors of sending a message.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SendError = SignalingSeqExhausted | SignalingMessageRefused
+
+const sendFailure = (f: SendFailure): SendError =>
+  f._tag === "exhausted"
+    ? new SignalingSeqExhausted({ direction: "send", seq: f.counter })
+    : f._tag === "too-large"
+      ? new SignalingMessageRefused({ reason: "too-large", value: f.length, limit: f.limit })
+      : new SignalingMessageRefused({ reason: "too-many-unacked", value: f.count, limit: 65536 })
+
+const receiveFailure = (f: ReceiveFailure, length: number): ReceiveError => {
+  if (f._tag === "duplicate" || f._tag === "too-old")
+    return new SignalingReplay({ reason: f._tag, seq: f.counter, highest: f.largest })
+  if (f._tag === "malformed")
+    return new SignalingPacketInvalid({ reason: "malformed", length, detail: f.reason })
+  return openFailure(f as OpenFailure)
+}
+
+/**
+ * The pure state machine of one side of a signalling channel: feed it messages, packets and
+ * the time (milliseconds); it returns what to send. `makeChannel` runs one with the `Clock`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Session {
+  readonly layout: Layout
+  /** Packets to send at the start (the SCTP layout's INIT; none otherwise). */
+  readonly start: (now: number) => ReadonlyArray<Uint8Array>
+  /** Encrypts one message; returns the packets to send now. */
+  readonly send: (message: Uint8Array, now: number) => Result.Result<ReadonlyArray<Uint8Array>, SendError>
+  /** Handles one received packet. */
+  readonly receive: (
+    packet: Uint8Array,
+    now: number
+  ) => Result.Result<ReceivedPacket & { readonly outgoing: ReadonlyArray<Uint8Array> }, ReceiveError>
+  /** Runs timers due at `now` (framed acks and resends, SCTP retransmissions). */
+  readonly tick: (now: number) => ReadonlyArray<Uint8Array>
+  /** When `tick` next has work, if ever. */
+  readonly nextDeadline: () => number | undefined
+  /** The counter the next encrypted packet will use. */
+  readonly nextCounter: () => number
+}
+
+/**
+ * Options of `makeSession` / `makeChannel`.
  *
  * @since 0.1.0
  * @category models
  */
 export interface ChannelOptions {
-  /** The first counter to send (default 1). Must be within 1..2^30. */
+  /** The negotiated tgcalls version (`ActiveCall.libraryVersion`). */
+  readonly libraryVersion: string
+  /** The first counter to send (default 1), within 1..2^30 − 1. */
   readonly firstSeq?: number | undefined
+  /** SCTP only: our verification tag, initial TSN and state cookie (random by default). */
+  readonly sctp?: { readonly tag: number; readonly tsn: number; readonly cookie: Uint8Array } | undefined
+}
+
+const randomU32 = (): number => {
+  const v = new Uint32Array(1)
+  globalThis.crypto.getRandomValues(v)
+  return v[0]! >>> 0 || 1
 }
 
 /**
- * Creates the signalling channel of a call for one side. `isOutgoing` is our role (`true` for
- * the caller). The AES backend is read from `AesCtr` once, here.
+ * Creates the pure session of one side (`isOutgoing`: we are the caller).
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Result } from "effect"
  * import { Signaling } from "@tgphone/crypto"
  *
  * const key = new Uint8Array(256).fill(1)
- * const program = Effect.gen(function* () {
- *   const caller = yield* Signaling.makeChannel(key, true)
- *   const callee = yield* Signaling.makeChannel(key, false)
- *   const packet = yield* caller.encrypt(new TextEncoder().encode("{}"))
- *   return (yield* callee.decrypt(packet)).seq // 1
- * })
+ * const caller = Result.getOrThrow(Signaling.makeSession(key, true, { libraryVersion: "7.0.0" }))
+ * const callee = Result.getOrThrow(Signaling.makeSession(key, false, { libraryVersion: "7.0.0" }))
+ * const [packet] = Result.getOrThrow(caller.send(new TextEncoder().encode("{}"), 0))
+ * Result.map(callee.receive(packet!, 0), (r) => r.messages[0]?.counter) // Success(1)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeSession = (
+  key: CallKey,
+  isOutgoing: boolean,
+  options: ChannelOptions
+): Result.Result<Session, KeyLengthInvalid | SignalingArgumentInvalid | SignalingVersionUnsupported> =>
+  Result.gen(function* () {
+    const bytes = Uint8Array.from(yield* keyOf(key))
+    const layout = yield* layoutOf(options.libraryVersion)
+    const firstSeq = options.firstSeq ?? 1
+    if (!Number.isInteger(firstSeq) || firstSeq < 1 || firstSeq > MAX_COUNTER)
+      return yield* Result.fail(new SignalingArgumentInvalid({ argument: "seq", value: firstSeq }))
+    const connection = new Connection(bytes, isOutgoing, layout === "framed", firstSeq)
+    const toMessages = (r: { readonly messages: ReadonlyArray<{ counter: number; payload: Uint8Array }> }) =>
+      r.messages.map((m) => ({ counter: m.counter, message: m.payload }))
+    if (layout !== "sctp") {
+      return {
+        layout,
+        start: () => [],
+        send: (message, now) => {
+          const out = connection.send(message, now)
+          return "_tag" in out ? Result.fail(sendFailure(out)) : Result.succeed(out)
+        },
+        receive: (packet, now) => {
+          const r = connection.receive(packet, now)
+          return "_tag" in r
+            ? Result.fail(receiveFailure(r, packet.length))
+            : Result.succeed({ messages: toMessages(r), dropped: [], outgoing: r.outgoing })
+        },
+        tick: (now) => connection.tick(now),
+        nextDeadline: () => connection.nextDeadline,
+        nextCounter: () => connection.nextCounter
+      } satisfies Session
+    }
+    const params = options.sctp ?? {
+      tag: randomU32(),
+      tsn: randomU32(),
+      cookie: globalThis.crypto.getRandomValues(new Uint8Array(16))
+    }
+    const association = new Association(params.tag, params.tsn, Uint8Array.from(params.cookie))
+    return {
+      layout,
+      start: (now) => [association.start(now)],
+      send: (message, now) => {
+        const out = connection.send(message, now)
+        if ("_tag" in out) return Result.fail(sendFailure(out))
+        return Result.succeed(out.flatMap((p) => association.send(p, now)))
+      },
+      receive: (packet, now) => {
+        const events = association.receive(packet, now)
+        if ("invalid" in events)
+          return Result.fail(
+            new SignalingPacketInvalid({ reason: "sctp", length: packet.length, detail: events.invalid })
+          )
+        const messages: Array<SignalingMessage> = []
+        const dropped: Array<ReceiveError> = []
+        for (const inner of events.messages) {
+          const r = connection.receive(inner, now)
+          if ("_tag" in r) dropped.push(receiveFailure(r, inner.length))
+          else messages.push(...toMessages(r))
+        }
+        return Result.succeed({ messages, dropped, outgoing: events.outgoing })
+      },
+      tick: (now) => association.tick(now),
+      nextDeadline: () => association.nextDeadline,
+      nextCounter: () => connection.nextCounter
+    } satisfies Session
+  })
+
+// -------------------------------------------------------------------------------- channel --
+
+/**
+ * The signalling channel of one call, for one side, running a `Session` with the `Clock`:
+ * `send` encrypts a message, `receive` handles a packet of the peer, and every packet to send
+ * (messages, acks, resends, SCTP control) appears on `outgoing`, in order; send each with
+ * `phone.sendSignalingData`. Timers (framed acks after ≤ 5 s, resends after 3–5 s, SCTP
+ * retransmissions) run in a fiber of the scope `makeChannel` was given.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SignalingChannel {
+  /** `true` on the caller's side. */
+  readonly isOutgoing: boolean
+  readonly libraryVersion: string
+  readonly layout: Layout
+  /** Encrypts `message`; its packet(s) go to `outgoing`. */
+  readonly send: (message: Uint8Array) => Effect.Effect<void, SendError>
+  /**
+   * Handles one packet of the peer: the messages it carries, or why it was refused
+   * (`SignalingPacketInvalid`, `SignalingReplay`; drop it and carry on). Replies (acks, SCTP
+   * control) go to `outgoing`.
+   */
+  readonly receive: (packet: Uint8Array) => Effect.Effect<ReceivedPacket, ReceiveError>
+  /** The packets to send to the peer, in order. Consume it once. */
+  readonly outgoing: Stream.Stream<Uint8Array>
+  /** The counter the next encrypted packet will use. */
+  readonly nextSeq: Effect.Effect<number>
+}
+
+/**
+ * Creates the signalling channel of a call for one side, in the layout of
+ * `options.libraryVersion`. `isOutgoing` is our role (`true` for the caller).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Signaling } from "@tgphone/crypto"
+ *
+ * const key = new Uint8Array(256).fill(1)
+ * const program = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const caller = yield* Signaling.makeChannel(key, true, { libraryVersion: "9.0.0" })
+ *     const callee = yield* Signaling.makeChannel(key, false, { libraryVersion: "9.0.0" })
+ *     yield* caller.send(new TextEncoder().encode("{}"))
+ *     const [packet] = yield* Stream.runCollect(Stream.take(caller.outgoing, 1))
+ *     return (yield* callee.receive(packet!)).messages.length // 1
+ *   })
+ * )
  * ```
  *
  * @since 0.1.0
@@ -781,39 +774,52 @@ export interface ChannelOptions {
 export const makeChannel = (
   key: CallKey,
   isOutgoing: boolean,
-  options?: ChannelOptions
-): Effect.Effect<SignalingChannel, KeyLengthInvalid | SignalingArgumentInvalid> =>
+  options: ChannelOptions
+): Effect.Effect<
+  SignalingChannel,
+  KeyLengthInvalid | SignalingArgumentInvalid | SignalingVersionUnsupported,
+  Scope.Scope
+> =>
   Effect.gen(function* () {
-    const bytes = Uint8Array.from(yield* keyOf(key))
-    const firstSeq = options?.firstSeq ?? 1
-    if (!Number.isInteger(firstSeq) || firstSeq < 1 || firstSeq > SEQ_LIMIT)
-      return yield* new SignalingArgumentInvalid({ argument: "seq", value: firstSeq })
-    const backend = yield* AesCtr
-    const sendX = senderX(isOutgoing)
-    const receiveX = senderX(!isOutgoing)
-    let next = firstSeq
-    const window: ReplayState = { highest: 0, seen: 0n }
+    const session = yield* Effect.fromResult(makeSession(key, isOutgoing, options))
+    const outgoing = yield* Queue.unbounded<Uint8Array>()
+    const wake = yield* Queue.sliding<void>(1)
+    const emit = (packets: ReadonlyArray<Uint8Array>) => {
+      for (const p of packets) Queue.offerUnsafe(outgoing, p)
+      Queue.offerUnsafe(wake, undefined)
+    }
+    emit(session.start(yield* Clock.currentTimeMillis))
+    // The timer fiber: sleeps until the session's next deadline or until woken by activity.
+    yield* Effect.forkScoped(
+      Effect.forever(
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          const deadline = session.nextDeadline()
+          if (deadline !== undefined && deadline <= now) {
+            emit(session.tick(now))
+            return
+          }
+          const wait = Queue.take(wake)
+          yield* deadline === undefined ? wait : Effect.timeoutOption(wait, deadline - now)
+        })
+      )
+    )
     return {
       isOutgoing,
-      encrypt: (payload) =>
-        Effect.suspend(() => {
-          if (next >= SEQ_LIMIT)
-            return Effect.fail(new SignalingSeqExhausted({ direction: "send", seq: next }))
-          const seq = next++
-          return Effect.succeed(encryptWith(backend, bytes, sendX, seq, payload))
-        }),
-      decrypt: (packet) =>
-        Effect.suspend(() =>
-          Effect.flatMap(
-            decryptWith(backend, bytes, receiveX, packet),
-            (decrypted): Effect.Effect<DecryptedPacket, SignalingReplay | SignalingSeqExhausted> => {
-              if (decrypted.seq >= SEQ_LIMIT)
-                return Effect.fail(new SignalingSeqExhausted({ direction: "receive", seq: decrypted.seq }))
-              const replay = register(window, decrypted.seq)
-              return replay === undefined ? Effect.succeed(decrypted) : Effect.fail(replay)
-            }
-          )
+      libraryVersion: options.libraryVersion,
+      layout: session.layout,
+      send: (message) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.map(Effect.fromResult(session.send(message, now)), emit)
         ),
-      nextSeq: Effect.sync(() => next)
+      receive: (packet) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.map(Effect.fromResult(session.receive(packet, now)), (r) => {
+            emit(r.outgoing)
+            return { messages: r.messages, dropped: r.dropped }
+          })
+        ),
+      outgoing: Stream.fromQueue(outgoing),
+      nextSeq: Effect.sync(() => session.nextCounter())
     } satisfies SignalingChannel
   })

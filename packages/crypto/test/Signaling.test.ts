@@ -1,13 +1,17 @@
 /**
- * Signalling-data encryption (spec §6) on both AES backends: the vector-1 KDF values of
- * fixtures/call-handshake.json (`beyond_handshake_signaling_kdf`, both directions), FIPS-197 and
- * NIST SP 800-38A known answers for the AES core and the CTR mode, round trips, tampering,
- * short packets, the replay window, the 2^30 limit, and a differential property test.
+ * Signalling (docs/security.md §8): the vector-1 KDF of fixtures/call-handshake.json, AES-CTR
+ * (noble) against NIST SP 800-38A and node:crypto, and every layout against
+ * fixtures/signaling-vectors.json, which make_signaling_vectors.mjs builds from tgcalls'
+ * layouts with node:crypto alone: raw, framed (single and several messages, acks, flag bits,
+ * malformed packets), SCTP, the replay window. Then a property test: two sessions of every
+ * advertised version exchange messages over a lossy, reordering, duplicating channel.
  */
+import { createCipheriv } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Option, Redacted } from "effect"
+import { Effect, Fiber, Redacted, Result, Stream } from "effect"
+import { TestClock } from "effect/testing"
 import fc from "fast-check"
-import { Signaling } from "../src/index.js"
+import { Protocol, Signaling } from "../src/index.js"
 import { fixture, hex, toHex } from "./helpers.js"
 
 interface KdfVector {
@@ -28,476 +32,380 @@ const vector1 = (
     }>
   }
 ).vectors.find((v) => v.name === "vector-1")!
-const key = hex(vector1.key_hex)
 
-const native = Option.getOrThrowWith(
-  Signaling.native(),
-  () => new Error("node:crypto AES unavailable on Node")
-)
-const aesBackends: ReadonlyArray<readonly [string, Signaling.AesCtrBackend]> = [
-  ["native", native],
-  ["portable", Signaling.portable]
-]
-
-/** Runs a synchronous effect with the given AES backend (throws on failure). */
-const run =
-  (backend: Signaling.AesCtrBackend) =>
-  <A, E>(self: Effect.Effect<A, E>): A =>
-    Effect.runSync(Effect.provideService(self, Signaling.AesCtr, backend))
-
-/** Runs a synchronous effect that must fail and returns its error. */
-const fail =
-  (backend: Signaling.AesCtrBackend) =>
-  <A, E>(self: Effect.Effect<A, E>): E =>
-    Effect.runSync(Effect.flip(Effect.provideService(self, Signaling.AesCtr, backend)))
-
-// NIST SP 800-38A, Appendix F.5.5 CTR-AES256.Encrypt.
-const F55 = {
-  key: "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
-  counter: "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
-  plaintext:
-    "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
-  ciphertext:
-    "601ec313775789a5b7a7f504bbf3d228f443e3ca4d62b59aca84e990cacaf5c52b0930daa23de94ce87017ba2d84988ddfc9c58db67aada613c2dd08457941a6"
-}
-
-describe("Signaling: AES core", () => {
-  it("FIPS-197 Appendix C.3 (AES-256) on the portable block cipher", () => {
-    const out = Effect.runSync(
-      Signaling.aes256EncryptBlock(
-        hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
-        hex("00112233445566778899aabbccddeeff")
-      )
-    )
-    assert.strictEqual(toHex(out), "8ea2b7ca516745bfeafc49904b496089")
-  })
-
-  it("NIST SP 800-38A F.1.5 (ECB-AES256) block 1 on the portable block cipher", () => {
-    const out = Effect.runSync(
-      Signaling.aes256EncryptBlock(hex(F55.key), hex("6bc1bee22e409f96e93d7e117393172a"))
-    )
-    assert.strictEqual(toHex(out), "f3eed1bdb5d2a03c064b5a7e3db181f8")
-  })
-
-  it("bad AES arguments are typed errors", () => {
-    const short = Effect.runSync(
-      Effect.flip(Signaling.aes256EncryptBlock(new Uint8Array(16), new Uint8Array(16)))
-    )
-    assert.strictEqual(short._tag, "KeyLengthInvalid")
-    const block = Effect.runSync(
-      Effect.flip(Signaling.aes256EncryptBlock(new Uint8Array(32), new Uint8Array(15)))
-    )
-    assert.deepStrictEqual(
-      [block._tag, block.message],
-      ["SignalingArgumentInvalid", "an AES block must be 16 bytes, got 15"]
-    )
-    const iv = Effect.runSync(
-      Effect.flip(Signaling.aes256Ctr(new Uint8Array(32), new Uint8Array(8), new Uint8Array(1)))
-    )
-    assert.strictEqual(iv._tag === "SignalingArgumentInvalid" && iv.argument, "iv")
-  })
-
-  for (const [name, backend] of aesBackends) {
-    describe(name, () => {
-      it("NIST SP 800-38A F.5.5 CTR-AES256.Encrypt, and F.5.6 Decrypt", () => {
-        const enc = run(backend)(Signaling.aes256Ctr(hex(F55.key), hex(F55.counter), hex(F55.plaintext)))
-        assert.strictEqual(toHex(enc), F55.ciphertext)
-        const dec = run(backend)(Signaling.aes256Ctr(hex(F55.key), hex(F55.counter), hex(F55.ciphertext)))
-        assert.strictEqual(toHex(dec), F55.plaintext)
-      })
-
-      it("F.5.5 with partial blocks: every prefix length gives the prefix of the ciphertext", () => {
-        for (const length of [0, 1, 15, 17, 31, 33, 63]) {
-          const enc = run(backend)(
-            Signaling.aes256Ctr(hex(F55.key), hex(F55.counter), hex(F55.plaintext).subarray(0, length))
-          )
-          assert.strictEqual(toHex(enc), F55.ciphertext.slice(0, 2 * length))
-        }
-      })
-
-      it("the counter is the whole 128-bit block: ff..ff wraps to 00..00 (OpenSSL CRYPTO_ctr128)", () => {
-        // The keystream of block 2 starting at ff..ff equals the keystream of block 1 at 00..00.
-        const k = hex(F55.key)
-        const zeros = new Uint8Array(32)
-        const fromMax = run(backend)(Signaling.aes256Ctr(k, new Uint8Array(16).fill(255), zeros))
-        const fromZero = run(backend)(Signaling.aes256Ctr(k, new Uint8Array(16), zeros.subarray(0, 16)))
-        assert.strictEqual(toHex(fromMax.subarray(16)), toHex(fromZero))
-        // A carry across the low 64 bits (not a 64-bit counter with a fixed nonce).
-        const iv = hex("000000000000000effffffffffffffff")
-        const carried = run(backend)(Signaling.aes256Ctr(k, iv, zeros))
-        const next = run(backend)(
-          Signaling.aes256Ctr(k, hex("000000000000000f0000000000000000"), zeros.subarray(0, 16))
-        )
-        assert.strictEqual(toHex(carried.subarray(16)), toHex(next))
-      })
-    })
+interface Vectors {
+  readonly key: string
+  readonly raw: ReadonlyArray<{ from: string; counter: number; message: string; packet: string }>
+  readonly framed: ReadonlyArray<{
+    name: string
+    from: string
+    packetCounter: number
+    packet: string
+    messages: ReadonlyArray<{ counter: number; message: string }>
+    acks: ReadonlyArray<number>
+  }>
+  readonly malformed: ReadonlyArray<{ reason: string; packet: string }>
+  readonly replay: ReadonlyArray<{ seq: number; packet: string; expected: string }>
+  readonly sctp: {
+    ourTag: number
+    peerTag: number
+    peerTsn: number
+    init: string
+    data: string
+    dataFragments: ReadonlyArray<string>
+    innerMessage: string
+    innerCounter: number
+    badChecksum: string
   }
-})
+}
+const V = JSON.parse(fixture("signaling-vectors.json")) as Vectors
+const key = hex(V.key)
 
-describe("Signaling: vector-1 KDF (fixtures/call-handshake.json)", () => {
+const ok = <A, E>(r: Result.Result<A, E>): A => {
+  if (Result.isFailure(r)) assert.fail(`expected success, got ${String(r.failure)}`)
+  return (r as Result.Success<A, E>).success
+}
+const err = <A, E>(r: Result.Result<A, E>): E => {
+  if (Result.isSuccess(r)) assert.fail("expected a failure")
+  return (r as Result.Failure<A, E>).failure
+}
+const session = (isOutgoing: boolean, libraryVersion: string, extra?: Partial<Signaling.ChannelOptions>) =>
+  ok(Signaling.makeSession(key, isOutgoing, { libraryVersion, ...extra }))
+
+describe("Signaling: KDF and AES", () => {
   for (const v of vector1.beyond_handshake_signaling_kdf) {
-    it(`${v.sender} sends (x = ${v.x}): msg_key, aes_key, aes_iv`, () => {
-      const isOutgoing = v.sender === "caller"
-      assert.strictEqual(Signaling.senderX(isOutgoing), v.x)
-      const plaintext = hex(v.plaintext_hex)
-      const mk = Effect.runSync(Signaling.msgKey(key, plaintext, v.x))
+    it(`vector-1, ${v.sender} sends (x = ${v.x}): msg_key, aes_key, aes_iv`, () => {
+      const k = hex(vector1.key_hex)
+      const mk = ok(Signaling.msgKey(k, hex(v.plaintext_hex), v.x))
       assert.strictEqual(toHex(mk), v.msg_key_hex)
-      const keys = Effect.runSync(Signaling.kdf(Redacted.make(key), mk, v.x))
+      const keys = ok(Signaling.kdf(Redacted.make(k), mk, v.x))
       assert.strictEqual(toHex(keys.aesKey), v.aes_key_hex)
       assert.strictEqual(toHex(keys.aesIv), v.aes_iv_hex)
     })
-
-    for (const [name, backend] of aesBackends) {
-      it(`${v.sender} sends, ${name}: the packet is msg_key ‖ AES-256-CTR(aes_key, aes_iv)(plaintext)`, () => {
-        const isOutgoing = v.sender === "caller"
-        const plaintext = hex(v.plaintext_hex)
-        const seq = new DataView(plaintext.buffer).getUint32(0)
-        const payload = plaintext.slice(4)
-        const packet = run(backend)(Signaling.encryptPacket(key, { isOutgoing, seq, payload }))
-        assert.strictEqual(toHex(packet.subarray(0, 16)), v.msg_key_hex)
-        // The body decrypts with the vector's aes_key/aes_iv on the other backend.
-        const other = backend === native ? Signaling.portable : native
-        const body = other.ctr(hex(v.aes_key_hex), hex(v.aes_iv_hex), packet.subarray(16))
-        assert.strictEqual(toHex(body), v.plaintext_hex)
-        // The receiver (the other role) gets seq and payload back.
-        const out = run(backend)(Signaling.decryptPacket(key, { isOutgoing: !isOutgoing, packet }))
-        assert.strictEqual(out.seq, 1)
-        assert.strictEqual(new TextDecoder().decode(out.payload), '{"@type":"example"}')
-      })
-    }
   }
 
-  it("the two directions use different keys (x = 128 vs 136)", () => {
-    const [caller, callee] = vector1.beyond_handshake_signaling_kdf
-    assert.strictEqual(caller!.plaintext_hex, callee!.plaintext_hex)
-    assert.notStrictEqual(caller!.msg_key_hex, callee!.msg_key_hex)
-  })
-
-  it("bad KDF arguments are typed errors", () => {
-    const k = Effect.runSync(Effect.flip(Signaling.kdf(key.subarray(1), new Uint8Array(16), 128)))
-    assert.deepStrictEqual([k._tag, k._tag === "KeyLengthInvalid" && k.length], ["KeyLengthInvalid", 255])
-    const m = Effect.runSync(Effect.flip(Signaling.kdf(key, new Uint8Array(15), 128)))
-    assert.strictEqual(m._tag === "SignalingArgumentInvalid" && m.argument, "msgKey")
-    for (const x of [-1, 137, 1.5, Number.NaN]) {
-      const e = Effect.runSync(Effect.flip(Signaling.kdf(key, new Uint8Array(16), x)))
-      assert.strictEqual(e._tag === "SignalingArgumentInvalid" && e.argument, "x")
-    }
-    for (const seq of [-1, 2 ** 32, 0.5]) {
-      const e = Effect.runSync(
-        Effect.flip(Signaling.encryptPacket(key, { isOutgoing: true, seq, payload: new Uint8Array(1) }))
-      )
-      assert.strictEqual(e._tag === "SignalingArgumentInvalid" && e.argument, "seq")
-    }
-    const d = Effect.runSync(
-      Effect.flip(
-        Signaling.decryptPacket(new Uint8Array(10), { isOutgoing: true, packet: new Uint8Array(40) })
+  it("AES-256-CTR: NIST SP 800-38A F.5.5", () => {
+    const out = ok(
+      Signaling.aes256Ctr(
+        hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4"),
+        hex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"),
+        hex("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51")
       )
     )
-    assert.strictEqual(d._tag, "KeyLengthInvalid")
+    assert.strictEqual(toHex(out), "601ec313775789a5b7a7f504bbf3d228f443e3ca4d62b59aca84e990cacaf5c5")
   })
-})
 
-describe("Signaling: packets", () => {
-  for (const [name, backend] of aesBackends) {
-    describe(name, () => {
-      const payload = new TextEncoder().encode('{"candidates":[]}')
-
-      it("round trips both ways; the wrong direction fails with msg-key-mismatch", () => {
-        for (const senderIsCaller of [true, false]) {
-          const packet = run(backend)(
-            Signaling.encryptPacket(key, { isOutgoing: senderIsCaller, seq: 7, payload })
-          )
-          assert.strictEqual(packet.length, 16 + 4 + payload.length)
-          const ok = run(backend)(Signaling.decryptPacket(key, { isOutgoing: !senderIsCaller, packet }))
-          assert.deepStrictEqual([ok.seq, toHex(ok.payload)], [7, toHex(payload)])
-          const wrong = fail(backend)(Signaling.decryptPacket(key, { isOutgoing: senderIsCaller, packet }))
-          assert.deepStrictEqual(wrong._tag === "SignalingPacketInvalid" && [wrong.reason, wrong.length], [
-            "msg-key-mismatch",
-            packet.length
-          ])
-        }
-      })
-
-      it("flipping any bit of any byte is detected", () => {
-        const packet = run(backend)(Signaling.encryptPacket(key, { isOutgoing: true, seq: 1, payload }))
-        for (let i = 0; i < packet.length; i++) {
-          for (const bit of [0x01, 0x80]) {
-            const bad = Uint8Array.from(packet)
-            bad[i]! ^= bit
-            const e = fail(backend)(Signaling.decryptPacket(key, { isOutgoing: false, packet: bad }))
-            assert.strictEqual(
-              e._tag === "SignalingPacketInvalid" && e.reason,
-              "msg-key-mismatch",
-              `byte ${i}`
-            )
-          }
-        }
-        // Another key is rejected too.
-        const otherKey = Uint8Array.from(key)
-        otherKey[200]! ^= 1
-        const e = fail(backend)(Signaling.decryptPacket(otherKey, { isOutgoing: false, packet }))
-        assert.strictEqual(e._tag === "SignalingPacketInvalid" && e.reason, "msg-key-mismatch")
-      })
-
-      it("packets shorter than 21 bytes are too-short; 21 bytes are accepted", () => {
-        for (const length of [0, 1, 16, 20]) {
-          const e = fail(backend)(
-            Signaling.decryptPacket(key, { isOutgoing: false, packet: new Uint8Array(length) })
-          )
-          assert.deepStrictEqual(e._tag === "SignalingPacketInvalid" && [e.reason, e.length], [
-            "too-short",
-            length
-          ])
-          assert.include(e.message, `${length} bytes`)
-        }
-        const packet = run(backend)(
-          Signaling.encryptPacket(key, { isOutgoing: true, seq: 1, payload: new Uint8Array([42]) })
-        )
-        assert.strictEqual(packet.length, 21)
-        const ok = run(backend)(Signaling.decryptPacket(key, { isOutgoing: false, packet }))
-        assert.deepStrictEqual(Array.from(ok.payload), [42])
-        // An empty payload makes a 20-byte packet, which receivers (tgcalls) drop.
-        const empty = run(backend)(
-          Signaling.encryptPacket(key, { isOutgoing: true, seq: 1, payload: new Uint8Array() })
-        )
-        const e = fail(backend)(Signaling.decryptPacket(key, { isOutgoing: false, packet: empty }))
-        assert.strictEqual(e._tag === "SignalingPacketInvalid" && e.reason, "too-short")
-      })
-    })
-  }
-})
-
-describe("Signaling: channel", () => {
-  const bytes = (n: number) => new Uint8Array([n, n + 1, n + 2])
-
-  it.effect("caller and callee talk both ways; counters start at 1 per direction", () =>
-    Effect.gen(function* () {
-      const caller = yield* Signaling.makeChannel(Redacted.make(key), true)
-      const callee = yield* Signaling.makeChannel(key, false)
-      assert.strictEqual(yield* caller.nextSeq, 1)
-      for (let i = 1; i <= 3; i++) {
-        const a = yield* callee.decrypt(yield* caller.encrypt(bytes(i)))
-        assert.deepStrictEqual([a.seq, Array.from(a.payload)], [i, Array.from(bytes(i))])
-      }
-      const b = yield* caller.decrypt(yield* callee.encrypt(bytes(9)))
-      assert.deepStrictEqual([b.seq, Array.from(b.payload)], [1, Array.from(bytes(9))])
-      assert.strictEqual(yield* caller.nextSeq, 4)
-      // Our own packets are not accepted as the peer's (reflection).
-      const own = yield* caller.encrypt(bytes(1))
-      const reflected = yield* Effect.flip(caller.decrypt(own))
-      assert.strictEqual(reflected._tag === "SignalingPacketInvalid" && reflected.reason, "msg-key-mismatch")
-    })
-  )
-
-  it.effect(
-    "replay window: duplicates and counters ≤ highest − 64 are rejected; out of order within the window is accepted",
-    () =>
-      Effect.gen(function* () {
-        const receiver = yield* Signaling.makeChannel(key, false)
-        const packet = (seq: number) =>
-          Signaling.encryptPacket(key, { isOutgoing: true, seq, payload: bytes(seq & 0xff) })
-        const accept = (seq: number) =>
-          Effect.gen(function* () {
-            const out = yield* receiver.decrypt(yield* packet(seq))
-            assert.strictEqual(out.seq, seq)
-          })
-        const reject = (seq: number) =>
-          Effect.gen(function* () {
-            const e = yield* Effect.flip(receiver.decrypt(yield* packet(seq)))
-            assert.strictEqual(e._tag, "SignalingReplay", `seq ${seq}`)
-            return e as Signaling.SignalingReplay
-          })
-        yield* accept(1)
-        assert.strictEqual((yield* reject(1)).reason, "duplicate")
-        yield* accept(5)
-        yield* accept(3) // out of order, inside the window
-        yield* accept(2)
-        assert.strictEqual((yield* reject(3)).reason, "duplicate")
-        yield* accept(100)
-        // 100 - 64 = 36 is too old; 37 is the oldest counter still inside the window.
-        const old = yield* reject(36)
-        assert.deepStrictEqual([old.reason, old.seq, old.highest], ["too-old", 36, 100])
-        assert.strictEqual((yield* reject(5)).reason, "too-old")
-        yield* accept(37)
-        assert.strictEqual((yield* reject(37)).reason, "duplicate")
-        yield* accept(99)
-        assert.strictEqual((yield* reject(100)).reason, "duplicate")
-        // A jump of more than 64 forgets everything below the new window.
-        yield* accept(1000)
-        assert.strictEqual((yield* reject(936)).reason, "too-old")
-        yield* accept(937)
-        // A rejected (tampered) packet leaves the window unchanged: the genuine one still passes.
-        const genuine = yield* packet(1001)
-        const tampered = Uint8Array.from(genuine)
-        tampered[20]! ^= 1
-        const e = yield* Effect.flip(receiver.decrypt(tampered))
-        assert.strictEqual(e._tag, "SignalingPacketInvalid")
-        assert.strictEqual((yield* receiver.decrypt(genuine)).seq, 1001)
-      })
-  )
-
-  it.effect("the replay window agrees with a reference model (tgcalls' sorted list) on random counters", () =>
-    Effect.gen(function* () {
-      const sequences = fc.sample(
-        fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 80 }),
-        {
-          numRuns: 60,
-          seed: 42
-        }
-      )
-      for (const seqs of sequences) {
-        const receiver = yield* Signaling.makeChannel(key, true)
-        let list: Array<number> = []
-        for (const seq of seqs) {
-          // Reference: tgcalls EncryptedConnection::registerIncomingCounter.
-          const largest = list.length === 0 ? 0 : list[list.length - 1]!
-          const expected = !(list.includes(seq) || seq + 64 <= largest)
-          if (expected) list = [...list.filter((c) => c + 64 > seq), seq].sort((a, b) => a - b)
-          const packet = yield* Signaling.encryptPacket(key, { isOutgoing: false, seq, payload: bytes(1) })
-          const got = yield* Effect.exit(receiver.decrypt(packet))
-          assert.strictEqual(got._tag === "Success", expected, `seq ${seq} after ${seqs.join(",")}`)
-        }
-      }
-    })
-  )
-
-  it.effect("the send counter stops at 2^30 (SignalingSeqExhausted)", () =>
-    Effect.gen(function* () {
-      const sender = yield* Signaling.makeChannel(key, true, { firstSeq: Signaling.SEQ_LIMIT - 2 })
-      const receiver = yield* Signaling.makeChannel(key, false)
-      assert.strictEqual((yield* receiver.decrypt(yield* sender.encrypt(bytes(1)))).seq, 2 ** 30 - 2)
-      assert.strictEqual((yield* receiver.decrypt(yield* sender.encrypt(bytes(2)))).seq, 2 ** 30 - 1)
-      const e = yield* Effect.flip(sender.encrypt(bytes(3)))
-      assert.deepStrictEqual([e._tag, e.direction, e.seq], ["SignalingSeqExhausted", "send", 2 ** 30])
-      // It stays exhausted.
-      assert.strictEqual((yield* Effect.flip(sender.encrypt(bytes(4))))._tag, "SignalingSeqExhausted")
-    })
-  )
-
-  it.effect("an authentic peer packet with seq ≥ 2^30 (including the transport flag bits) aborts", () =>
-    Effect.gen(function* () {
-      const receiver = yield* Signaling.makeChannel(key, false)
-      for (const seq of [2 ** 30, 2 ** 31 + 5, 2 ** 32 - 1]) {
-        const packet = yield* Signaling.encryptPacket(key, { isOutgoing: true, seq, payload: bytes(1) })
-        const e = yield* Effect.flip(receiver.decrypt(packet))
-        assert.deepStrictEqual(e._tag === "SignalingSeqExhausted" && [e.direction, e.seq], ["receive", seq])
-      }
-    })
-  )
-
-  it.effect("makeChannel rejects a bad key and a bad first counter", () =>
-    Effect.gen(function* () {
-      const k = yield* Effect.flip(Signaling.makeChannel(new Uint8Array(255), true))
-      assert.strictEqual(k._tag, "KeyLengthInvalid")
-      for (const firstSeq of [0, -1, 2 ** 30 + 1, 1.5]) {
-        const e = yield* Effect.flip(Signaling.makeChannel(key, true, { firstSeq }))
-        assert.strictEqual(e._tag === "SignalingArgumentInvalid" && e.argument, "seq")
-      }
-    })
-  )
-
-  it.effect("concurrent senders never reuse a counter", () =>
-    Effect.gen(function* () {
-      const sender = yield* Signaling.makeChannel(key, true)
-      const receiver = yield* Signaling.makeChannel(key, false)
-      const packets = yield* Effect.forEach(
-        Array.from({ length: 50 }, (_, i) => i),
-        (i) => sender.encrypt(bytes(i)),
-        { concurrency: "unbounded" }
-      )
-      const seqs = yield* Effect.forEach(packets, (p) => Effect.map(receiver.decrypt(p), (d) => d.seq))
-      assert.deepStrictEqual(
-        [...seqs].sort((a, b) => a - b),
-        Array.from({ length: 50 }, (_, i) => i + 1)
-      )
-    })
-  )
-})
-
-describe("Signaling: properties", () => {
-  it("random payloads round-trip on both backends, which produce identical packets", () => {
+  it("AES-256-CTR matches OpenSSL (node:crypto), counter carry across all 128 bits included", () => {
     fc.assert(
       fc.property(
-        fc.uint8Array({ minLength: 256, maxLength: 256 }),
-        fc.boolean(),
-        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-        fc.uint8Array({ minLength: 0, maxLength: 300 }),
-        (k, isOutgoing, seq, payload) => {
-          const packets = aesBackends.map(([, b]) =>
-            run(b)(Signaling.encryptPacket(k, { isOutgoing, seq, payload }))
-          )
-          assert.strictEqual(toHex(packets[0]!), toHex(packets[1]!))
-          if (packets[0]!.length < Signaling.MIN_PACKET_LENGTH) return
-          for (const [, b] of aesBackends) {
-            const out = run(b)(Signaling.decryptPacket(k, { isOutgoing: !isOutgoing, packet: packets[0]! }))
-            assert.deepStrictEqual([out.seq, toHex(out.payload)], [seq, toHex(payload)])
-          }
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.oneof(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.constant(new Uint8Array(16).fill(255))),
+        fc.uint8Array({ maxLength: 300 }),
+        (k, iv, data) => {
+          const c = createCipheriv("aes-256-ctr", k, iv)
+          const expected = Buffer.concat([c.update(data), c.final()])
+          assert.strictEqual(toHex(ok(Signaling.aes256Ctr(k, iv, data))), expected.toString("hex"))
         }
       ),
       { numRuns: 200 }
     )
   })
 
-  it("AES-256-CTR: the portable backend equals OpenSSL for random keys, counters and lengths", () => {
-    fc.assert(
-      fc.property(
-        fc.uint8Array({ minLength: 32, maxLength: 32 }),
-        fc.oneof(
-          fc.uint8Array({ minLength: 16, maxLength: 16 }),
-          // counters a few blocks below a carry boundary
-          fc.tuple(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 1, max: 4 })).map(([i, below]) => {
-            const iv = new Uint8Array(16)
-            iv.fill(255, i)
-            iv[15] = 256 - below
-            return iv
-          })
-        ),
-        fc.uint8Array({ minLength: 0, maxLength: 200 }),
-        (k, iv, data) => {
-          assert.strictEqual(toHex(Signaling.portable.ctr(k, iv, data)), toHex(native.ctr(k, iv, data)))
-        }
-      ),
-      { numRuns: 300 }
+  it("a key that is not a 256-byte Uint8Array is a typed error, never a throw", () => {
+    for (const bad of [Array(256).fill(0), new Uint16Array(256), "x".repeat(256), undefined]) {
+      const e = err(Signaling.kdf(bad as unknown as Uint8Array, new Uint8Array(16), 128))
+      assert.strictEqual(e._tag, "SignalingArgumentInvalid")
+      const s = err(Signaling.makeSession(bad as unknown as Uint8Array, true, { libraryVersion: "7.0.0" }))
+      assert.strictEqual(s._tag, "SignalingArgumentInvalid")
+    }
+    assert.strictEqual(err(Signaling.kdf(key.subarray(1), new Uint8Array(16), 128))._tag, "KeyLengthInvalid")
+    assert.strictEqual(err(Signaling.kdf(key, new Uint8Array(15), 128))._tag, "SignalingArgumentInvalid")
+    assert.strictEqual(err(Signaling.kdf(key, new Uint8Array(16), 137))._tag, "SignalingArgumentInvalid")
+    const iv = err(Signaling.aes256Ctr(new Uint8Array(32), new Uint8Array(8), new Uint8Array(1)))
+    assert.deepStrictEqual(
+      [iv._tag, (iv as Signaling.SignalingArgumentInvalid).argument],
+      ["SignalingArgumentInvalid", "iv"]
     )
-  })
-
-  it("the default backend is native on Node; the portable layer overrides it", () => {
-    assert.strictEqual(Signaling.auto().name, "native")
-    const name = Effect.runSync(
-      Effect.provide(
-        Effect.gen(function* () {
-          return (yield* Signaling.AesCtr).name
-        }),
-        Signaling.layerPortable
-      )
-    )
-    assert.strictEqual(name, "portable")
   })
 })
 
-// The README "Signalling" example, verbatim apart from the import path.
-const demo = (key: Uint8Array) =>
-  Effect.gen(function* () {
-    const caller = yield* Signaling.makeChannel(key, true)
-    const callee = yield* Signaling.makeChannel(key, false)
-    const packet = yield* caller.encrypt(new TextEncoder().encode('{"@type":"candidates"}'))
-    const { seq, payload } = yield* callee.decrypt(packet) // seq 1
-    const again = yield* Effect.exit(callee.decrypt(packet)) // Failure: SignalingReplay("duplicate")
-    return { seq, payload, again }
+describe("Signaling: version → layout", () => {
+  it("every advertised version has a layout; the others are refused", () => {
+    for (const v of Protocol.defaultProtocol.libraryVersions)
+      assert.isTrue(Result.isSuccess(Signaling.layoutOf(v)))
+    assert.deepStrictEqual(
+      Protocol.defaultProtocol.libraryVersions.map((v) => ok(Signaling.layoutOf(v))),
+      ["sctp", "framed", "framed", "framed", "raw", "raw"]
+    )
+    for (const v of ["5.0.0", "2.7.7", "2.4.4", "constructor", ""])
+      assert.strictEqual(err(Signaling.layoutOf(v))._tag, "SignalingVersionUnsupported")
+  })
+})
+
+describe("Signaling: raw layout (tgcalls encryptRawPacket / decryptRawPacket)", () => {
+  for (const v of V.raw) {
+    it(`${v.from} counter ${v.counter}: encodes to the vector and decodes from it`, () => {
+      const fromCaller = v.from === "caller"
+      const sender = session(fromCaller, "7.0.0", { firstSeq: v.counter })
+      assert.deepStrictEqual(ok(sender.send(hex(v.message), 0)).map(toHex), [v.packet])
+      const receiver = session(!fromCaller, "6.0.0")
+      const r = ok(receiver.receive(hex(v.packet), 0))
+      assert.deepStrictEqual(
+        r.messages.map((m) => [m.counter, toHex(m.message)]),
+        [[v.counter, v.message]]
+      )
+      const d = ok(Signaling.decryptPacket(key, { isOutgoing: !fromCaller, packet: hex(v.packet) }))
+      assert.deepStrictEqual(
+        [d.seq, d.counter, toHex(d.messages[0]!.message)],
+        [v.counter, v.counter, v.message]
+      )
+    })
+  }
+
+  it("packets under 21 bytes or over 128 KiB are typed errors", () => {
+    const receiver = session(false, "7.0.0")
+    assert.strictEqual(err(receiver.receive(new Uint8Array(20), 0)).reason, "too-short")
+    const tooLong = err(receiver.receive(new Uint8Array(128 * 1024 + 1), 0))
+    assert.deepStrictEqual([tooLong._tag, tooLong.reason], ["SignalingPacketInvalid", "too-long"])
+    assert.strictEqual(err(receiver.receive(new Uint8Array(128 * 1024), 0)).reason, "msg-key-mismatch")
   })
 
-describe("Signaling: README example", () => {
-  it("runs: seq 1 and the payload back", () => {
-    const { seq, payload, again } = Effect.runSync(demo(key))
-    assert.deepStrictEqual([seq, new TextDecoder().decode(payload)], [1, '{"@type":"candidates"}'])
-    assert.isTrue(Exit.isFailure(again))
+  it("the replay window runs on the counter, flag bits cleared, as registerIncomingCounter", () => {
+    const receiver = session(false, "7.0.0")
+    const got = V.replay.map((v) => {
+      const r = receiver.receive(hex(v.packet), 0)
+      return Result.isSuccess(r) ? "accepted" : (r.failure as Signaling.SignalingReplay).reason
+    })
     assert.deepStrictEqual(
-      Exit.isFailure(again) && Cause.squash(again.cause),
-      new Signaling.SignalingReplay({ reason: "duplicate", seq: 1, highest: 1 })
+      got,
+      V.replay.map((v) => v.expected)
+    )
+    assert.include(got, "too-old")
+    assert.include(got, "duplicate")
+  })
+
+  it("the send counter stops at 2^30 - 1 with SignalingSeqExhausted; received counters never end anything", () => {
+    const sender = session(true, "7.0.0", { firstSeq: Signaling.MAX_SEND_COUNTER })
+    assert.strictEqual(ok(sender.send(new Uint8Array(1), 0)).length, 1)
+    assert.strictEqual(err(sender.send(new Uint8Array(1), 0))._tag, "SignalingSeqExhausted")
+  })
+})
+
+describe("Signaling: framed layout (tgcalls prepareForSendingRawMessage / handleIncomingRawPacket)", () => {
+  for (const v of V.framed) {
+    it(`decodes: ${v.name}`, () => {
+      const fromCaller = v.from === "caller"
+      const d = ok(
+        Signaling.decryptPacket(key, { isOutgoing: !fromCaller, packet: hex(v.packet), layout: "framed" })
+      )
+      assert.strictEqual(d.counter, v.packetCounter)
+      assert.deepStrictEqual(
+        d.messages.map((m) => ({ counter: m.counter, message: toHex(m.message) })),
+        v.messages
+      )
+      assert.deepStrictEqual(d.acks, v.acks)
+      const receiver = session(!fromCaller, "9.0.0")
+      const r = ok(receiver.receive(hex(v.packet), 0))
+      assert.deepStrictEqual(
+        r.messages.map((m) => ({ counter: m.counter, message: toHex(m.message) })),
+        v.messages
+      )
+    })
+  }
+
+  it("encodes a first message and a reply carrying the ack exactly as the vectors", () => {
+    const [first, reply] = V.framed
+    const caller = session(true, "8.0.0")
+    const callee = session(false, "8.0.0")
+    assert.deepStrictEqual(ok(caller.send(hex(first!.messages[0]!.message), 0)).map(toHex), [first!.packet])
+    ok(callee.receive(hex(first!.packet), 0))
+    assert.deepStrictEqual(ok(callee.send(hex(reply!.messages[0]!.message), 0)).map(toHex), [reply!.packet])
+    // The ack clears the caller's resend queue: what the caller sends later only acks the reply.
+    ok(caller.receive(hex(reply!.packet), 0))
+    const later = caller.tick(60_000)
+    assert.strictEqual(later.length, 1)
+    const d = ok(Signaling.decryptPacket(key, { isOutgoing: false, packet: later[0]!, layout: "framed" }))
+    assert.deepStrictEqual([d.messages.length, d.acks], [0, [(1 | Signaling.REQUIRES_ACK_SEQ_BIT) >>> 0]])
+    assert.deepStrictEqual(caller.tick(120_000), [])
+  })
+
+  for (const v of V.malformed) {
+    it(`refuses a malformed packet: ${v.reason}`, () => {
+      const e = err(session(false, "10.0.0").receive(hex(v.packet), 0))
+      assert.deepStrictEqual(
+        [e._tag, (e as Signaling.SignalingPacketInvalid).detail],
+        ["SignalingPacketInvalid", v.reason]
+      )
+    })
+  }
+
+  it("a lost message is resent with its own counter and flag bits; the receiver acks and skips repeats", () => {
+    const caller = session(true, "9.0.0")
+    const callee = session(false, "9.0.0")
+    ok(caller.send(new TextEncoder().encode("lost"), 0)) // dropped on the way
+    const resent = caller.tick(5_000)
+    assert.strictEqual(resent.length, 1)
+    const d = ok(Signaling.decryptPacket(key, { isOutgoing: false, packet: resent[0]!, layout: "framed" }))
+    assert.deepStrictEqual([d.counter, d.requiresAck, d.messages[0]!.counter], [2, false, 1])
+    assert.strictEqual(ok(callee.receive(resent[0]!, 5_000)).messages.length, 1)
+    // The same message again (another resend) is acked but not delivered twice.
+    const again = caller.tick(10_000)
+    assert.strictEqual(again.length, 1)
+    assert.strictEqual(ok(callee.receive(again[0]!, 10_000)).messages.length, 0)
+  })
+
+  it("a message over the 16 KiB packet limit is refused with a typed error", () => {
+    const e = err(session(true, "9.0.0").send(new Uint8Array(16 * 1024), 0))
+    assert.deepStrictEqual(
+      [e._tag, (e as Signaling.SignalingMessageRefused).reason],
+      ["SignalingMessageRefused", "too-large"]
     )
   })
-  it("a bad key is a typed error", () => {
-    const e = Effect.runSync(Effect.flip(demo(new Uint8Array(32))))
-    assert.strictEqual(e._tag, "KeyLengthInvalid")
+})
+
+describe("Signaling: SCTP layout (tgcalls SignalingSctpConnection, 11.0.0)", () => {
+  const sctpOptions = { sctp: { tag: V.sctp.ourTag, tsn: 5000, cookie: new Uint8Array(16).fill(9) } }
+  const u32 = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset).getUint32(at, false)
+
+  it("answers the peer's INIT, then takes encrypted raw packets from DATA chunks (also fragmented)", () => {
+    const s = session(true, "11.0.0", sctpOptions)
+    const start = s.start(0)
+    assert.strictEqual(start[0]![12], 1) // our INIT
+    const r = ok(s.receive(hex(V.sctp.init), 0))
+    const initAck = r.outgoing[0]!
+    assert.deepStrictEqual(
+      [u32(initAck, 4), initAck[12], u32(initAck, 16)],
+      [V.sctp.peerTag, 2, V.sctp.ourTag]
+    )
+    const data = ok(s.receive(hex(V.sctp.data), 0))
+    assert.deepStrictEqual(
+      data.messages.map((m) => [m.counter, toHex(m.message)]),
+      [[V.sctp.innerCounter, V.sctp.innerMessage]]
+    )
+    const sack = data.outgoing[0]!
+    assert.deepStrictEqual([sack[12], u32(sack, 16)], [3, V.sctp.peerTsn])
+    // The same inner packet again, fragmented: SCTP delivers it, the replay window drops it.
+    assert.strictEqual(ok(s.receive(hex(V.sctp.dataFragments[0]!), 0)).messages.length, 0)
+    const last = ok(s.receive(hex(V.sctp.dataFragments[1]!), 0))
+    assert.deepStrictEqual([last.messages.length, last.dropped[0]?._tag], [0, "SignalingReplay"])
   })
+
+  it("refuses a packet with a wrong CRC-32C", () => {
+    const s = session(true, "11.0.0", sctpOptions)
+    ok(s.receive(hex(V.sctp.init), 0))
+    const e = err(s.receive(hex(V.sctp.badChecksum), 0))
+    assert.deepStrictEqual(
+      [e._tag, (e as Signaling.SignalingPacketInvalid).detail],
+      ["SignalingPacketInvalid", "bad-checksum"]
+    )
+  })
+})
+
+describe("Signaling: two peers of every advertised version over a bad network", () => {
+  for (const version of Protocol.defaultProtocol.libraryVersions) {
+    const layout = ok(Signaling.layoutOf(version))
+    it(`${version} (${layout}): loss, reordering and duplication`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.record({ fromCaller: fc.boolean(), size: fc.integer({ min: 0, max: 3000 }) }), {
+            minLength: 1,
+            maxLength: 60
+          }),
+          fc.infiniteStream(fc.integer({ min: 0, max: 99 })),
+          (sends, dice) => {
+            const caller = session(true, version)
+            const callee = session(false, version)
+            const peers = [caller, callee] as const
+            const inFlight: Array<{ to: 0 | 1; packet: Uint8Array }> = []
+            const got: [Array<string>, Array<string>] = [[], []]
+            const sent: [Array<string>, Array<string>] = [[], []]
+            const roll = dice[Symbol.iterator]()
+            const die = () => roll.next().value as number
+            const lossy = layout !== "raw"
+            const push = (to: 0 | 1, packets: ReadonlyArray<Uint8Array>, network: boolean) => {
+              for (const packet of packets) {
+                const d = network ? die() : 50
+                if (network && lossy && d < 15) continue // lost
+                inFlight.push({ to, packet })
+                if (network && d >= 90) inFlight.push({ to, packet }) // duplicated
+              }
+            }
+            const deliver = (now: number, reorder: boolean) => {
+              while (inFlight.length > 0) {
+                const i = reorder ? die() % Math.min(inFlight.length, 4) : 0
+                const [{ to, packet }] = inFlight.splice(i, 1) as [{ to: 0 | 1; packet: Uint8Array }]
+                const r = peers[to].receive(packet, now)
+                if (Result.isSuccess(r)) {
+                  for (const m of r.success.messages)
+                    got[to].push(new TextDecoder().decode(m.message).slice(0, 12))
+                  push(to === 0 ? 1 : 0, r.success.outgoing, true)
+                }
+              }
+            }
+            let now = 0
+            push(1, caller.start(now), true)
+            push(0, callee.start(now), true)
+            sends.forEach((s, n) => {
+              const from = s.fromCaller ? 0 : 1
+              const text = `${from}:${String(n).padStart(9, "0")}`.padEnd(s.size + 12, "x")
+              sent[from].push(text.slice(0, 12))
+              push(from === 0 ? 1 : 0, ok(peers[from].send(new TextEncoder().encode(text), now)), true)
+              if (die() < 30) {
+                now += 100 + die() * 20
+                push(1, caller.tick(now), true)
+                push(0, callee.tick(now), true)
+                deliver(now, true)
+              }
+            })
+            deliver(now, true)
+            // Quiet network until every timer has done its work.
+            for (let round = 0; round < 40; round++) {
+              now += 5_000
+              push(1, caller.tick(now), false)
+              push(0, callee.tick(now), false)
+              deliver(now, false)
+            }
+            for (const to of [0, 1] as const) {
+              const expected = sent[to === 0 ? 1 : 0]
+              assert.strictEqual(new Set(got[to]).size, got[to].length, "no message delivered twice")
+              if (layout === "raw") {
+                for (const m of got[to]) assert.include(expected, m)
+              } else {
+                assert.deepStrictEqual([...got[to]].sort(), [...expected].sort())
+                if (layout === "sctp") assert.deepStrictEqual(got[to], expected, "SCTP stream 0 is ordered")
+              }
+            }
+          }
+        ),
+        { numRuns: 25 }
+      )
+    })
+  }
+})
+
+describe("Signaling: makeChannel (Effect, Clock-driven timers)", () => {
+  it.effect("a framed channel resends a lost message after 5 s of TestClock time", () =>
+    Effect.gen(function* () {
+      const caller = yield* Signaling.makeChannel(key, true, { libraryVersion: "10.0.0" })
+      const callee = yield* Signaling.makeChannel(key, false, { libraryVersion: "10.0.0" })
+      const two = yield* Effect.forkChild(Stream.runCollect(Stream.take(caller.outgoing, 2)))
+      yield* caller.send(new TextEncoder().encode("hello"))
+      yield* TestClock.adjust("5 seconds")
+      const [, resend] = yield* Fiber.join(two)
+      const r = yield* callee.receive(resend!)
+      assert.deepStrictEqual(
+        r.messages.map((m) => new TextDecoder().decode(m.message)),
+        ["hello"]
+      )
+      const e = yield* Effect.flip(callee.receive(resend!))
+      assert.strictEqual(e._tag, "SignalingReplay")
+    })
+  )
+
+  it.effect("an unsupported version is a typed error", () =>
+    Effect.gen(function* () {
+      const e = yield* Effect.flip(Signaling.makeChannel(key, true, { libraryVersion: "5.0.0" }))
+      assert.strictEqual(e._tag, "SignalingVersionUnsupported")
+    })
+  )
 })

@@ -365,18 +365,20 @@ describe("PhoneCalls property", () => {
 })
 
 describe("PhoneCalls encrypted signalling (spec §6)", () => {
+  const rawProtocol = new PhoneCallProtocol({ ...Protocol.defaultProtocol, libraryVersions: ["7.0.0"] })
   const text = (s: string) => new TextEncoder().encode(s)
   const decode = (chunks: Iterable<Uint8Array>) => Array.from(chunks, (b) => new TextDecoder().decode(b))
 
   it.effect(
-    "Alice and Bob exchange encrypted messages both ways; tampered, replayed and plain packets are dropped",
+    "on 7.0.0 (raw layout) Alice and Bob exchange encrypted messages both ways; tampered, replayed and plain packets are dropped",
     () =>
       Effect.gen(function* () {
         const { world, alice, bob } = yield* duo()
         const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
         const bobCalls = yield* phoneCallsFor(world, bob, "bob")
         const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
-        const aliceCall = yield* aliceCalls.call("@bob_b")
+        const aliceCall = yield* aliceCalls.call("@bob_b", { protocol: rawProtocol })
+        expect(aliceCall.libraryVersion).toBe("7.0.0")
         const bobCall = yield* Fiber.join(bobSide)
 
         const bobReceives = yield* Effect.forkChild(
@@ -388,16 +390,12 @@ describe("PhoneCalls encrypted signalling (spec §6)", () => {
         for (let i = 0; i < 3; i++) yield* Effect.yieldNow
 
         // What Alice's first packet must be on the wire: caller's x = 128, seq 1.
-        const first = yield* Signaling.encryptPacket(aliceCall.key, {
-          isOutgoing: true,
-          seq: 1,
-          payload: text("hello bob")
-        })
-        const tampered = yield* Signaling.encryptPacket(aliceCall.key, {
-          isOutgoing: true,
-          seq: 2,
-          payload: text("forged")
-        })
+        const first = yield* Effect.fromResult(
+          Signaling.encryptPacket(aliceCall.key, { isOutgoing: true, seq: 1, payload: text("hello bob") })
+        )
+        const tampered = yield* Effect.fromResult(
+          Signaling.encryptPacket(aliceCall.key, { isOutgoing: true, seq: 2, payload: text("forged") })
+        )
         tampered[tampered.length - 1]! ^= 1
 
         yield* aliceCall.sendEncrypted(text("hello bob"))
@@ -412,81 +410,127 @@ describe("PhoneCalls encrypted signalling (spec §6)", () => {
         expect(decode(yield* Fiber.join(bobReceives))).toEqual(["hello bob", "second"])
         expect(decode(yield* Fiber.join(aliceReceives))).toEqual(["hello alice", "bye"])
 
-        // The server only ever saw ciphertext; Alice's first packet is exactly the spec's packet.
+        // The server only ever saw ciphertext; Alice's first encrypted packet is exactly the spec's
+        // packet (the call's sending fiber may put it after the packets sent directly).
         const seen = (yield* world.feedback).flatMap((f) => (f._tag === "Signaling" ? [f] : []))
         expect(seen).toHaveLength(8)
-        expect(seen[0]!.data).toEqual(first)
-        expect(new TextDecoder().decode(seen[0]!.data)).not.toContain("hello")
+        const firstOnWire = seen.find(
+          (f) => f.data.length === first.length && f.data.every((b, i) => b === first[i])
+        )
+        expect(firstOnWire).toBeDefined()
+        expect(new TextDecoder().decode(firstOnWire!.data)).not.toContain("hello")
         // Bob's packets use the callee's x (136): they decrypt as Bob's, not as Alice's.
         const fromBob = seen.filter((f) => f.fromUserId === bob.id)
         expect(fromBob).toHaveLength(2)
-        const asBobs = yield* Signaling.decryptPacket(bobCall.key, {
-          isOutgoing: true,
-          packet: fromBob[0]!.data
-        })
-        expect([asBobs.seq, new TextDecoder().decode(asBobs.payload)]).toEqual([1, "hello alice"])
+        const asBobs = yield* Effect.fromResult(
+          Signaling.decryptPacket(bobCall.key, { isOutgoing: true, packet: fromBob[0]!.data })
+        )
+        expect([asBobs.seq, new TextDecoder().decode(asBobs.messages[0]!.message)]).toEqual([
+          1,
+          "hello alice"
+        ])
         const asAlices = yield* Effect.flip(
-          Signaling.decryptPacket(bobCall.key, { isOutgoing: false, packet: fromBob[0]!.data })
+          Effect.fromResult(
+            Signaling.decryptPacket(bobCall.key, { isOutgoing: false, packet: fromBob[0]!.data })
+          )
         )
         expect(asAlices).toMatchObject({ _tag: "SignalingPacketInvalid", reason: "msg-key-mismatch" })
       })
   )
 
-  it.effect("each dropped packet is logged at Debug level with the call id and the reason", () =>
-    Effect.gen(function* () {
+  it.effect("each dropped packet is logged at Debug level with the call id and the reason", () => {
+    const logged: Array<{ level: string; message: unknown; annotations: Record<string, unknown> }> = []
+    const capture = Logger.make(({ fiber, logLevel, message }) => {
+      logged.push({ level: logLevel, message, annotations: fiber.getRef(References.CurrentLogAnnotations) })
+    })
+    return Effect.gen(function* () {
       const { world, alice, bob } = yield* duo()
       const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
       const bobCalls = yield* phoneCallsFor(world, bob, "bob")
       const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
-      const aliceCall = yield* aliceCalls.call("@bob_b")
+      const aliceCall = yield* aliceCalls.call("@bob_b", { protocol: rawProtocol })
       const bobCall = yield* Fiber.join(bobSide)
-
-      const logged: Array<{ level: string; message: unknown; annotations: Record<string, unknown> }> = []
-      const capture = Logger.make(({ fiber, logLevel, message }) => {
-        logged.push({ level: logLevel, message, annotations: fiber.getRef(References.CurrentLogAnnotations) })
-      })
-      const received = yield* Effect.forkChild(
-        Stream.runCollect(Stream.take(bobCall.encryptedSignaling, 1)).pipe(
-          Effect.provideService(References.CurrentLoggers, new Set([capture])),
-          Effect.provideService(References.MinimumLogLevel, "Debug")
-        )
-      )
+      const received = yield* Effect.forkChild(Stream.runCollect(Stream.take(bobCall.encryptedSignaling, 1)))
       for (let i = 0; i < 3; i++) yield* Effect.yieldNow
-      yield* aliceCall.sendSignalingData(new Uint8Array([1, 2, 3]))
-      yield* aliceCall.sendEncrypted(text("ok"))
+      logged.length = 0
+      yield* Effect.provideService(
+        Effect.gen(function* () {
+          yield* aliceCall.sendSignalingData(new Uint8Array([1, 2, 3]))
+          yield* aliceCall.sendEncrypted(text("ok"))
+        }),
+        References.MinimumLogLevel,
+        "Debug"
+      )
       expect(decode(yield* Fiber.join(received))).toEqual(["ok"])
-      expect(logged).toHaveLength(1)
-      expect(logged[0]!.level).toBe("Debug")
-      expect(String(logged[0]!.message)).toContain("encrypted signalling packet dropped")
-      expect(logged[0]!.annotations).toMatchObject({ callId: String(bobCall.id) })
-      expect(String(logged[0]!.annotations.reason)).toContain("3 bytes")
-    })
-  )
+      const dropped = logged.filter((l) => String(l.message).includes("encrypted signalling packet dropped"))
+      expect(dropped).toHaveLength(1)
+      expect(dropped[0]!.level).toBe("Debug")
+      expect(dropped[0]!.annotations).toMatchObject({ callId: String(bobCall.id) })
+      expect(String(dropped[0]!.annotations.reason)).toContain("3 bytes")
+    }).pipe(
+      Effect.provideService(References.CurrentLoggers, new Set([capture])),
+      Effect.provideService(References.MinimumLogLevel, "Debug")
+    )
+  })
 
-  it.effect("each run of encryptedSignaling has its own replay window; the send counter is per call", () =>
-    Effect.gen(function* () {
-      const { world, alice, bob } = yield* duo()
-      const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
-      const bobCalls = yield* phoneCallsFor(world, bob, "bob")
-      const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
-      const aliceCall = yield* aliceCalls.call("@bob_b")
-      const bobCall = yield* Fiber.join(bobSide)
+  it.effect(
+    "every run of encryptedSignaling sees the messages; one replay window and send counter per call",
+    () =>
+      Effect.gen(function* () {
+        const { world, alice, bob } = yield* duo()
+        const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+        const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+        const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
+        const aliceCall = yield* aliceCalls.call("@bob_b", { protocol: rawProtocol })
+        const bobCall = yield* Fiber.join(bobSide)
 
-      const one = yield* Effect.forkChild(Stream.runCollect(Stream.take(bobCall.encryptedSignaling, 2)))
-      const two = yield* Effect.forkChild(Stream.runCollect(Stream.take(bobCall.encryptedSignaling, 2)))
-      for (let i = 0; i < 3; i++) yield* Effect.yieldNow
-      yield* aliceCall.sendEncrypted(text("a"))
-      yield* aliceCall.sendEncrypted(text("b"))
-      expect(decode(yield* Fiber.join(one))).toEqual(["a", "b"])
-      expect(decode(yield* Fiber.join(two))).toEqual(["a", "b"])
-      const seqs = yield* Effect.forEach(
-        (yield* world.feedback).flatMap((f) => (f._tag === "Signaling" ? [f.data] : [])),
-        (packet) =>
-          Effect.map(Signaling.decryptPacket(aliceCall.key, { isOutgoing: false, packet }), (d) => d.seq)
-      )
-      expect(seqs).toEqual([1, 2])
-    })
+        const one = yield* Effect.forkChild(Stream.runCollect(Stream.take(bobCall.encryptedSignaling, 2)))
+        const two = yield* Effect.forkChild(Stream.runCollect(Stream.take(bobCall.encryptedSignaling, 2)))
+        for (let i = 0; i < 3; i++) yield* Effect.yieldNow
+        yield* aliceCall.sendEncrypted(text("a"))
+        yield* aliceCall.sendEncrypted(text("b"))
+        expect(decode(yield* Fiber.join(one))).toEqual(["a", "b"])
+        expect(decode(yield* Fiber.join(two))).toEqual(["a", "b"])
+        const seqs = yield* Effect.forEach(
+          (yield* world.feedback).flatMap((f) => (f._tag === "Signaling" ? [f.data] : [])),
+          (packet) =>
+            Effect.map(
+              Effect.fromResult(Signaling.decryptPacket(aliceCall.key, { isOutgoing: false, packet })),
+              (d) => d.seq
+            )
+        )
+        expect(seqs).toEqual([1, 2])
+      })
   )
+})
+
+describe("PhoneCalls encrypted signalling in every advertised layout", () => {
+  const text = (s: string) => new TextEncoder().encode(s)
+  for (const version of Protocol.defaultProtocol.libraryVersions) {
+    it.effect(`${version} (${Signaling.layouts[version]}): messages flow both ways`, () =>
+      Effect.gen(function* () {
+        const { world, alice, bob } = yield* duo()
+        const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+        const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+        const only = new PhoneCallProtocol({ ...Protocol.defaultProtocol, libraryVersions: [version] })
+        const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
+        const aliceCall = yield* aliceCalls.call("@bob_b", { protocol: only })
+        const bobCall = yield* Fiber.join(bobSide)
+        expect(aliceCall.libraryVersion).toBe(version)
+        const toBob = yield* Effect.forkChild(Stream.runCollect(Stream.take(bobCall.encryptedSignaling, 2)))
+        const toAlice = yield* Effect.forkChild(
+          Stream.runCollect(Stream.take(aliceCall.encryptedSignaling, 1))
+        )
+        for (let i = 0; i < 3; i++) yield* Effect.yieldNow
+        yield* aliceCall.sendEncrypted(text("one"))
+        yield* aliceCall.sendEncrypted(text("two"))
+        yield* bobCall.sendEncrypted(text("back"))
+        const got = Array.from(yield* Fiber.join(toBob), (b) => new TextDecoder().decode(b))
+        expect(got).toEqual(["one", "two"])
+        expect(Array.from(yield* Fiber.join(toAlice), (b) => new TextDecoder().decode(b))).toEqual(["back"])
+      })
+    )
+  }
 })
 
 describe("PhoneCalls timeouts come from the server's call config", () => {
