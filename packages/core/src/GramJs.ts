@@ -658,7 +658,7 @@ export const make = Effect.fnUntraced(function* (
     account,
     invoke,
     resolveUser,
-    updates: Stream.fromPubSub(hub),
+    subscribe: Effect.map(PubSub.subscribe(hub), (sub) => Stream.fromSubscription(sub)),
     callConfig
   })
 

@@ -213,7 +213,11 @@ export interface ActiveCall {
   readonly saveDebug: (json: string) => Effect.Effect<void, PhoneError<"phone.saveCallDebug">>
   /** Sends opaque signalling data to the peer (`phone.sendSignalingData`). */
   readonly sendSignalingData: (data: Uint8Array) => Effect.Effect<void, PhoneError<"phone.sendSignalingData">>
-  /** The signalling data the peer sends, from the moment the call became active. */
+  /**
+   * The signalling data the peer sends, from the moment the call became active (a stream that
+   * starts late first sees the most recent 1024 packets before it started); ends when the call
+   * ends.
+   */
   readonly signalingData: Stream.Stream<Uint8Array>
   /**
    * Encrypts `payload` with the call key as tgcalls does (spec §6: `msg_key ‖ AES-256-CTR`, our
@@ -225,8 +229,8 @@ export interface ActiveCall {
     payload: Uint8Array
   ) => Effect.Effect<void, PhoneError<"phone.sendSignalingData"> | Signaling.SignalingSeqExhausted>
   /**
-   * The peer's encrypted signalling packets, decrypted and authenticated, in arrival order, from
-   * the moment the stream starts running. Each run keeps its own 64-entry replay window. Packets
+   * The peer's encrypted signalling packets, decrypted and authenticated, in arrival order: those
+   * of `signalingData` (so, since the call became active), ending when the call ends. Each run keeps its own 64-entry replay window. Packets
    * that fail the checks (shorter than 21 bytes, wrong `msg_key` — tampered, another key or
    * plain data —, duplicate or too old) are dropped and logged at Debug level with the reason;
    * the stream fails with `SignalingSeqExhausted` when an authentic packet's counter reaches
@@ -362,7 +366,7 @@ export interface Options {
   readonly protocol?: PhoneCallProtocol | undefined
   /**
    * Handshake timeouts. Each one left out comes from the server's call config
-   * (`TelegramRpc.callConfig`), or from `defaultTimeouts` when the backend has none.
+   * (`TelegramRpc.callConfig`), or from `defaultTimeouts` when it cannot be read.
    */
   readonly timeouts?: Partial<CallTimeouts> | undefined
 }
@@ -459,7 +463,18 @@ const discard = (
 interface Live {
   readonly ended: Deferred.Deferred<Extract<CallState, { _tag: "Ended" }>>
   readonly states: PubSub.PubSub<CallState>
+  /** The peer's signalling data since activation (replayed to late subscribers), ended with the call. */
+  readonly signals: PubSub.PubSub<Uint8Array | typeof callEnded>
 }
+
+/** The final message of `Live.signals`: the call ended, no more data follows. */
+const callEnded: unique symbol = Symbol("tgphone/PhoneCalls/callEnded")
+
+/**
+ * How many signalling packets of a call a stream that starts late still sees (the most recent
+ * ones); everything after it started it sees in full.
+ */
+const signalingReplay = 1024
 
 /** Builds the `ActiveCall` and the fiber that follows its end. */
 const activate = (
@@ -481,13 +496,17 @@ const activate = (
   Effect.gen(function* () {
     const live: Live = {
       ended: yield* Deferred.make<Extract<CallState, { _tag: "Ended" }>>(),
-      states: yield* PubSub.unbounded<CallState>({ replay: 1 })
+      states: yield* PubSub.unbounded<CallState>({ replay: 1 }),
+      signals: yield* PubSub.unbounded<Uint8Array | typeof callEnded>({ replay: signalingReplay })
     }
     yield* PubSub.publish(live.states, { _tag: "Active", callId: fields.id })
     const peer = { id: fields.id, accessHash: fields.accessHash }
     const finish = (state: Extract<CallState, { _tag: "Ended" }>) =>
       Effect.gen(function* () {
-        if (yield* Deferred.succeed(live.ended, state)) yield* PubSub.publish(live.states, state)
+        if (yield* Deferred.succeed(live.ended, state)) {
+          yield* PubSub.publish(live.states, state)
+          yield* PubSub.end(live.signals, callEnded)
+        }
       })
     // Set while our own hang-up is in flight, so that the discard the server reports back
     // (in the result or pushed) is attributed to us.
@@ -497,6 +516,10 @@ const activate = (
       Effect.gen(function* () {
         while (true) {
           const update = yield* PubSub.take(sub)
+          if (update._tag === "UpdatePhoneCallSignalingData" && update.phoneCallId === fields.id) {
+            yield* PubSub.publish(live.signals, update.data)
+            continue
+          }
           if (
             update._tag === "UpdatePhoneCall" &&
             update.phoneCall.id === fields.id &&
@@ -532,12 +555,9 @@ const activate = (
       })
     })
     yield* Effect.addFinalizer(() => Effect.ignore(hangUp))
-    const signalingData = Stream.fromPubSub(ctx.hub).pipe(
-      Stream.filter(
-        (u): u is Extract<Update, { _tag: "UpdatePhoneCallSignalingData" }> =>
-          u._tag === "UpdatePhoneCallSignalingData" && u.phoneCallId === fields.id
-      ),
-      Stream.map((u) => u.data)
+    // Ends with the call: the end is the final message of `signals`, after every packet before it.
+    const signalingData = Stream.fromPubSub(live.signals).pipe(
+      Stream.takeWhile((m): m is Uint8Array => m !== callEnded)
     )
     // The key is always the 256-byte shared key here, so the channel cannot fail to build.
     const makeChannel = Signaling.makeChannel(fields.key, fields.isOutgoing).pipe(Effect.orDie)
@@ -841,9 +861,10 @@ export const layer = (
       const rpc = yield* TelegramRpc
       const random = yield* SecureRandom.SecureRandom
       const hub = yield* PubSub.unbounded<Update>()
-      yield* Effect.forkScoped(Stream.runForEach(rpc.updates, (u) => PubSub.publish(hub, u)))
-      // Let the forwarding fiber subscribe to the seam before the first call goes out.
-      yield* Effect.yieldNow
+      // The seam's subscription is live once `subscribe` returns, so no update is missed however
+      // late the forwarding fiber starts.
+      const updates = yield* rpc.subscribe
+      yield* Effect.forkScoped(Stream.runForEach(updates, (u) => PubSub.publish(hub, u)))
       const cache = yield* Ref.make<Option.Option<DhGroup.DhGroup>>(Option.none())
       const dh = Effect.gen(function* () {
         const cached = yield* Ref.get(cache)
@@ -866,30 +887,26 @@ export const layer = (
       // Timeouts: explicit options win, then the server's call config (read once, on the first
       // call), then TDLib's defaults. A failed read is not cached: the next call asks again.
       const fromServer = yield* Ref.make<Option.Option<CallTimeouts>>(Option.none())
-      const callConfig = rpc.callConfig
-      const serverTimeouts: Effect.Effect<CallTimeouts> =
-        callConfig === undefined
-          ? Effect.succeed(defaultTimeouts)
-          : Effect.flatMap(Ref.get(fromServer), (cached) =>
-              Option.isSome(cached)
-                ? Effect.succeed(cached.value)
-                : callConfig.pipe(
-                    Effect.map(
-                      (c): CallTimeouts => ({
-                        receive: Duration.millis(c.callReceiveTimeoutMs),
-                        ring: Duration.millis(c.callRingTimeoutMs),
-                        connect: Duration.millis(c.callConnectTimeoutMs)
-                      })
-                    ),
-                    Effect.tap((t) => Ref.set(fromServer, Option.some(t))),
-                    Effect.catch((error) =>
-                      Effect.as(
-                        Effect.logDebug("PhoneCalls: the server's call config could not be read", error),
-                        defaultTimeouts
-                      )
-                    )
-                  )
+      const serverTimeouts: Effect.Effect<CallTimeouts> = Effect.flatMap(Ref.get(fromServer), (cached) =>
+        Option.isSome(cached)
+          ? Effect.succeed(cached.value)
+          : rpc.callConfig.pipe(
+              Effect.map(
+                (c): CallTimeouts => ({
+                  receive: Duration.millis(c.callReceiveTimeoutMs),
+                  ring: Duration.millis(c.callRingTimeoutMs),
+                  connect: Duration.millis(c.callConnectTimeoutMs)
+                })
+              ),
+              Effect.tap((t) => Ref.set(fromServer, Option.some(t))),
+              Effect.catch((error) =>
+                Effect.as(
+                  Effect.logDebug("PhoneCalls: the server's call config could not be read", error),
+                  defaultTimeouts
+                )
+              )
             )
+      )
       const explicit = options?.timeouts ?? {}
       const timeouts =
         explicit.receive !== undefined && explicit.ring !== undefined && explicit.connect !== undefined

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect, Schema, type Stream } from "effect"
+import { Context, type Effect, Schema, type Scope, type Stream } from "effect"
 import type { InputUser, Update } from "./Model.js"
 import type { MethodName, MethodParams, MethodResult } from "./RpcMethods.js"
 
@@ -84,16 +84,18 @@ export class TelegramRpc extends Context.Service<
     /** Turns a user id, username or phone number into an `InputUser` with its access hash. */
     readonly resolveUser: (ref: UserRef) => Effect.Effect<InputUser, RpcFailure>
     /**
-     * This account's updates, pushed or carried in RPC results, from the moment of
-     * subscription. Each subscriber sees every update.
+     * Subscribes to this account's updates, pushed or carried in RPC results. The subscription
+     * is live when this effect returns: every update that arrives afterwards is in the returned
+     * stream, however late the stream starts running (nothing needs to wait or yield for it).
+     * Each subscriber sees every update; the subscription ends when its scope closes.
      */
-    readonly updates: Stream.Stream<Update>
+    readonly subscribe: Effect.Effect<Stream.Stream<Update>, never, Scope.Scope>
     /**
      * The call timeouts of the server's config (`help.getConfig`: `call_receive_timeout_ms`,
      * `call_ring_timeout_ms`, `call_connect_timeout_ms`, `call_packet_timeout_ms`), which
-     * `PhoneCalls` follows. Optional: a backend without it leaves the defaults in force.
+     * `PhoneCalls` follows. A backend without a server config answers with its own values.
      */
-    readonly callConfig?: Effect.Effect<CallConfig, RpcFailure> | undefined
+    readonly callConfig: Effect.Effect<CallConfig, RpcFailure>
   }
 >()("@tgphone/core/TelegramRpc") {}
 

@@ -277,10 +277,9 @@ describe("layerFromClient", () => {
     Effect.gen(function* () {
       const fake = makeFake()
       const { rpc, scope } = yield* rpcWith(fake)
-      const a = yield* Effect.forkChild(rpc.updates.pipe(Stream.take(2), Stream.runCollect))
-      const b = yield* Effect.forkChild(rpc.updates.pipe(Stream.take(2), Stream.runCollect))
-      yield* Effect.yieldNow
-      yield* Effect.yieldNow
+      // both subscriptions are live once `subscribe` returns: no yielding before the pushes
+      const a = yield* Effect.forkChild((yield* rpc.subscribe).pipe(Stream.take(2), Stream.runCollect))
+      const b = yield* Effect.forkChild((yield* rpc.subscribe).pipe(Stream.take(2), Stream.runCollect))
       push(fake, new UpdateConnectionState(1))
       push(fake, new Api.UpdateConfig())
       push(fake, new Api.UpdatePhoneCall({ phoneCall: new Api.PhoneCallEmpty({ id: 1n as never }) }))
@@ -318,9 +317,7 @@ describe("layerFromClient", () => {
           })
         )
       const { rpc } = yield* rpcWith(fake)
-      const sub = yield* Effect.forkChild(rpc.updates.pipe(Stream.take(1), Stream.runCollect))
-      yield* Effect.yieldNow
-      yield* Effect.yieldNow
+      const sub = yield* Effect.forkChild((yield* rpc.subscribe).pipe(Stream.take(1), Stream.runCollect))
       const result = yield* rpc.invoke("phone.discardCall", {
         video: false,
         peer,

@@ -45,7 +45,13 @@ const fake = (
       resolved.push(ref)
       return (options.resolve ?? (() => Effect.succeed(alice)))(ref)
     },
-    updates: Stream.empty
+    subscribe: Effect.succeed(Stream.empty),
+    callConfig: Effect.succeed({
+      callReceiveTimeoutMs: 20_000,
+      callRingTimeoutMs: 90_000,
+      callConnectTimeoutMs: 30_000,
+      callPacketTimeoutMs: 10_000
+    })
   })
   return { calls, resolved, layer }
 }

@@ -403,8 +403,8 @@ export interface Service {
   /** A `TelegramRpc` layer acting as `user`. */
   readonly layerFor: (user: TestUser) => Layer.Layer<TelegramRpc.TelegramRpc, TestTelegramError>
   /**
-   * `user`'s updates from now on, already subscribed when this effect returns (unlike
-   * `TelegramRpc.updates`, which subscribes when the stream starts running).
+   * `user`'s updates from now on, already subscribed when this effect returns (what
+   * `TelegramRpc.subscribe` of `rpcFor(user)` does, without a seam service).
    */
   readonly subscribe: (
     user: TestUser
@@ -502,8 +502,8 @@ export const layer = (options?: Options): Layer.Layer<TestTelegram> =>
   Layer.effect(TestTelegram, make(options))
 
 /**
- * A `TelegramRpc` that is never connected: every request fails with `TransportError`, and no
- * update ever arrives (the stream ends at once).
+ * A `TelegramRpc` that is never connected: every request (`callConfig` included) fails with
+ * `TransportError`, and no update ever arrives (a subscription's stream ends at once).
  *
  * @since 0.1.0
  * @category layers
@@ -522,7 +522,13 @@ export const offlineFor = (account: TelegramRpc.Account): Layer.Layer<TelegramRp
           message: "offline: the test kit has no connection"
         })
       ),
-    updates: Stream.empty
+    subscribe: Effect.succeed(Stream.empty),
+    callConfig: Effect.fail(
+      new TelegramRpc.TransportError({
+        method: "help.getConfig",
+        message: "offline: the test kit has no connection"
+      })
+    )
   })
 
 /**

@@ -65,7 +65,13 @@ const tamperedUpdates = (
 ): Layer.Layer<TelegramRpc.TelegramRpc, TestTelegramError.TestTelegramError> =>
   Layer.effect(
     TelegramRpc.TelegramRpc,
-    Effect.map(world.rpcFor(user), (rpc): Rpc => ({ ...rpc, updates: Stream.map(rpc.updates, rewrite) }))
+    Effect.map(
+      world.rpcFor(user),
+      (rpc): Rpc => ({
+        ...rpc,
+        subscribe: Effect.map(rpc.subscribe, Stream.map(rewrite))
+      })
+    )
   )
 
 /** Flips one bit in the middle of a public value. */

@@ -626,7 +626,7 @@ export class World {
       account: { userId: actor.id, isBot: actor.bot },
       invoke,
       resolveUser,
-      updates: Stream.fromPubSub(actor.pubsub),
+      subscribe: Effect.map(PubSub.subscribe(actor.pubsub), (sub) => Stream.fromSubscription(sub)),
       callConfig: this.request(
         actor,
         "help.getConfig",
