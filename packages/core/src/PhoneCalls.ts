@@ -953,3 +953,29 @@ export const call = (
 export const incoming: Stream.Stream<IncomingCall, never, PhoneCalls> = Stream.unwrap(
   PhoneCalls.use((s) => Effect.succeed(s.incoming))
 )
+
+/**
+ * Starts listening for incoming calls of the `PhoneCalls` service in context now: no call
+ * requested after this effect returns is missed, however late the returned stream starts
+ * running. Listening stops when the scope closes.
+ *
+ * @example
+ * ```ts
+ * import { PhoneCalls } from "@tgphone/core"
+ * import { Effect, Stream } from "effect"
+ *
+ * const answerFirst = Effect.gen(function* () {
+ *   const incoming = yield* PhoneCalls.listen
+ *   const call = yield* Effect.fromOption(yield* Stream.runHead(incoming))
+ *   return yield* call.accept()
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const listen: Effect.Effect<
+  Stream.Stream<IncomingCall>,
+  never,
+  PhoneCalls | Scope.Scope
+> = PhoneCalls.use((s) => s.listen)

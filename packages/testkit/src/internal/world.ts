@@ -436,7 +436,9 @@ export class World {
       )
       return
     }
-    this.publishNow(user, update)
+    // Published after the step, never inside it: a subscriber woken by the publish may run its
+    // next request at once, and that must not interleave with (and alter the result of) this one.
+    ctx.post.push(Effect.sync(() => this.publishNow(user, update)))
   }
 
   // ---------------------------------------------------------------------------------------------
