@@ -341,6 +341,21 @@ export type TamperTarget = (
   FaultScope
 
 /**
+ * A request a fault can target: a registry method, or one of the requests behind the seam's
+ * `resolveUser` (`users.getUsers`, `contacts.resolveUsername`, `contacts.resolvePhone`) and
+ * `callConfig` (`help.getConfig`). A misspelt name (`"phone.requestcall"`) does not compile.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export type FaultMethod =
+  | RpcMethods.MethodName
+  | "users.getUsers"
+  | "contacts.resolveUsername"
+  | "contacts.resolvePhone"
+  | "help.getConfig"
+
+/**
  * Where a fault applies; any field left out matches every request.
  *
  * @since 0.1.0
@@ -435,7 +450,7 @@ export interface Service {
 
   /** The next `times` requests of `method` (from `user`, if given) fail with `error`. */
   readonly failNext: (
-    method: string,
+    method: FaultMethod,
     error: FaultError,
     scope?: FaultScope
   ) => Effect.Effect<void, TestTelegramError>
@@ -443,7 +458,7 @@ export interface Service {
   readonly tamper: (target: TamperTarget) => Effect.Effect<void, TestTelegramError>
   /** Shorthand for `failNext(method, { code: 420, type: "FLOOD_WAIT_<seconds>" })`. */
   readonly floodWait: (
-    method: string,
+    method: FaultMethod,
     seconds: number,
     scope?: FaultScope
   ) => Effect.Effect<void, TestTelegramError>
@@ -453,7 +468,7 @@ export interface Service {
    */
   readonly setLatency: (
     millis: number,
-    scope?: { readonly method?: string | undefined; readonly user?: TestUser | undefined }
+    scope?: { readonly method?: FaultMethod | undefined; readonly user?: TestUser | undefined }
   ) => Effect.Effect<void, TestTelegramError>
   /** The next `count` pushed updates to `user` are lost. */
   readonly dropNextUpdates: (user: TestUser, count?: number) => Effect.Effect<void, TestTelegramError>
