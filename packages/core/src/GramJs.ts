@@ -45,8 +45,10 @@ import { type MethodName, type MethodParams, type MethodResult, RpcMethods } fro
 import {
   type Account,
   type CallConfig,
+  type ResolveFailure,
   RpcError,
   type RpcFailure,
+  resolveFailure,
   TelegramRpc,
   TransportError,
   type UserRef
@@ -622,7 +624,7 @@ export const make = Effect.fnUntraced(function* (
     return Effect.succeed(result.success)
   }
 
-  const resolveUser = (ref: UserRef): Effect.Effect<Model.InputUser, RpcFailure> => {
+  const resolveUser = (ref: UserRef): Effect.Effect<Model.InputUser, ResolveFailure> => {
     if (typeof ref === "object") return Effect.succeed(ref)
     const entity = typeof ref === "bigint" ? helpers.returnBigInt(ref) : ref
     return Effect.tryPromise({
@@ -634,6 +636,7 @@ export const make = Effect.fnUntraced(function* (
         const user = Rpc.inputUserFromEntity(input)
         return Result.isSuccess(user) ? Effect.succeed(user.success) : Effect.fail(notAUser())
       }),
+      Effect.mapError((failure) => resolveFailure(ref, failure)),
       Effect.withSpan("resolveUser", spanOptions("resolveUser"))
     )
   }

@@ -50,7 +50,7 @@ import {
 import type { PhoneError } from "./Errors.js"
 import type { DataJson, DiscardReason, PhoneCall, PhoneConnection, Update } from "./Model.js"
 import * as Phone from "./Phone.js"
-import { TelegramRpc, type UserRef } from "./TelegramRpc.js"
+import { TelegramRpc, type UserNotFound, type UserRef } from "./TelegramRpc.js"
 
 // ---------------------------------------------------------------------------------------------
 // Errors and models
@@ -304,6 +304,7 @@ type CryptoFailure =
  * @category errors
  */
 export type CallError =
+  | UserNotFound
   | PhoneError<"messages.getDhConfig">
   | PhoneError<"phone.requestCall">
   | PhoneError<"phone.confirmCall">

@@ -331,7 +331,7 @@ describe("layerFromClient", () => {
     })
   )
 
-  it.effect("resolveUser: user peers resolve, other peers and unknown entities are USER_ID_INVALID", () =>
+  it.effect("resolveUser: user peers resolve, other peers and unknown entities are UserNotFound", () =>
     Effect.gen(function* () {
       const fake = makeFake()
       const { rpc } = yield* rpcWith(fake)
@@ -350,27 +350,28 @@ describe("layerFromClient", () => {
       fake.entity = () =>
         Promise.resolve(new Api.InputPeerChannel({ channelId: 1n as never, accessHash: 2n as never }))
       const channel = yield* Effect.flip(rpc.resolveUser("@channel"))
-      expect([channel._tag, channel._tag === "RpcError" ? channel.type : ""]).toEqual([
-        "RpcError",
-        "USER_ID_INVALID"
-      ])
+      expect(channel).toMatchObject({ _tag: "UserNotFound", ref: "@channel", reason: "USER_ID_INVALID" })
 
       fake.entity = () => Promise.reject(new Error('Could not find the input entity for {"userId":"99"}'))
       const missing = yield* Effect.flip(rpc.resolveUser(99n))
-      expect(missing._tag === "RpcError" && missing.type).toBe("USER_ID_INVALID")
+      expect(missing).toMatchObject({ _tag: "UserNotFound", ref: "99", reason: "USER_ID_INVALID" })
 
       fake.entity = () => Promise.reject(fromWire("USERNAME_NOT_OCCUPIED", 400))
       const unknown = yield* Effect.flip(rpc.resolveUser("nobody"))
-      expect(unknown._tag === "RpcError" && unknown.type).toBe("USERNAME_NOT_OCCUPIED")
+      expect(unknown).toMatchObject({ _tag: "UserNotFound", ref: "nobody", reason: "USERNAME_NOT_OCCUPIED" })
 
       // GramJS rewrites the server's USERNAME_NOT_OCCUPIED into a plain Error
       fake.entity = () => Promise.reject(new Error('No user has "nobody" as username'))
       const rewritten = yield* Effect.flip(rpc.resolveUser("@nobody"))
-      expect(rewritten).toMatchObject({ _tag: "RpcError", code: 400, type: "USERNAME_NOT_OCCUPIED" })
+      expect(rewritten).toMatchObject({
+        _tag: "UserNotFound",
+        ref: "@nobody",
+        reason: "USERNAME_NOT_OCCUPIED"
+      })
 
       fake.entity = () => Promise.reject(new Error('Cannot find any entity corresponding to "+15550009"'))
       const phone = yield* Effect.flip(rpc.resolveUser("+15550009"))
-      expect(phone).toMatchObject({ _tag: "RpcError", code: 400, type: "PHONE_NOT_OCCUPIED" })
+      expect(phone).toMatchObject({ _tag: "UserNotFound", reason: "PHONE_NOT_OCCUPIED" })
     })
   )
 

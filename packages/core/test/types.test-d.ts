@@ -7,7 +7,7 @@
 import { Effect } from "effect"
 import type * as Errors from "../src/Errors.js"
 import * as Phone from "../src/Phone.js"
-import type { TelegramRpc } from "../src/TelegramRpc.js"
+import type { TelegramRpc, UserNotFound } from "../src/TelegramRpc.js"
 
 declare const gAHash: Uint8Array
 const protocol = { udpP2p: true, udpReflector: true, minLayer: 65, maxLayer: 92, libraryVersions: ["4.0.0"] }
@@ -32,7 +32,9 @@ assertType<Errors.UnknownRpcError extends RequestErrors ? true : false>()
 assertType<Errors.CallAlreadyAccepted extends RequestErrors ? false : true>()
 assertType<Errors.CallPeerInvalid extends RequestErrors ? false : true>()
 // Exactly:
-assertType<Equals<RequestErrors, Errors.RequestCallError | Errors.GenericError | Errors.InvalidInput>>()
+assertType<
+  Equals<RequestErrors, Errors.RequestCallError | Errors.GenericError | Errors.InvalidInput | UserNotFound>
+>()
 assertType<Equals<Effect.Services<typeof request>, TelegramRpc>>()
 
 // catchTag compiles for a documented error and removes it from the channel.

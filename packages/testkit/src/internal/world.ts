@@ -586,7 +586,7 @@ export class World {
     }
     const resolveUser = (
       ref: TelegramRpc.UserRef
-    ): Effect.Effect<Model.InputUser, TelegramRpc.RpcFailure> => {
+    ): Effect.Effect<Model.InputUser, TelegramRpc.ResolveFailure> => {
       if (typeof ref === "object") return Effect.succeed(ref)
       const method =
         typeof ref === "bigint"
@@ -622,7 +622,7 @@ export class World {
           return found.handle.inputUser
         },
         { userOnly: false }
-      )
+      ).pipe(Effect.mapError((failure) => TelegramRpc.resolveFailure(ref, failure)))
     }
     return {
       account: { userId: actor.id, isBot: actor.bot },
