@@ -37,6 +37,7 @@ import { Raw } from "telegram/events/index.js"
 import { Logger, LogLevel } from "telegram/extensions/Logger.js"
 import { ConnectionTCPFull } from "telegram/network/index.js"
 import { StringSession } from "telegram/sessions/index.js"
+import { TransportFailure } from "./Errors.js"
 import * as Codec from "./internal/gramjs/codec.js"
 import { classifyGramJsError as classify } from "./internal/gramjs/errors.js"
 import * as Rpc from "./internal/gramjs/rpc.js"
@@ -686,11 +687,27 @@ export const make = Effect.fnUntraced(function* (
   return { rpc, raw }
 })
 
+/**
+ * What building a layer fails with: the transport condition under the name `Phone.*` methods
+ * use for it (`TransportFailure`, with its cause), server errors and the rest unchanged.
+ */
+type LayerError<E> = Exclude<E, TransportError> | (TransportError extends E ? TransportFailure : never)
+
+const asFailure = <E>(error: E): LayerError<E> =>
+  (error instanceof TransportError
+    ? new TransportFailure({
+        method: error.method,
+        message: error.message,
+        ...(error.cause === undefined ? {} : { cause: error.cause })
+      })
+    : error) as LayerError<E>
+
 const toLayer = <E, R>(
   build: Effect.Effect<{ readonly rpc: TelegramRpc["Service"]; readonly raw: GramJsClient["Service"] }, E, R>
-): Layer.Layer<TelegramRpc | GramJsClient, E, Exclude<R, Scope.Scope>> =>
+): Layer.Layer<TelegramRpc | GramJsClient, LayerError<E>, Exclude<R, Scope.Scope>> =>
   Layer.effectContext(
     build.pipe(
+      Effect.mapError(asFailure),
       Effect.map(({ raw, rpc }) => Context.make(TelegramRpc, rpc).pipe(Context.add(GramJsClient, raw)))
     )
   )
@@ -714,7 +731,8 @@ const toLayer = <E, R>(
 export const layerFromClient = (
   client: TelegramClientType | ClientLike,
   options?: MakeOptions | undefined
-): Layer.Layer<TelegramRpc | GramJsClient, RpcFailure> => toLayer(make(client as ClientLike, options))
+): Layer.Layer<TelegramRpc | GramJsClient, RpcError | TransportFailure> =>
+  toLayer(make(client as ClientLike, options))
 
 /**
  * The GramJS client options this SDK uses: no flood sleeping, bounded retries, a quiet
@@ -768,7 +786,7 @@ const clientFor = (options: GramJsOptions): TelegramClient => {
  */
 export const layer = (
   options: GramJsOptions
-): Layer.Layer<TelegramRpc | GramJsClient, RpcFailure | SessionInvalid> =>
+): Layer.Layer<TelegramRpc | GramJsClient, RpcError | TransportFailure | SessionInvalid> =>
   toLayer(
     Effect.gen(function* () {
       const client = yield* Effect.acquireRelease(
@@ -780,9 +798,9 @@ export const layer = (
             })
         }).pipe(
           Effect.flatMap((client) =>
-            promise("connect", () => client.connect()).pipe(
+            connect(client, options).pipe(
               withTimeout("connect", options.connectTimeout ?? options.requestTimeout ?? DEFAULT_TIMEOUT),
-              Effect.onError(() => release(client)),
+              Effect.onError(() => Effect.forkDetach(release(client))),
               Effect.as(client)
             )
           )
@@ -792,6 +810,47 @@ export const layer = (
       return yield* make(client as unknown as ClientLike, options)
     })
   )
+
+/** What a socket error means, in words (`ECONNREFUSED` → "connection refused"). */
+const socketReason = (cause: unknown): string => {
+  const code = typeof cause === "object" && cause !== null ? (cause as { code?: unknown }).code : undefined
+  if (code === "ECONNREFUSED") return "connection refused"
+  if (code === "ECONNRESET") return "connection reset"
+  if (code === "ETIMEDOUT") return "connection timed out"
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return "host unreachable"
+  if (code === "ENOTFOUND") return "host not found"
+  return cause instanceof Error ? cause.message : "the connection failed"
+}
+
+/**
+ * `client.connect()`, failing when it could not connect. GramJS does not reject then: it
+ * reports the socket error to its error handler, retries, and resolves `false`; the last
+ * error it reported is the cause.
+ */
+const connect = (client: TelegramClient, options: GramJsOptions): Effect.Effect<void, TransportError> =>
+  Effect.suspend(() => {
+    let last: unknown
+    client.onError = async (error: unknown) => {
+      last = error
+    }
+    const where = options.server === undefined ? "Telegram" : `${options.server.ip}:${options.server.port}`
+    return promise("connect", () => client.connect()).pipe(
+      Effect.mapError((e) =>
+        e._tag === "TransportError" ? e : new TransportError({ method: "connect", message: e.type, cause: e })
+      ),
+      Effect.flatMap((connected) =>
+        connected
+          ? Effect.void
+          : Effect.fail(
+              new TransportError({
+                method: "connect",
+                message: `could not connect to ${where}: ${socketReason(last)}`,
+                ...(last === undefined ? {} : { cause: last })
+              })
+            )
+      )
+    )
+  })
 
 const release = (client: TelegramClient): Effect.Effect<void> =>
   Effect.promise(async () => {
@@ -841,7 +900,10 @@ export const config: Config.Config<GramJsOptions> = Config.all({
  */
 export const layerConfig = (
   options: Config.Config<GramJsOptions> = config
-): Layer.Layer<TelegramRpc | GramJsClient, RpcFailure | SessionInvalid | Config.ConfigError> =>
+): Layer.Layer<
+  TelegramRpc | GramJsClient,
+  RpcError | TransportFailure | SessionInvalid | Config.ConfigError
+> =>
   Layer.unwrap(
     Effect.gen(function* () {
       return layer(yield* options)

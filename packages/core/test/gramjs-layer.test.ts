@@ -479,8 +479,46 @@ describe("layer (owned client)", () => {
             })
           ).pipe(Effect.scoped)
         )
-        expect(error).toMatchObject({ _tag: "TransportError", method: "connect" })
+        expect(error).toMatchObject({ _tag: "TransportFailure", method: "connect" })
         expect(sockets.length).toBeGreaterThanOrEqual(1)
+      }),
+    20_000
+  )
+
+  it.live(
+    "a refused connection fails at once with TransportFailure: 'connection refused', with the socket error as cause",
+    () =>
+      Effect.gen(function* () {
+        // a port nothing listens on: bind one, then close it
+        const port = yield* Effect.promise(
+          () =>
+            new Promise<number>((resolve) => {
+              const probe = createServer()
+              probe.listen(0, "127.0.0.1", () => {
+                const p = (probe.address() as { port: number }).port
+                probe.close(() => resolve(p))
+              })
+            })
+        )
+        const session = new StringSession("")
+        session.setDC(2, "127.0.0.1", 443)
+        const error = yield* Effect.flip(
+          Layer.build(
+            GramJs.layer({
+              apiId: 1,
+              apiHash: Redacted.make("hash"),
+              session: Redacted.make(session.save()),
+              server: { ip: "127.0.0.1", port, dcId: 2 },
+              requestTimeout: "3 seconds",
+              connectionRetries: 1
+            })
+          ).pipe(Effect.scoped)
+        )
+        expect(error._tag).toBe("TransportFailure")
+        if (error._tag !== "TransportFailure") return
+        expect(error.method).toBe("connect")
+        expect(error.message).toBe(`could not connect to 127.0.0.1:${port}: connection refused`)
+        expect((error.cause as { code?: unknown } | undefined)?.code).toBe("ECONNREFUSED")
       }),
     20_000
   )
