@@ -15,6 +15,7 @@
  *
  * @since 0.1.0
  */
+import { isIP } from "node:net"
 import {
   Clock,
   Config,
@@ -739,7 +740,13 @@ export const layerFromClient = (
  * logger, and (with `server`) a connection pinned to that address and port.
  */
 const clientFor = (options: GramJsOptions): TelegramClient => {
-  const session = new StringSession(Redacted.value(options.session))
+  const text = Redacted.value(options.session)
+  const session = new StringSession(text)
+  // GramJS accepts some garbage (it decodes whatever base64 says) and would dial the "address"
+  // it found: a non-empty session must name an IP address and carry a 256-byte auth key
+  const key = (session as unknown as { _key?: Uint8Array })._key
+  if (text !== "" && (isIP(session.serverAddress ?? "") === 0 || key?.length !== 256))
+    throw new Error("its server address or auth key does not decode")
   const server = options.server
   const params: ConstructorParameters<typeof TelegramClient>[3] = {
     floodSleepThreshold: 0,
@@ -792,9 +799,10 @@ export const layer = (
       const client = yield* Effect.acquireRelease(
         Effect.try({
           try: () => clientFor(options),
-          catch: (e) =>
+          // never GramJS's text or anything decoded from the session: it may hold key bytes
+          catch: () =>
             new SessionInvalid({
-              message: `TG_SESSION / session is not a GramJS StringSession: ${e instanceof Error ? e.message : String(e)}`
+              message: `TG_SESSION / session is not a GramJS StringSession (${Redacted.value(options.session).length} characters; expected "1" followed by the base64 of a DC id, a server address, a port and a 256-byte auth key)`
             })
         }).pipe(
           Effect.flatMap((client) =>

@@ -436,6 +436,19 @@ describe("layer (owned client)", () => {
           )
         )
         expect(error._tag).toBe("SessionInvalid")
+        expect(error.message).not.toContain("definitely-not-a-session")
+        expect(error.message).not.toContain("Not a valid string")
+        // a session GramJS decodes into garbage (no IP address, no 256-byte key) is refused too,
+        // and its message carries nothing decoded from it
+        const garbage = `1${Buffer.from("garbage\u0000\u0001\u00ff bytes here").toString("base64")}`
+        const decoded = yield* Effect.flip(
+          Layer.build(
+            GramJs.layer({ apiId: 1, apiHash: Redacted.make("x"), session: Redacted.make(garbage) })
+          ).pipe(Effect.scoped)
+        )
+        expect(decoded._tag).toBe("SessionInvalid")
+        expect(/[\u0000-\u001f\u007f-\uffff]/.test(decoded.message)).toBe(false)
+        expect(decoded.message).not.toContain("garbage")
       })
   )
 
