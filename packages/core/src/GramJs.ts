@@ -768,7 +768,10 @@ const clientFor = (options: GramJsOptions): TelegramClient => {
     }
     params.connection = PinnedConnection
   }
-  return new TelegramClient(session, options.apiId, Redacted.value(options.apiHash), params)
+  const client = new TelegramClient(session, options.apiId, Redacted.value(options.apiHash), params)
+  // GramJS starts its own ping loop on connect unless it believes one runs: `keepAlive` is ours
+  ;(client as unknown as { _loopStarted: boolean })._loopStarted = true
+  return client
 }
 
 /**
@@ -815,9 +818,41 @@ export const layer = (
         ),
         release
       )
+      // interrupted (its timer cleared) before the client is released: nothing keeps running
+      yield* Effect.forkScoped(keepAlive(client))
       return yield* make(client as unknown as ClientLike, options)
     })
   )
+
+/**
+ * The ping loop GramJS would run (`client/updates.js`: every 9 s a `ping_delay_disconnect`,
+ * reconnecting when it goes unanswered for 10 s), as a fiber. GramJS's own loop leaves a 10 s
+ * timer that is not unref'd after each ping, so a process could not exit for up to 10–20 s
+ * after the layer was released; this one is interrupted with the layer's scope.
+ */
+const keepAlive = (client: TelegramClient): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    const internals = client as unknown as {
+      _destroyed?: boolean
+      _sender?: {
+        readonly isReconnecting?: boolean | undefined
+        send(request: object): Promise<unknown>
+        reconnect(): void
+      }
+    }
+    const destroyed = () => internals._destroyed === true
+    while (!destroyed()) {
+      yield* Effect.sleep("9 seconds")
+      const sender = internals._sender
+      if (destroyed() || sender === undefined || sender.isReconnecting === true) continue
+      const pingId = helpers.generateRandomLong(true)
+      const answered = yield* Effect.tryPromise(() =>
+        sender.send(new Api.PingDelayDisconnect({ pingId, disconnectDelay: 60 }))
+      ).pipe(Effect.timeout("10 seconds"), Effect.isSuccess)
+      const reconnecting = () => sender.isReconnecting === true
+      if (!answered && !reconnecting() && !destroyed()) sender.reconnect()
+    }
+  })
 
 /** What a socket error means, in words (`ECONNREFUSED` → "connection refused"). */
 const socketReason = (cause: unknown): string => {
