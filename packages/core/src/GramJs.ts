@@ -8,6 +8,8 @@
  * - `layer(options)` / `layerConfig(config)`: build, connect and own a client from an api id,
  *   api hash and a `StringSession` (all secrets `Redacted`), optionally pinned to a server
  *   (`{ ip, port, dcId }`, e.g. a loopback test server). Released: `disconnect()` + `destroy()`.
+ *   Its keep-alive ping (every 9 s) is a fiber of the layer, not GramJS's own loop, so nothing
+ *   of it keeps running (or keeps the process alive) once the layer is released.
  *
  * Every request runs in a span named after its TL method, times out after `requestTimeout`
  * (default 30 s) with a `TransportError`, and fails with errors classified by
