@@ -20,7 +20,7 @@ import { createDiffieHellman, randomBytes } from "node:crypto"
 import { pathToFileURL } from "node:url"
 import { pow } from "@noble/curves/abstract/modular.js"
 import { DhGroup, emojiFingerprint, KeyExchange, keyFingerprint, ModExp, SecureRandom } from "@tgphone/crypto"
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Option, Redacted, Result } from "effect"
 
 const POOL = 16
 const ROUNDS = 11
@@ -65,7 +65,7 @@ const compare = (
 /** Measures and prints the ratios. */
 export const run = async (): Promise<void> => {
   const native = Option.getOrUndefined(ModExp.native())
-  const group = Effect.runSync(DhGroup.telegram(3))
+  const group = Result.getOrThrow(DhGroup.telegram(3))
   const random = Effect.runSync(
     Effect.provide(
       Effect.gen(function* () {

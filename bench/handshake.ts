@@ -34,9 +34,9 @@ const cryptoHandshake = (group: DhGroup.DhGroup, serverRandom: Uint8Array) =>
     const b = yield* KeyExchange.generateKeyPair(group, serverRandom)
     const keyA = yield* KeyExchange.computeSharedKey(group, a.secret, b.publicValue)
     const fingerprint = Fingerprint.keyFingerprint(Redacted.value(keyA))
-    yield* Fingerprint.verifyGAHash(a.publicValue, hash)
+    yield* Effect.fromResult(Fingerprint.verifyGAHash(a.publicValue, hash))
     const keyB = yield* KeyExchange.computeSharedKey(group, b.secret, a.publicValue)
-    yield* Fingerprint.verifyKeyFingerprint(Redacted.value(keyB), fingerprint)
+    yield* Effect.fromResult(Fingerprint.verifyKeyFingerprint(Redacted.value(keyB), fingerprint))
     Fingerprint.emojiFingerprint(Redacted.value(keyA), a.publicValue)
     Fingerprint.emojiFingerprint(Redacted.value(keyB), a.publicValue)
   })
@@ -80,7 +80,7 @@ const program = Effect.scoped(
     )
     yield* oneCall // warm-up: DH config cached, JIT warm
 
-    const group = yield* DhGroup.telegram(3)
+    const group = yield* Effect.fromResult(DhGroup.telegram(3))
     const serverRandom = new Uint8Array(256).fill(0x5a)
     const crypto = cryptoHandshake(group, serverRandom).pipe(Effect.provide(SecureRandom.layer))
     yield* crypto

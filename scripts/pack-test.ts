@@ -77,7 +77,7 @@ import { Context, Effect, Fiber, Layer, Redacted, Stream } from "effect"
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex")
 
 const keyExchange = Effect.gen(function* () {
-  const group = yield* DhGroup.telegram(3)
+  const group = yield* Effect.fromResult(DhGroup.telegram(3))
   const serverRandom = new Uint8Array(256).fill(0x5a)
   const alice = yield* KeyExchange.generateKeyPair(group, serverRandom)
   const bob = yield* KeyExchange.generateKeyPair(group, serverRandom)

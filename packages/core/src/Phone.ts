@@ -97,29 +97,12 @@ export const GroupCallRef = InputGroupCall
  */
 export type GroupCallRef = typeof InputGroupCall.Encoded
 
-/** Where in the input a protocol rule of `@tgphone/crypto` failed. */
+/** Where in the input a protocol rule of `@tgphone/crypto` failed: the field its error names. */
 const protocolIssue = (protocol: PhoneCallProtocol): { path: Array<string>; issue: string } | undefined =>
-  Effect.runSync(
-    Protocol.validate(protocol).pipe(
-      Effect.match({
-        onSuccess: () => undefined,
-        onFailure: (error) => ({
-          path: [
-            error._tag === "ProtocolFlagsInvalid"
-              ? error.udpP2p
-                ? "udpReflector"
-                : "udpP2p"
-              : error._tag === "ProtocolLayerInvalid"
-                ? error.reason.startsWith("min")
-                  ? "minLayer"
-                  : "maxLayer"
-                : "libraryVersions"
-          ],
-          issue: error.message
-        })
-      })
-    )
-  )
+  Result.match(Protocol.validate(protocol), {
+    onSuccess: () => undefined,
+    onFailure: (error) => ({ path: error.field === "protocol" ? [] : [error.field], issue: error.message })
+  })
 
 /**
  * A `phoneCallProtocol` as an input: the Schema plus `@tgphone/crypto`'s `Protocol.validate`

@@ -296,6 +296,7 @@ type CryptoFailure =
   | CryptoError.PublicValueOutOfRange
   | CryptoError.GAHashMismatch
   | CryptoError.KeyFingerprintMismatch
+  | CryptoError.RandomLengthInvalid
 
 /**
  * What an outgoing call can fail with.
@@ -704,7 +705,9 @@ const outgoing = (
             })
           )
           const final = yield* expectCall(confirmed.phoneCall, "PhoneCall", "phone.confirmCall", waiting.id)
-          yield* Fingerprint.verifyKeyFingerprint(Redacted.value(key), final.keyFingerprint)
+          yield* Effect.fromResult(
+            Fingerprint.verifyKeyFingerprint(Redacted.value(key), final.keyFingerprint)
+          )
           return { final, key, keyFingerprint }
         })
         const { final, key, keyFingerprint } = yield* restore(handshake).pipe(
@@ -782,9 +785,11 @@ const accept = (
           const active = yield* expectCall(final, "PhoneCall", "updatePhoneCall", requested.id)
           // The man-in-the-middle checks (spec §2 step 14): the hash over g_a exactly as received,
           // the range of g_a, then the key fingerprint.
-          yield* Fingerprint.verifyGAHash(active.gAOrB, requested.gAHash)
+          yield* Effect.fromResult(Fingerprint.verifyGAHash(active.gAOrB, requested.gAHash))
           const key = yield* KeyExchange.computeSharedKey(pair.group, pair.secret, active.gAOrB)
-          yield* Fingerprint.verifyKeyFingerprint(Redacted.value(key), active.keyFingerprint)
+          yield* Effect.fromResult(
+            Fingerprint.verifyKeyFingerprint(Redacted.value(key), active.keyFingerprint)
+          )
           return { final: active, key }
         })
         const { final, key } = yield* restore(handshake).pipe(

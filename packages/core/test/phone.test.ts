@@ -195,6 +195,25 @@ describe("input validation: InvalidInput names the field, nothing is sent", () =
       "protocol.maxLayer",
       "at least 65"
     ],
+    // issue 12: a bad maxLayer below minLayer was reported as protocol.minLayer
+    [
+      "phone.requestCall",
+      { ...request, protocol: { ...protocol, maxLayer: -1 } },
+      "protocol.maxLayer",
+      "at least 65"
+    ],
+    [
+      "phone.requestCall",
+      { ...request, protocol: { ...protocol, maxLayer: 0 } },
+      "protocol.maxLayer",
+      "at least 65"
+    ],
+    [
+      "phone.requestCall",
+      { ...request, protocol: { ...protocol, maxLayer: -(2 ** 31) - 1 } },
+      "protocol.maxLayer",
+      "at least 65"
+    ],
     [
       "phone.requestCall",
       { ...request, protocol: { ...protocol, udpReflector: false } },

@@ -12,18 +12,20 @@ import { Schema } from "effect"
 
 /**
  * `dh_prime` failed a check of spec §3.1: it is not a 2048-bit number (2^2047 < p < 2^2048),
- * not a (probable) prime, or not a safe prime ((p-1)/2 not prime).
+ * not a (probable) prime, or not a safe prime ((p-1)/2 not prime); or, from JavaScript past
+ * the types, the config is not an object or its `p` is not a `Uint8Array` (`"not-bytes"`).
  *
  * @since 0.1.0
  * @category errors
  */
 export class DhPrimeInvalid extends Schema.TaggedError<DhPrimeInvalid>()("DhPrimeInvalid", {
-  reason: Schema.Literals(["not-2048-bit", "not-prime", "not-safe-prime"]),
+  reason: Schema.Literals(["not-bytes", "not-2048-bit", "not-prime", "not-safe-prime"]),
   /** Bit length of the received p. */
   bitLength: Schema.Int
 }) {
   override get message(): string {
     const messages = {
+      "not-bytes": "dh_prime is not a Uint8Array",
       "not-2048-bit": `dh_prime is not a 2048-bit number (2^2047 < p < 2^2048); it has ${this.bitLength} bits`,
       "not-prime": "dh_prime is not prime",
       "not-safe-prime": "dh_prime is not a safe prime: (dh_prime - 1) / 2 is not prime"
@@ -54,21 +56,27 @@ export class DhGeneratorInvalid extends Schema.TaggedError<DhGeneratorInvalid>()
 }
 
 /**
- * A public value (`g_a` / `g_b`) arrived in a form that is not an unsigned big-endian
- * integer of at most 256 significant bytes (empty, or longer).
+ * A public value (`g_a` / `g_b`) is not an unsigned integer of at most 256 significant bytes:
+ * received bytes that are empty or longer (`"empty"`, `"too-long"`), a negative number given
+ * to `encodePublicValue` (`"negative"`), or, from JavaScript past the types, a number that is
+ * not a `bigint` (`"not-a-bigint"`, e.g. `NaN` or `"abc"`).
  *
  * @since 0.1.0
  * @category errors
  */
 export class PublicValueMalformed extends Schema.TaggedError<PublicValueMalformed>()("PublicValueMalformed", {
-  reason: Schema.Literals(["empty", "too-long"]),
-  /** Length in bytes of what was received. */
+  reason: Schema.Literals(["empty", "too-long", "negative", "not-a-bigint"]),
+  /** Length in bytes of what was received (0 when it was not bytes). */
   length: Schema.Int
 }) {
   override get message(): string {
-    return this.reason === "empty"
-      ? "public value is empty"
-      : `public value has more than 256 significant bytes (${this.length} bytes received)`
+    const messages = {
+      empty: "public value is empty",
+      "too-long": `public value has more than 256 significant bytes (${this.length} bytes received)`,
+      negative: "public value is negative",
+      "not-a-bigint": "public value is not a bigint"
+    }
+    return messages[this.reason]
   }
 }
 
@@ -175,17 +183,53 @@ export class KeyLengthInvalid extends Schema.TaggedError<KeyLengthInvalid>()("Ke
 }
 
 /**
- * Key-pair generation drew `attempts` exponents and none gave a public value inside the
- * range of spec §3.2. With a working CSPRNG the chance of even one redraw is about 2^-62,
- * so this means the random source is broken (e.g. constant output).
+ * Key-pair generation could not make a key pair because the `SecureRandom` service is broken:
+ *
+ * - `"out-of-range"`: `attempts` exponents were drawn and none gave a public value inside the
+ *   range of spec §3.2. With a working CSPRNG the chance of even one redraw is about 2^-62
+ *   (e.g. constant output);
+ * - `"wrong-length"`: the service answered a request for 256 bytes with `received` bytes;
+ * - `"source-failed"`: the service refused the 256-byte request (`RandomLengthInvalid`).
  *
  * @since 0.1.0
  * @category errors
  */
 export class KeyGenerationFailed extends Schema.TaggedError<KeyGenerationFailed>()("KeyGenerationFailed", {
-  attempts: Schema.Int
+  reason: Schema.Literals(["out-of-range", "wrong-length", "source-failed"]),
+  attempts: Schema.Int,
+  /** For `"wrong-length"`: how many bytes the service returned. */
+  received: Schema.optionalKey(Schema.Int)
 }) {
   override get message(): string {
-    return `no valid public value after ${this.attempts} random exponents; the random source looks broken`
+    const messages = {
+      "out-of-range": `no valid public value after ${this.attempts} random exponents; the random source looks broken`,
+      "wrong-length": `SecureRandom returned ${this.received} bytes for a request of 256; the random source is broken`,
+      "source-failed": "SecureRandom refused a request for 256 bytes; the random source is broken"
+    }
+    return messages[this.reason]
+  }
+}
+
+/**
+ * `SecureRandom.nextBytes` was asked for a length that is not an integer from 0 to
+ * `SecureRandom.MAX_LENGTH` (16 MiB): negative, fractional, `NaN`, infinite, too large, or
+ * (from JavaScript) not a number. `length` is the request as text.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RandomLengthInvalid extends Schema.TaggedError<RandomLengthInvalid>()("RandomLengthInvalid", {
+  reason: Schema.Literals(["not-an-integer", "negative", "too-large"]),
+  length: Schema.String,
+  /** The largest length a request may have. */
+  max: Schema.Int
+}) {
+  override get message(): string {
+    const messages = {
+      "not-an-integer": `random length must be an integer, got ${this.length}`,
+      negative: `random length must not be negative, got ${this.length}`,
+      "too-large": `random length must be at most ${this.max} bytes, got ${this.length}`
+    }
+    return messages[this.reason]
   }
 }

@@ -6,7 +6,8 @@
  * 1. p is a 2048-bit number: 2^2047 < p < 2^2048.
  * 2. g is within 2..7 and satisfies its quadratic-residue condition on p (table below). This
  *    check always runs, also for Telegram's known prime, so g = 2, 5 and 6 are rejected for
- *    it (spec §8.5: tdesktop accepts g = 5 there, TDLib and Android do not).
+ *    it, as TDLib does (tdesktop and current Android accept the known prime with any g in
+ *    2..7; docs/security.md §1).
  * 3. p is a safe prime: p and (p-1)/2 are prime. Telegram's known prime is recognised by
  *    value and not tested; any other prime is tested once per process (Miller–Rabin, or
  *    OpenSSL's test on the native backend) and the verdict cached.
@@ -22,7 +23,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { DhGeneratorInvalid, DhPrimeInvalid } from "./CryptoError.js"
 import { bitLength, bytesToHex, hexToBytes, toBigInt, toFixedBytes } from "./internal/bytes.js"
 import * as ModExp from "./ModExp.js"
@@ -88,7 +89,8 @@ export class DhGroup implements ModExp.GroupParams {
     /** Whether p is Telegram's known prime (no primality test was needed). */
     readonly isKnownPrime: boolean
   ) {
-    this.prime = toFixedBytes(p, 256)
+    // p has 2048 bits: `make` checked it before calling the constructor
+    this.prime = toFixedBytes(p, 256)!
   }
   /** @internal */
   static unsafeMake(p: bigint, g: number, version: number, isKnownPrime: boolean): DhGroup {
@@ -122,22 +124,39 @@ const describeCondition = (g: number): string => {
 }
 
 /**
- * Checks g against p (spec §3.1): g within 2..7 and its quadratic-residue condition.
+ * Checks g against p (spec §3.1): g within 2..7 (an integer; `NaN`, `2.5` or a non-number fail
+ * as out of range) and its quadratic-residue condition.
+ *
+ * @example
+ * ```ts
+ * import { Result } from "effect"
+ * import { DhGroup } from "@tgphone/crypto"
+ *
+ * const p = BigInt(`0x${DhGroup.TELEGRAM_PRIME_HEX}`)
+ * Result.isSuccess(DhGroup.checkGenerator(3, p)) // true
+ * Result.isFailure(DhGroup.checkGenerator(5, p)) // true: p mod 5 = 3
+ * ```
  *
  * @since 0.1.0
  * @category validation
  */
-export const checkGenerator = (g: number, p: bigint): Effect.Effect<void, DhGeneratorInvalid> => {
-  if (!Number.isInteger(g) || g < 2 || g > 7) {
-    return Effect.fail(new DhGeneratorInvalid({ g, reason: "out-of-range", condition: "" }))
+export const checkGenerator = (g: number, p: bigint): Result.Result<void, DhGeneratorInvalid> => {
+  if (typeof g !== "number" || !Number.isInteger(g) || g < 2 || g > 7) {
+    return Result.fail(
+      new DhGeneratorInvalid({
+        g: typeof g === "number" ? g : Number.NaN,
+        reason: "out-of-range",
+        condition: ""
+      })
+    )
   }
   const c = CONDITIONS[g]
   if (c !== undefined && !c[1].includes(p % c[0])) {
-    return Effect.fail(
+    return Result.fail(
       new DhGeneratorInvalid({ g, reason: "not-quadratic-residue", condition: describeCondition(g) })
     )
   }
-  return Effect.void
+  return Result.void
 }
 
 /** Primality verdicts per distinct p (hex), once per process. */
@@ -158,7 +177,8 @@ const safePrimeVerdict = (p: bigint, backend: ModExp.Backend): "safe" | "not-pri
 }
 
 /**
- * Validates a `messages.dhConfig` and returns the group. Checks, in order: p is 2048-bit,
+ * Validates a `messages.dhConfig` and returns the group. Checks, in order: p is bytes (at
+ * runtime, for JavaScript callers) and 2048-bit,
  * g is within 2..7 and fits p, p is a safe prime (skipped for Telegram's known prime; cached
  * per process for others). The primality test uses the `ModExp` backend.
  *
@@ -177,10 +197,12 @@ const safePrimeVerdict = (p: bigint, backend: ModExp.Backend): "safe" | "not-pri
  */
 export const make = (config: DhConfigInput): Effect.Effect<DhGroup, DhPrimeInvalid | DhGeneratorInvalid> =>
   Effect.gen(function* () {
+    if (typeof config !== "object" || config === null || !(config.p instanceof Uint8Array))
+      return yield* new DhPrimeInvalid({ reason: "not-bytes", bitLength: 0 })
     const p = toBigInt(config.p)
     const bits = bitLength(p)
     if (bits !== 2048) return yield* new DhPrimeInvalid({ reason: "not-2048-bit", bitLength: bits })
-    yield* checkGenerator(config.g, p)
+    yield* Effect.fromResult(checkGenerator(config.g, p))
     const known = p === TELEGRAM_PRIME
     if (!known) {
       const backend = yield* ModExp.ModExp
@@ -192,12 +214,19 @@ export const make = (config: DhConfigInput): Effect.Effect<DhGroup, DhPrimeInval
 
 /**
  * The group of Telegram's known prime with generator `g` (3, 4 or 7 pass; others fail the
- * quadratic-residue check). Handy for tests and for callers that cached a config.
+ * quadratic-residue check). Handy for tests and for callers that cached a config. A plain
+ * `Result`: the known prime needs no primality test, so no `ModExp` backend is involved.
+ *
+ * @example
+ * ```ts
+ * import { Result } from "effect"
+ * import { DhGroup } from "@tgphone/crypto"
+ *
+ * Result.getOrThrow(DhGroup.telegram(3)).isKnownPrime // true
+ * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const telegram = (
-  g: number,
-  version = 0
-): Effect.Effect<DhGroup, DhPrimeInvalid | DhGeneratorInvalid> => make({ g, p: telegramPrime(), version })
+export const telegram = (g: number, version = 0): Result.Result<DhGroup, DhGeneratorInvalid> =>
+  Result.map(checkGenerator(g, TELEGRAM_PRIME), () => DhGroup.unsafeMake(TELEGRAM_PRIME, g, version, true))

@@ -3,14 +3,15 @@
  * `g_a_hash`, the 64-bit `key_fingerprint`, and the four verification emoji.
  *
  * Plain functions over bytes (they cannot fail for byte input), each with a strict
- * `Effect` variant that rejects keys that are not exactly 256 bytes, plus the two
- * constant-time verifications of the handshake.
+ * variant that returns a `Result` and rejects keys that are not exactly 256 bytes, plus the
+ * two constant-time verifications of the handshake, also as `Result`s (as noble returns
+ * values; in `Effect.gen`, `yield* Effect.fromResult(...)`).
  *
  * @since 0.1.0
  */
 import { sha1 } from "@noble/hashes/legacy.js"
 import { sha256 } from "@noble/hashes/sha2.js"
-import { Effect, Redacted } from "effect"
+import { Redacted, Result } from "effect"
 import { GAHashMismatch, KeyFingerprintMismatch, KeyLengthInvalid } from "./CryptoError.js"
 import { EMOJIS } from "./generated/emojis.js"
 import { concat, constantTimeEqual, normalize } from "./internal/bytes.js"
@@ -123,8 +124,8 @@ export const emojiIndices = (key: Uint8Array, gA: Uint8Array): ReadonlyArray<num
 export const emojiFingerprint = (key: Uint8Array, gA: Uint8Array): ReadonlyArray<string> =>
   emojiIndices(key, gA).map((i) => EMOJIS[i]!)
 
-const strictKey = (key: Uint8Array): Effect.Effect<Uint8Array, KeyLengthInvalid> =>
-  key.length === 256 ? Effect.succeed(key) : Effect.fail(new KeyLengthInvalid({ length: key.length }))
+const strictKey = (key: Uint8Array): Result.Result<Uint8Array, KeyLengthInvalid> =>
+  key.length === 256 ? Result.succeed(key) : Result.fail(new KeyLengthInvalid({ length: key.length }))
 
 /**
  * `keyFingerprint` that fails with `KeyLengthInvalid` unless `key` is exactly 256 bytes.
@@ -132,8 +133,8 @@ const strictKey = (key: Uint8Array): Effect.Effect<Uint8Array, KeyLengthInvalid>
  * @since 0.1.0
  * @category hashing
  */
-export const keyFingerprintStrict = (key: Uint8Array): Effect.Effect<bigint, KeyLengthInvalid> =>
-  Effect.map(strictKey(key), keyFingerprint)
+export const keyFingerprintStrict = (key: Uint8Array): Result.Result<bigint, KeyLengthInvalid> =>
+  Result.map(strictKey(key), keyFingerprint)
 
 /**
  * `emojiFingerprint` that fails with `KeyLengthInvalid` unless `key` is exactly 256 bytes.
@@ -144,13 +145,22 @@ export const keyFingerprintStrict = (key: Uint8Array): Effect.Effect<bigint, Key
 export const emojiFingerprintStrict = (
   key: Uint8Array,
   gA: Uint8Array
-): Effect.Effect<ReadonlyArray<string>, KeyLengthInvalid> =>
-  Effect.map(strictKey(key), (k) => emojiFingerprint(k, gA))
+): Result.Result<ReadonlyArray<string>, KeyLengthInvalid> =>
+  Result.map(strictKey(key), (k) => emojiFingerprint(k, gA))
 
 /**
  * The callee's check of spec §2 step 14: SHA-256 of the `g_a` bytes **as received** equals
  * the `g_a_hash` received in `phoneCallRequested`. Constant-time comparison. Fails with
  * `GAHashMismatch` (`reason: "length"` if `expectedHash` is not 32 bytes).
+ *
+ * @example
+ * ```ts
+ * import { Result } from "effect"
+ * import { Fingerprint, gAHash } from "@tgphone/crypto"
+ *
+ * const gA = new Uint8Array([1, 2, 3])
+ * Result.isSuccess(Fingerprint.verifyGAHash(gA, gAHash(gA))) // true
+ * ```
  *
  * @since 0.1.0
  * @category verification
@@ -158,11 +168,11 @@ export const emojiFingerprintStrict = (
 export const verifyGAHash = (
   gA: Uint8Array,
   expectedHash: Uint8Array
-): Effect.Effect<void, GAHashMismatch> => {
-  if (expectedHash.length !== 32) return Effect.fail(new GAHashMismatch({ reason: "length" }))
+): Result.Result<void, GAHashMismatch> => {
+  if (expectedHash.length !== 32) return Result.fail(new GAHashMismatch({ reason: "length" }))
   return constantTimeEqual(sha256(gA), expectedHash)
-    ? Effect.void
-    : Effect.fail(new GAHashMismatch({ reason: "mismatch" }))
+    ? Result.void
+    : Result.fail(new GAHashMismatch({ reason: "mismatch" }))
 }
 
 /**
@@ -171,18 +181,27 @@ export const verifyGAHash = (
  * `KeyExchange.computeSharedKey` returns. Constant-time over the 8 wire bytes. Fails with
  * `KeyFingerprintMismatch`.
  *
+ * @example
+ * ```ts
+ * import { Result } from "effect"
+ * import { Fingerprint, keyFingerprint } from "@tgphone/crypto"
+ *
+ * const key = new Uint8Array(256).fill(7)
+ * Result.isSuccess(Fingerprint.verifyKeyFingerprint(key, keyFingerprint(key))) // true
+ * ```
+ *
  * @since 0.1.0
  * @category verification
  */
 export const verifyKeyFingerprint = (
   sharedKey: Uint8Array | Redacted.Redacted<Uint8Array>,
   fingerprint: bigint
-): Effect.Effect<void, KeyFingerprintMismatch> => {
+): Result.Result<void, KeyFingerprintMismatch> => {
   const key = Redacted.isRedacted(sharedKey) ? Redacted.value(sharedKey) : sharedKey
   const ours = keyFingerprintBytes(key)
   const theirs = new Uint8Array(8)
   new DataView(theirs.buffer).setBigInt64(0, BigInt.asIntN(64, fingerprint), true)
   return constantTimeEqual(ours, theirs) && BigInt.asIntN(64, fingerprint) === fingerprint
-    ? Effect.void
-    : Effect.fail(new KeyFingerprintMismatch({ expected: fingerprint, actual: keyFingerprint(key) }))
+    ? Result.void
+    : Result.fail(new KeyFingerprintMismatch({ expected: fingerprint, actual: keyFingerprint(key) }))
 }

@@ -12,13 +12,16 @@
  * Range check (spec §3.2, [DOC-SEC] incl. the recommended bound, as TDLib does) on our own
  * value and on the peer's: `1 < x < p - 1` and `2^{2048-64} <= x <= p - 2^{2048-64}`.
  *
+ * The pure steps (parsing, the range check, encoding) return a `Result`; the steps that need
+ * the `ModExp` backend or `SecureRandom` return an `Effect`.
+ *
  * @example
  * ```ts
  * import { Effect, Redacted } from "effect"
  * import { DhGroup, KeyExchange, SecureRandom, gAHash, keyFingerprint } from "@tgphone/crypto"
  *
  * const program = Effect.gen(function*() {
- *   const group = yield* DhGroup.telegram(3)
+ *   const group = yield* Effect.fromResult(DhGroup.telegram(3))
  *   const serverRandom = new Uint8Array(256) // messages.dhConfig.random
  *   const caller = yield* KeyExchange.generateKeyPair(group, serverRandom)
  *   const callee = yield* KeyExchange.generateKeyPair(group, serverRandom)
@@ -31,11 +34,12 @@
  *
  * @since 0.1.0
  */
-import { type Brand, Effect, Redacted } from "effect"
+import { type Brand, Effect, Redacted, Result } from "effect"
 import {
   KeyGenerationFailed,
   PublicValueMalformed,
   PublicValueOutOfRange,
+  type RandomLengthInvalid,
   SecretExponentInvalid
 } from "./CryptoError.js"
 import type { DhGroup } from "./DhGroup.js"
@@ -81,17 +85,28 @@ const LOW = 1n << 1984n
  * @since 0.1.0
  * @category parsing
  */
-export const parsePublicValue = (bytes: Uint8Array): Effect.Effect<bigint, PublicValueMalformed> => {
-  if (bytes.length === 0) return Effect.fail(new PublicValueMalformed({ reason: "empty", length: 0 }))
+export const parsePublicValue = (bytes: Uint8Array): Result.Result<bigint, PublicValueMalformed> => {
+  if (bytes.length === 0) return Result.fail(new PublicValueMalformed({ reason: "empty", length: 0 }))
   if (bytes.length - firstNonZero(bytes) > 256) {
-    return Effect.fail(new PublicValueMalformed({ reason: "too-long", length: bytes.length }))
+    return Result.fail(new PublicValueMalformed({ reason: "too-long", length: bytes.length }))
   }
-  return Effect.succeed(toBigInt(bytes))
+  return Result.succeed(toBigInt(bytes))
 }
 
 /**
  * The range check of spec §3.2 on a public value: `1 < x < p - 1` and
- * `2^{2048-64} <= x <= p - 2^{2048-64}`. `side` says whose value it is, for the error.
+ * `2^{2048-64} <= x <= p - 2^{2048-64}`. `side` says whose value it is, for the error. A value
+ * that is not a `bigint` at runtime (`NaN`, `"abc"`, reached from JavaScript) fails with
+ * `PublicValueMalformed` (`"not-a-bigint"`) instead of slipping past the comparisons.
+ *
+ * @example
+ * ```ts
+ * import { Result } from "effect"
+ * import { DhGroup, KeyExchange } from "@tgphone/crypto"
+ *
+ * const group = Result.getOrThrow(DhGroup.telegram(3))
+ * Result.isFailure(KeyExchange.checkPublicValue(group, 2n, "peer")) // true: below 2^1984
+ * ```
  *
  * @since 0.1.0
  * @category validation
@@ -100,7 +115,9 @@ export const checkPublicValue = (
   group: DhGroup,
   x: bigint,
   side: "own" | "peer"
-): Effect.Effect<void, PublicValueOutOfRange> => {
+): Result.Result<void, PublicValueMalformed | PublicValueOutOfRange> => {
+  if (typeof x !== "bigint")
+    return Result.fail(new PublicValueMalformed({ reason: "not-a-bigint", length: 0 }))
   const p = group.p
   const bound =
     x <= 1n
@@ -112,7 +129,7 @@ export const checkPublicValue = (
           : x > p - LOW
             ? "at-most-p-minus-2^1984"
             : undefined
-  return bound === undefined ? Effect.void : Effect.fail(new PublicValueOutOfRange({ side, bound }))
+  return bound === undefined ? Result.void : Result.fail(new PublicValueOutOfRange({ side, bound }))
 }
 
 /** The bounds of spec §3.2 as 256-byte big-endian values, per group (for the hot path). */
@@ -127,10 +144,11 @@ const boundsOf = (group: DhGroup): Bounds => {
   let b = boundsCache.get(group)
   if (b === undefined) {
     b = {
-      one: toFixedBytes(1n, 256),
-      pMinus1: toFixedBytes(group.p - 1n, 256),
-      low: toFixedBytes(LOW, 256),
-      high: toFixedBytes(group.p - LOW, 256)
+      // all below p, which has 2048 bits
+      one: toFixedBytes(1n, 256)!,
+      pMinus1: toFixedBytes(group.p - 1n, 256)!,
+      low: toFixedBytes(LOW, 256)!,
+      high: toFixedBytes(group.p - LOW, 256)!
     }
     boundsCache.set(group, b)
   }
@@ -172,16 +190,36 @@ const minimalOf256 = (x: Uint8Array): Uint8Array => x.slice(Math.min(firstNonZer
 export const checkPeerPublicValue = (
   group: DhGroup,
   bytes: Uint8Array
-): Effect.Effect<bigint, PublicValueMalformed | PublicValueOutOfRange> =>
-  Effect.flatMap(parsePublicValue(bytes), (x) => Effect.as(checkPublicValue(group, x, "peer"), x))
+): Result.Result<bigint, PublicValueMalformed | PublicValueOutOfRange> =>
+  Result.flatMap(parsePublicValue(bytes), (x) => Result.map(checkPublicValue(group, x, "peer"), () => x))
 
 /**
- * The minimal big-endian encoding we send for a public value (no leading zero bytes).
+ * The minimal big-endian encoding we send for a public value (no leading zero bytes; 0 is one
+ * zero byte). Fails with `PublicValueMalformed` for a negative value (`"negative"`), one of more
+ * than 256 bytes (`"too-long"`) or, from JavaScript, a value that is not a `bigint`. It does not
+ * range-check: use `checkPublicValue` for that.
+ *
+ * @example
+ * ```ts
+ * import { Result } from "effect"
+ * import { KeyExchange } from "@tgphone/crypto"
+ *
+ * Result.getOrThrow(KeyExchange.encodePublicValue(0x1234n)) // Uint8Array [0x12, 0x34]
+ * Result.isFailure(KeyExchange.encodePublicValue(-1n)) // true
+ * ```
  *
  * @since 0.1.0
  * @category encoding
  */
-export const encodePublicValue = (x: bigint): Uint8Array => toMinimalBytes(x)
+export const encodePublicValue = (x: bigint): Result.Result<Uint8Array, PublicValueMalformed> => {
+  if (typeof x !== "bigint")
+    return Result.fail(new PublicValueMalformed({ reason: "not-a-bigint", length: 0 }))
+  if (x < 0n) return Result.fail(new PublicValueMalformed({ reason: "negative", length: 0 }))
+  const bytes = toMinimalBytes(x)
+  return bytes.length > 256
+    ? Result.fail(new PublicValueMalformed({ reason: "too-long", length: bytes.length }))
+    : Result.succeed(bytes)
+}
 
 /**
  * Mixes the server's `messages.dhConfig.random` into 256 local random bytes (spec §3.3,
@@ -237,8 +275,9 @@ export const MAX_ATTEMPTS = 32
  * Generates our key pair (spec §3.3, tdesktop behaviour): 256 bytes from `SecureRandom`,
  * mixed with the server's `random` (`mixExponent`), read big-endian as the exponent; redrawn
  * until g^exponent passes the range check of spec §3.2 (a redraw happens with probability
- * about 2^-62). Fails with `KeyGenerationFailed` after `MAX_ATTEMPTS` draws, which only a
- * broken random source can cause.
+ * about 2^-62). Fails with `KeyGenerationFailed` when the random source is broken: after
+ * `MAX_ATTEMPTS` draws (`"out-of-range"`), when it returns anything but 256 bytes
+ * (`"wrong-length"`), or when it refuses the request (`"source-failed"`).
  *
  * @since 0.1.0
  * @category key generation
@@ -251,12 +290,23 @@ export const generateKeyPair = (
     const random = yield* SecureRandom
     const backend = yield* ModExp.ModExp
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const exponent = mixExponent(yield* random.nextBytes(256), serverRandom)
+      const local = yield* random
+        .nextBytes(256)
+        .pipe(
+          Effect.catchTag("RandomLengthInvalid", (_: RandomLengthInvalid) =>
+            Effect.fail(new KeyGenerationFailed({ reason: "source-failed", attempts: attempt + 1 }))
+          )
+        )
+      if (!(local instanceof Uint8Array) || local.length !== 256) {
+        const received = local instanceof Uint8Array ? local.length : 0
+        return yield* new KeyGenerationFailed({ reason: "wrong-length", attempts: attempt + 1, received })
+      }
+      const exponent = mixExponent(local, serverRandom)
       const x = backend.powG(group, exponent)
       if (boundOf256(group, x) === undefined)
         return { group, secret: wrapSecret(exponent), publicValue: minimalOf256(x) }
     }
-    return yield* new KeyGenerationFailed({ attempts: MAX_ATTEMPTS })
+    return yield* new KeyGenerationFailed({ reason: "out-of-range", attempts: MAX_ATTEMPTS })
   })
 
 /**

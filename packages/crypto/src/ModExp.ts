@@ -21,7 +21,7 @@ import { sha256 } from "@noble/hashes/sha2.js"
 import { randomBytes } from "@noble/hashes/utils.js"
 import { Context, Layer, Option } from "effect"
 import * as BigIntMath from "./internal/bigintMath.js"
-import { bytesToHex, concat, firstNonZero, toBigInt, toFixedBytes } from "./internal/bytes.js"
+import { bytesToHex, concat, firstNonZero, toBigInt, toFixedBytes, toMinimalBytes } from "./internal/bytes.js"
 
 /**
  * The group parameters a backend needs: p as 256 big-endian bytes and as a bigint, and g.
@@ -38,8 +38,11 @@ export interface GroupParams {
 
 /**
  * A modular-exponentiation backend. Preconditions (guaranteed by `KeyExchange`, which checks
- * its inputs before calling): `exponent` is 256 bytes; `base` is 256 bytes and already passed
- * the range check of spec §3.2. Results are exactly 256 bytes, big-endian, left-padded.
+ * its inputs before calling): p has 2048 bits (a `DhGroup` does); `base` is 256 bytes and
+ * already passed the range check of spec §3.2. `exponent` may have any length (`KeyExchange`
+ * always passes 256 bytes). Results are exactly 256 bytes, big-endian, left-padded. A
+ * `GroupParams` whose p does not fit 256 bytes violates the precondition and throws a
+ * `RangeError` (this is the low-level seam; `DhGroup.make` never produces such a group).
  *
  * @since 0.1.0
  * @category models
@@ -83,6 +86,13 @@ const groupKey = (group: GroupParams): string => {
 
 const fixedBaseTables = boundedCache<BigIntMath.FixedBaseTable>()
 
+/** A result below p as 256 bytes; p itself fits 256 bytes by the `Backend` precondition. */
+const fixed256 = (n: bigint): Uint8Array => {
+  const bytes = toFixedBytes(n, 256)
+  if (bytes === undefined) throw new RangeError("ModExp: p does not fit 256 bytes (GroupParams precondition)")
+  return bytes
+}
+
 let witnessSalt: Uint8Array | undefined
 /**
  * Miller–Rabin bases: SHA-256(process salt ‖ n ‖ i). The salt is drawn from the platform
@@ -90,7 +100,7 @@ let witnessSalt: Uint8Array | undefined
  */
 const witnessFor = (n: bigint) => {
   witnessSalt ??= randomBytes(32)
-  const nBytes = toFixedBytes(n, Math.ceil(n.toString(16).length / 2))
+  const nBytes = toMinimalBytes(n)
   const salt = witnessSalt
   return (i: number): bigint => {
     const counter = new Uint8Array([i >>> 24, (i >>> 16) & 255, (i >>> 8) & 255, i & 255])
@@ -110,14 +120,16 @@ const MILLER_RABIN_ROUNDS = 40
 export const portable: Backend = {
   name: "portable",
   powG: (group, exponent) => {
+    const e = toBigInt(exponent)
+    // the table covers 2048-bit exponents (all KeyExchange uses); longer ones take noble's pow
+    if (e >> 2048n !== 0n) return fixed256(nobleModPow(BigInt(group.g), e, group.p))
     const table = fixedBaseTables(groupKey(group), () =>
       BigIntMath.makeFixedBaseTable(BigInt(group.g), group.p, 2048)
     )
-    return toFixedBytes(BigIntMath.powFixedBase(table, toBigInt(exponent)), 256)
+    return fixed256(BigIntMath.powFixedBase(table, e))
   },
   // the variable-base modexp (the shared key) is @noble/curves' audited `pow`
-  powBase: (group, exponent, base) =>
-    toFixedBytes(nobleModPow(toBigInt(base), toBigInt(exponent), group.p), 256),
+  powBase: (group, exponent, base) => fixed256(nobleModPow(toBigInt(base), toBigInt(exponent), group.p)),
   isProbablePrime: (n) => BigIntMath.isProbablePrime(n, MILLER_RABIN_ROUNDS, witnessFor(n))
 }
 
@@ -171,7 +183,7 @@ const makeNative = (crypto: NodeCryptoModule): Backend => {
     },
     powBase: (group, exponent, base) => {
       // OpenSSL refuses a zero private key in computeSecret; x^0 = 1 as in the portable path
-      if (firstNonZero(exponent) === exponent.length) return toFixedBytes(1n, 256)
+      if (firstNonZero(exponent) === exponent.length) return fixed256(1n)
       const dh = dhFor(group)
       try {
         dh.setPrivateKey(exponent)

@@ -12,11 +12,12 @@
  * | `ProtocolFlagsInvalid`    | `CALL_PROTOCOL_FLAGS_INVALID` (400)                      |
  * | `ProtocolLayerInvalid`    | `CALL_PROTOCOL_LAYER_INVALID` (400)                      |
  * | `ProtocolVersionsInvalid` | (no server error; malformed `library_versions`)          |
+ * | `ProtocolMalformed`       | (no server error; a field of the wrong type, from JavaScript) |
  * | `ProtocolIncompatible`    | `CALL_PROTOCOL_COMPAT_LAYER_INVALID` (406), `PARTICIPANT_VERSION_OUTDATED` (400) |
  *
  * @since 0.1.0
  */
-import { Effect, Schema } from "effect"
+import { Result, Schema } from "effect"
 
 /**
  * A `phoneCallProtocol`: transport flags, the libtgvoip layer range and the ordered list of
@@ -110,14 +111,19 @@ export class ProtocolFlagsInvalid extends Schema.TaggedError<ProtocolFlagsInvali
   udpP2p: Schema.Boolean,
   udpReflector: Schema.Boolean
 }) {
+  /** The field to fix: `udpP2p` when it is unset, otherwise `udpReflector`. */
+  get field(): "udpP2p" | "udpReflector" {
+    return this.udpP2p ? "udpReflector" : "udpP2p"
+  }
   override get message(): string {
     return `both udp_p2p and udp_reflector must be set (got udp_p2p=${this.udpP2p}, udp_reflector=${this.udpReflector})`
   }
 }
 
 /**
- * The layer range is invalid: `min_layer > max_layer`, `min_layer < 1`, or `max_layer`
- * outside [`MIN_LAYER`, `MAX_LAYER`]. Mirrors `CALL_PROTOCOL_LAYER_INVALID`.
+ * The layer range is invalid: a layer that is not an integer (`NaN`, `1.5`), `max_layer`
+ * outside [`MIN_LAYER`, `MAX_LAYER`], `min_layer < 1`, or `min_layer > max_layer` (checked in
+ * this order, so `field` names the layer to fix). Mirrors `CALL_PROTOCOL_LAYER_INVALID`.
  *
  * @since 0.1.0
  * @category errors
@@ -125,11 +131,24 @@ export class ProtocolFlagsInvalid extends Schema.TaggedError<ProtocolFlagsInvali
 export class ProtocolLayerInvalid extends Schema.TaggedError<ProtocolLayerInvalid>()("ProtocolLayerInvalid", {
   minLayer: Schema.Number,
   maxLayer: Schema.Number,
-  reason: Schema.Literals(["min-above-max", "min-below-1", "max-below-65", "max-above-limit"])
+  reason: Schema.Literals([
+    "min-not-integer",
+    "max-not-integer",
+    "max-below-65",
+    "max-above-limit",
+    "min-below-1",
+    "min-above-max"
+  ])
 }) {
+  /** The field to fix: `minLayer` for the `min-*` reasons, otherwise `maxLayer`. */
+  get field(): "minLayer" | "maxLayer" {
+    return this.reason.startsWith("min") ? "minLayer" : "maxLayer"
+  }
   override get message(): string {
     const range = `min_layer=${this.minLayer}, max_layer=${this.maxLayer}`
     const messages = {
+      "min-not-integer": `min_layer must be an integer (${range})`,
+      "max-not-integer": `max_layer must be an integer (${range})`,
       "min-above-max": `min_layer is greater than max_layer (${range})`,
       "min-below-1": `min_layer must be at least 1 (${range})`,
       "max-below-65": `max_layer must be at least ${MIN_LAYER} (${range})`,
@@ -154,6 +173,10 @@ export class ProtocolVersionsInvalid extends Schema.TaggedError<ProtocolVersions
     version: Schema.String
   }
 ) {
+  /** The field to fix: always `libraryVersions`. */
+  get field(): "libraryVersions" {
+    return "libraryVersions"
+  }
   override get message(): string {
     const messages = {
       empty: "library_versions is empty",
@@ -163,6 +186,38 @@ export class ProtocolVersionsInvalid extends Schema.TaggedError<ProtocolVersions
     return messages[this.reason]
   }
 }
+
+/**
+ * A value that the TypeScript types rule out, reached from JavaScript (or through `as any`):
+ * the protocol is not an object, a flag is not a boolean, a layer is not a number, or
+ * `libraryVersions` is not an array of strings. `field` names it (`"protocol"` for the whole
+ * value), `actual` describes what was found.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ProtocolMalformed extends Schema.TaggedError<ProtocolMalformed>()("ProtocolMalformed", {
+  field: Schema.Literals(["protocol", "udpP2p", "udpReflector", "minLayer", "maxLayer", "libraryVersions"]),
+  expected: Schema.String,
+  actual: Schema.String
+}) {
+  override get message(): string {
+    const name = this.field === "protocol" ? "the protocol" : this.field
+    return `${name} must be ${this.expected} (got ${this.actual})`
+  }
+}
+
+/**
+ * What `validate` can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ProtocolInvalid =
+  | ProtocolMalformed
+  | ProtocolFlagsInvalid
+  | ProtocolLayerInvalid
+  | ProtocolVersionsInvalid
 
 /**
  * The two protocols have no layer or no library version in common. Carries both protocols
@@ -186,53 +241,115 @@ export class ProtocolIncompatible extends Schema.TaggedError<ProtocolIncompatibl
 
 const VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/
 
+/** A short description of a value for `ProtocolMalformed.actual` (never the whole value). */
+const describe = (value: unknown): string => {
+  if (value === null) return "null"
+  if (Array.isArray(value)) return `an array of ${value.length}`
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value.length > 32 ? `${value.slice(0, 32)}…` : value)
+    case "object":
+      return "an object"
+    case "function":
+      return "a function"
+    case "symbol":
+      return "a symbol"
+    case "bigint":
+      return `${value}n`
+    default:
+      return String(value)
+  }
+}
+
+const isBoolean = Schema.is(PhoneCallProtocol.fields.udpP2p)
+const isNumber = Schema.is(Schema.Number)
+const isInt = Schema.is(PhoneCallProtocol.fields.minLayer)
+const isVersionList = Schema.is(PhoneCallProtocol.fields.libraryVersions)
+
+/** The type checks the Schema makes, as a typed error instead of a SchemaError. */
+const malformed = (protocol: unknown): ProtocolMalformed | undefined => {
+  if (typeof protocol !== "object" || protocol === null)
+    return new ProtocolMalformed({ field: "protocol", expected: "an object", actual: describe(protocol) })
+  const p = protocol as Record<string, unknown>
+  for (const field of ["udpP2p", "udpReflector"] as const)
+    if (!isBoolean(p[field]))
+      return new ProtocolMalformed({ field, expected: "a boolean", actual: describe(p[field]) })
+  for (const field of ["minLayer", "maxLayer"] as const)
+    if (!isNumber(p[field]))
+      return new ProtocolMalformed({ field, expected: "a number", actual: describe(p[field]) })
+  if (!isVersionList(p.libraryVersions)) {
+    const list = p.libraryVersions
+    const actual = Array.isArray(list)
+      ? `an entry ${describe(list.find((v) => typeof v !== "string"))}`
+      : describe(list)
+    return new ProtocolMalformed({ field: "libraryVersions", expected: "an array of strings", actual })
+  }
+  return undefined
+}
+
 /**
- * Checks a protocol against the rules of [DOC-CALLS]: both flags set, a sane layer range
- * (1 ≤ min ≤ max, 65 ≤ max ≤ 1000), and a non-empty list of distinct `major.minor.patch`
- * versions. Returns the protocol unchanged.
+ * Checks a protocol against the rules of [DOC-CALLS]: both flags set, integer layers in a sane
+ * range (65 ≤ max ≤ 1000, then 1 ≤ min ≤ max), and a non-empty list of distinct
+ * `major.minor.patch` versions. Values the types rule out (a flag `"yes"`, a layer `"92"`),
+ * reached from JavaScript, fail with `ProtocolMalformed`: the check runs the
+ * `PhoneCallProtocol` field Schemas at runtime. Never throws.
+ *
+ * Returns the protocol itself when it is a `PhoneCallProtocol`, or a `PhoneCallProtocol` with
+ * the same fields when a plain object was passed.
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Result } from "effect"
  * import { Protocol } from "@tgphone/crypto"
  *
- * Effect.runSync(Protocol.validate(Protocol.defaultProtocol)).maxLayer // 92
+ * Result.getOrThrow(Protocol.validate(Protocol.defaultProtocol)).maxLayer // 92
+ * Result.isFailure(Protocol.validate({ ...Protocol.defaultProtocol, maxLayer: 92.5 })) // true
  * ```
  *
  * @since 0.1.0
  * @category validation
  */
-export const validate = (
-  protocol: PhoneCallProtocol
-): Effect.Effect<
-  PhoneCallProtocol,
-  ProtocolFlagsInvalid | ProtocolLayerInvalid | ProtocolVersionsInvalid
-> => {
+export const validate = (protocol: PhoneCallProtocol): Result.Result<PhoneCallProtocol, ProtocolInvalid> => {
+  const wrongType = malformed(protocol)
+  if (wrongType !== undefined) return Result.fail(wrongType)
   const { udpP2p, udpReflector, minLayer, maxLayer, libraryVersions } = protocol
-  if (!udpP2p || !udpReflector) return Effect.fail(new ProtocolFlagsInvalid({ udpP2p, udpReflector }))
-  const layerReason =
-    minLayer > maxLayer
-      ? "min-above-max"
-      : minLayer < 1
-        ? "min-below-1"
-        : maxLayer < MIN_LAYER
-          ? "max-below-65"
-          : maxLayer > MAX_LAYER
-            ? "max-above-limit"
-            : undefined
+  if (!udpP2p || !udpReflector) return Result.fail(new ProtocolFlagsInvalid({ udpP2p, udpReflector }))
+  const layerReason = !isInt(minLayer)
+    ? "min-not-integer"
+    : !isInt(maxLayer)
+      ? "max-not-integer"
+      : maxLayer < MIN_LAYER
+        ? "max-below-65"
+        : maxLayer > MAX_LAYER
+          ? "max-above-limit"
+          : minLayer < 1
+            ? "min-below-1"
+            : minLayer > maxLayer
+              ? "min-above-max"
+              : undefined
   if (layerReason !== undefined) {
-    return Effect.fail(new ProtocolLayerInvalid({ minLayer, maxLayer, reason: layerReason }))
+    return Result.fail(new ProtocolLayerInvalid({ minLayer, maxLayer, reason: layerReason }))
   }
   if (libraryVersions.length === 0)
-    return Effect.fail(new ProtocolVersionsInvalid({ reason: "empty", version: "" }))
+    return Result.fail(new ProtocolVersionsInvalid({ reason: "empty", version: "" }))
   const seen = new Set<string>()
   for (const version of libraryVersions) {
     if (!VERSION.test(version))
-      return Effect.fail(new ProtocolVersionsInvalid({ reason: "malformed", version }))
-    if (seen.has(version)) return Effect.fail(new ProtocolVersionsInvalid({ reason: "duplicate", version }))
+      return Result.fail(new ProtocolVersionsInvalid({ reason: "malformed", version }))
+    if (seen.has(version)) return Result.fail(new ProtocolVersionsInvalid({ reason: "duplicate", version }))
     seen.add(version)
   }
-  return Effect.succeed(protocol)
+  return Result.succeed(
+    protocol instanceof PhoneCallProtocol
+      ? protocol
+      : new PhoneCallProtocol({
+          udpP2p,
+          udpReflector,
+          minLayer,
+          maxLayer,
+          libraryVersions: [...libraryVersions]
+        })
+  )
 }
 
 /**
@@ -273,17 +390,19 @@ export interface Negotiated {
 }
 
 /**
- * What both sides can speak (spec §5, [DOC-TL] phoneCallProtocol): the common layer is
- * `min(max_layer)` if it is at least `max(min_layer)`; the library version is the highest
- * version present in both lists (exact string match; unknown or malformed entries are
- * compared without failing). Fails with `ProtocolIncompatible` naming what is missing.
+ * What both sides can speak (spec §5, [DOC-TL] phoneCallProtocol). Both protocols are first
+ * checked with `validate` (ours first), so negotiation only ever works on valid protocols;
+ * then the common layer is `min(max_layer)` if it is at least `max(min_layer)`, and the
+ * library version is the highest (by `compareVersions`) present in both lists (exact string
+ * match). Fails with the first protocol's `validate` error, or with `ProtocolIncompatible`
+ * naming what is missing. Never throws.
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Result } from "effect"
  * import { Protocol } from "@tgphone/crypto"
  *
- * Effect.runSync(Protocol.negotiate(Protocol.defaultProtocol, Protocol.android))
+ * Result.getOrThrow(Protocol.negotiate(Protocol.defaultProtocol, Protocol.android))
  * // { layer: 92, libraryVersion: "11.0.0" }
  * ```
  *
@@ -293,17 +412,18 @@ export interface Negotiated {
 export const negotiate = (
   ours: PhoneCallProtocol,
   theirs: PhoneCallProtocol
-): Effect.Effect<Negotiated, ProtocolIncompatible> => {
-  const layer = Math.min(ours.maxLayer, theirs.maxLayer)
-  if (layer < Math.max(ours.minLayer, theirs.minLayer)) {
-    return Effect.fail(new ProtocolIncompatible({ reason: "layer", ours, theirs }))
-  }
-  const theirSet = new Set(theirs.libraryVersions)
-  let best: string | undefined
-  for (const v of ours.libraryVersions) {
-    if (theirSet.has(v) && (best === undefined || compareVersions(v, best) > 0)) best = v
-  }
-  return best === undefined
-    ? Effect.fail(new ProtocolIncompatible({ reason: "library-versions", ours, theirs }))
-    : Effect.succeed({ layer, libraryVersion: best })
-}
+): Result.Result<Negotiated, ProtocolInvalid | ProtocolIncompatible> =>
+  Result.flatMap(Result.all([validate(ours), validate(theirs)]), ([a, b]) => {
+    const layer = Math.min(a.maxLayer, b.maxLayer)
+    if (layer < Math.max(a.minLayer, b.minLayer)) {
+      return Result.fail(new ProtocolIncompatible({ reason: "layer", ours: a, theirs: b }))
+    }
+    const theirSet = new Set(b.libraryVersions)
+    let best: string | undefined
+    for (const v of a.libraryVersions) {
+      if (theirSet.has(v) && (best === undefined || compareVersions(v, best) > 0)) best = v
+    }
+    return best === undefined
+      ? Result.fail(new ProtocolIncompatible({ reason: "library-versions", ours: a, theirs: b }))
+      : Result.succeed({ layer, libraryVersion: best })
+  })

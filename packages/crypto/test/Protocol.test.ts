@@ -1,11 +1,10 @@
 /** PhoneCallProtocol presets, validate and negotiate. */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Schema } from "effect"
+import { Result, Schema } from "effect"
 import fc from "fast-check"
 import { PhoneCallProtocol, Protocol } from "../src/index.js"
+import { failure as fail, success as run } from "./helpers.js"
 
-const run = Effect.runSync
-const fail = <A, E>(self: Effect.Effect<A, E>): E => Effect.runSync(Effect.flip(self))
 const make = (fields: Partial<ConstructorParameters<typeof PhoneCallProtocol>[0]>) =>
   new PhoneCallProtocol({ ...Protocol.defaultProtocol, ...fields })
 
@@ -55,6 +54,7 @@ describe("validate", () => {
     ] as const) {
       const e = fail(Protocol.validate(make({ udpP2p, udpReflector })))
       assert.strictEqual(e._tag, "ProtocolFlagsInvalid")
+      assert.strictEqual(e.field, udpP2p ? "udpReflector" : "udpP2p")
       assert.include(e.message, "udp_p2p")
     }
   })
@@ -65,13 +65,63 @@ describe("validate", () => {
       [-5, 70, "min-below-1"],
       [10, 64, "max-below-65"],
       [65, 1001, "max-above-limit"],
-      [65, 2 ** 31 - 1, "max-above-limit"]
+      [65, 2 ** 31 - 1, "max-above-limit"],
+      // issue 12: non-integer layers were accepted
+      [Number.NaN, 92, "min-not-integer"],
+      [1.5, 92, "min-not-integer"],
+      [65, 92.5, "max-not-integer"],
+      [65, Number.NaN, "max-not-integer"],
+      [65, Number.POSITIVE_INFINITY, "max-not-integer"],
+      // issue 12: a bad max_layer was reported as min_layer's fault
+      [65, -1, "max-below-65"],
+      [65, 0, "max-below-65"],
+      [65, -(2 ** 31) - 1, "max-below-65"]
     ] as const
     for (const [minLayer, maxLayer, reason] of cases) {
-      const e = fail(Protocol.validate(make({ minLayer, maxLayer })))
+      // a plain object: the class constructor would refuse NaN before validate sees it
+      const e = fail(Protocol.validate({ ...Protocol.defaultProtocol, minLayer, maxLayer }))
       assert.strictEqual(e._tag === "ProtocolLayerInvalid" && e.reason, reason, `${minLayer}..${maxLayer}`)
+      assert.strictEqual(e.field, reason.startsWith("min") ? "minLayer" : "maxLayer")
     }
     assert.strictEqual(run(Protocol.validate(make({ minLayer: 1, maxLayer: 65 }))).minLayer, 1)
+  })
+  it("rejects values the types rule out with ProtocolMalformed naming the field (issue 12)", () => {
+    const cases: ReadonlyArray<readonly [unknown, string, string]> = [
+      [{ ...Protocol.defaultProtocol, udpP2p: "yes" }, "udpP2p", 'udpP2p must be a boolean (got "yes")'],
+      [
+        { ...Protocol.defaultProtocol, udpReflector: 1 },
+        "udpReflector",
+        "udpReflector must be a boolean (got 1)"
+      ],
+      [{ ...Protocol.defaultProtocol, minLayer: "65" }, "minLayer", 'minLayer must be a number (got "65")'],
+      [{ ...Protocol.defaultProtocol, maxLayer: 92n }, "maxLayer", "maxLayer must be a number (got 92n)"],
+      [
+        { ...Protocol.defaultProtocol, libraryVersions: "11.0.0" },
+        "libraryVersions",
+        'libraryVersions must be an array of strings (got "11.0.0")'
+      ],
+      [
+        { ...Protocol.defaultProtocol, libraryVersions: ["11.0.0", 11] },
+        "libraryVersions",
+        "libraryVersions must be an array of strings (got an entry 11)"
+      ],
+      [null, "protocol", "the protocol must be an object (got null)"],
+      [undefined, "protocol", "the protocol must be an object (got undefined)"],
+      ["65/92", "protocol", 'the protocol must be an object (got "65/92")']
+    ]
+    for (const [value, field, message] of cases) {
+      const e = fail(Protocol.validate(value as PhoneCallProtocol))
+      assert.strictEqual(e._tag, "ProtocolMalformed")
+      assert.strictEqual(e.field, field)
+      assert.strictEqual(e.message, message)
+    }
+  })
+  it("returns a PhoneCallProtocol for a valid plain object, and the instance itself otherwise", () => {
+    const plain = { udpP2p: true, udpReflector: true, minLayer: 65, maxLayer: 92, libraryVersions: ["4.0.0"] }
+    const validated = run(Protocol.validate(plain))
+    assert.instanceOf(validated, PhoneCallProtocol)
+    assert.deepStrictEqual({ ...validated, libraryVersions: [...validated.libraryVersions] }, plain)
+    assert.strictEqual(run(Protocol.validate(Protocol.android)), Protocol.android)
   })
   it("rejects empty, malformed and duplicate library versions", () => {
     const cases = [
@@ -114,7 +164,8 @@ describe("negotiate", () => {
   })
   it("fails when no library version is shared (Android vs telegram-tt)", () => {
     const e = fail(Protocol.negotiate(Protocol.android, Protocol.telegramTt))
-    assert.strictEqual(e.reason, "library-versions")
+    assert.strictEqual(e._tag === "ProtocolIncompatible" && e.reason, "library-versions")
+    assert(e._tag === "ProtocolIncompatible")
     assert.strictEqual(e.ours, Protocol.android)
     assert.strictEqual(e.theirs, Protocol.telegramTt)
     assert.include(e.message, "4.0.0")
@@ -126,15 +177,30 @@ describe("negotiate", () => {
         make({ minLayer: 65, maxLayer: 80, libraryVersions: ["4.0.0"] })
       )
     )
-    assert.strictEqual(e.reason, "layer")
+    assert.strictEqual(e._tag === "ProtocolIncompatible" && e.reason, "layer")
     assert.include(e.message, "no common layer")
   })
-  it("handles unknown and malformed versions without failing", () => {
+  it("validates both sides first, typed, never throwing (issue 12: NaN / 1.5 layers)", () => {
+    const nan = { ...Protocol.defaultProtocol, maxLayer: Number.NaN }
+    const half = { ...Protocol.defaultProtocol, minLayer: 1.5 }
+    // before: `layer: NaN` succeeded, and an incompatible pair threw "Schema validation failed"
+    assert.strictEqual(fail(Protocol.negotiate(nan, Protocol.android))._tag, "ProtocolLayerInvalid")
+    assert.strictEqual(fail(Protocol.negotiate(half, Protocol.telegramTt))._tag, "ProtocolLayerInvalid")
+    assert.strictEqual(
+      fail(Protocol.negotiate(Protocol.android, make({ udpP2p: false })))._tag,
+      "ProtocolFlagsInvalid"
+    )
+    const flags = fail(Protocol.negotiate(Protocol.android, { ...Protocol.android, udpP2p: "yes" } as never))
+    assert.strictEqual(flags._tag === "ProtocolMalformed" && flags.field, "udpP2p")
+  })
+  it("picks unknown (future) versions by number, and refuses malformed ones as validate does", () => {
+    const future = make({ libraryVersions: ["12.0.0", "4.0.1", "100.0.0"] })
+    const other = make({ libraryVersions: ["4.0.1", "12.0.0"] })
+    assert.strictEqual(run(Protocol.negotiate(future, other)).libraryVersion, "12.0.0")
     const a = make({ libraryVersions: ["banana", "12.0.0", "4.0.1"] })
     const b = make({ libraryVersions: ["4.0.1", "banana", "12.0.0"] })
-    assert.strictEqual(run(Protocol.negotiate(a, b)).libraryVersion, "12.0.0")
-    const c = make({ libraryVersions: ["banana"] })
-    assert.strictEqual(run(Protocol.negotiate(c, c)).libraryVersion, "banana")
+    assert.strictEqual(fail(Protocol.negotiate(a, b))._tag, "ProtocolVersionsInvalid")
+    assert.strictEqual(Protocol.compareVersions("banana", "12.0.0"), -1)
   })
   it("is symmetric and picks a version both sides list (property)", () => {
     const version = fc.oneof(
@@ -143,16 +209,23 @@ describe("negotiate", () => {
     )
     const protocol = fc
       .record({
-        minLayer: fc.integer({ min: -5, max: 200 }),
-        maxLayer: fc.integer({ min: -5, max: 200 }),
+        minLayer: fc.integer({ min: -5, max: 120 }),
+        maxLayer: fc.integer({ min: 40, max: 200 }),
         libraryVersions: fc.array(version, { maxLength: 6 })
       })
       .map((f) => make(f))
     fc.assert(
       fc.property(protocol, protocol, (x, y) => {
-        const xy = Effect.runSync(Effect.result(Protocol.negotiate(x, y)))
-        const yx = Effect.runSync(Effect.result(Protocol.negotiate(y, x)))
+        const xy = Protocol.negotiate(x, y)
+        const yx = Protocol.negotiate(y, x)
         assert.strictEqual(xy._tag, yx._tag)
+        // both valid: the outcome (success or incompatibility) is the same either way round
+        if (
+          Result.isSuccess(Protocol.validate(x)) &&
+          Result.isSuccess(Protocol.validate(y)) &&
+          Result.isFailure(xy)
+        )
+          assert.deepStrictEqual(xy.failure._tag, "ProtocolIncompatible")
         if (xy._tag === "Success" && yx._tag === "Success") {
           assert.deepStrictEqual(xy.success, yx.success)
           assert.include(x.libraryVersions, xy.success.libraryVersion)

@@ -1,6 +1,7 @@
 /** Shared helpers for the @tgphone/crypto tests (not a test file itself). */
 import { readFileSync } from "node:fs"
-import { Effect, Option } from "effect"
+import { assert } from "@effect/vitest"
+import { Option, Result } from "effect"
 import { ModExp } from "../src/index.js"
 
 /** Reads a fixture as text. */
@@ -19,14 +20,14 @@ export const backends: ReadonlyArray<readonly [string, ModExp.Backend]> = [
   ["portable", ModExp.portable]
 ]
 
-/** Runs a synchronous effect with the given backend and returns its value (throws on failure). */
-export const runWith =
-  (backend: ModExp.Backend) =>
-  <A, E>(self: Effect.Effect<A, E>): A =>
-    Effect.runSync(Effect.provideService(self, ModExp.ModExp, backend))
+/** The value of a `Result` that must succeed (fails the test, with the error, otherwise). */
+export const success = <A, E>(result: Result.Result<A, E>): A => {
+  if (Result.isFailure(result)) assert.fail(`expected a success, got ${String(result.failure)}`)
+  return result.success
+}
 
-/** Runs a synchronous effect that must fail and returns its error (throws if it succeeds). */
-export const failWith =
-  (backend: ModExp.Backend) =>
-  <A, E>(self: Effect.Effect<A, E>): E =>
-    Effect.runSync(Effect.flip(Effect.provideService(self, ModExp.ModExp, backend)))
+/** The error of a `Result` that must fail (fails the test otherwise). */
+export const failure = <A, E>(result: Result.Result<A, E>): E => {
+  if (Result.isSuccess(result)) assert.fail("expected a failure, got a success")
+  return result.failure
+}

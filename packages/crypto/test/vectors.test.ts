@@ -6,9 +6,17 @@
  */
 import { createHash } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
-import { DhGroup, emojiFingerprint, Fingerprint, gAHash, KeyExchange, keyFingerprint } from "../src/index.js"
-import { backends, failWith, fixture, hex, runWith, toHex } from "./helpers.js"
+import { Effect, Redacted, Result } from "effect"
+import {
+  DhGroup,
+  emojiFingerprint,
+  Fingerprint,
+  gAHash,
+  KeyExchange,
+  keyFingerprint,
+  ModExp
+} from "../src/index.js"
+import { backends, failure, fixture, hex, success, toHex } from "./helpers.js"
 
 interface Vector {
   readonly name: string
@@ -72,90 +80,104 @@ describe("fixture", () => {
 })
 
 for (const [name, backend] of backends) {
-  const run = runWith(backend)
-  const fail = failWith(backend)
-  const group = run(DhGroup.make({ g: doc.g, p: hex(doc.prime_hex), version: 1 }))
+  /** `self` on this backend. */
+  const on = <A, E>(self: Effect.Effect<A, E>) => Effect.provideService(self, ModExp.ModExp, backend)
+  const group = on(DhGroup.make({ g: doc.g, p: hex(doc.prime_hex), version: 1 }))
+  const pairOf = (exponent: string) =>
+    Effect.flatMap(group, (g) => on(KeyExchange.keyPairFromExponent(g, hex(exponent))))
 
   describe(`vectors on the ${name} backend`, () => {
     for (const v of doc.vectors) {
-      it(v.name, () => {
-        // the exponent is client XOR server random, exactly as KeyExchange.mixExponent does
-        assert.strictEqual(
-          toHex(KeyExchange.mixExponent(hex(v.a_client_random_hex), hex(v.a_server_random_hex))),
-          v.a_hex
-        )
+      it.effect(v.name, () =>
+        Effect.gen(function* () {
+          const g = yield* group
+          // the exponent is client XOR server random, exactly as KeyExchange.mixExponent does
+          assert.strictEqual(
+            toHex(KeyExchange.mixExponent(hex(v.a_client_random_hex), hex(v.a_server_random_hex))),
+            v.a_hex
+          )
 
-        const caller = run(KeyExchange.keyPairFromExponent(group, hex(v.a_hex)))
-        const callee = run(KeyExchange.keyPairFromExponent(group, hex(v.b_hex)))
-        assert.strictEqual(toHex(caller.publicValue), v.g_a_hex)
-        assert.strictEqual(caller.publicValue.length, v.g_a_len)
-        assert.strictEqual(toHex(callee.publicValue), v.g_b_hex)
-        assert.strictEqual(toHex(gAHash(caller.publicValue)), v.g_a_hash_hex)
+          const caller = yield* pairOf(v.a_hex)
+          const callee = yield* pairOf(v.b_hex)
+          assert.strictEqual(toHex(caller.publicValue), v.g_a_hex)
+          assert.strictEqual(caller.publicValue.length, v.g_a_len)
+          assert.strictEqual(toHex(callee.publicValue), v.g_b_hex)
+          assert.strictEqual(toHex(gAHash(caller.publicValue)), v.g_a_hash_hex)
 
-        const keyA = Redacted.value(
-          run(KeyExchange.computeSharedKey(group, caller.secret, callee.publicValue))
-        )
-        const keyB = Redacted.value(
-          run(KeyExchange.computeSharedKey(group, callee.secret, caller.publicValue))
-        )
-        assert.strictEqual(keyA.length, 256)
-        assert.strictEqual(toHex(keyA), v.key_hex)
-        assert.strictEqual(toHex(keyB), v.key_hex)
+          const keyA = Redacted.value(
+            yield* on(KeyExchange.computeSharedKey(g, caller.secret, callee.publicValue))
+          )
+          const keyB = Redacted.value(
+            yield* on(KeyExchange.computeSharedKey(g, callee.secret, caller.publicValue))
+          )
+          assert.strictEqual(keyA.length, 256)
+          assert.strictEqual(toHex(keyA), v.key_hex)
+          assert.strictEqual(toHex(keyB), v.key_hex)
 
-        // callee-side checks of step 14
-        run(Fingerprint.verifyGAHash(hex(v.g_a_hex), hex(v.g_a_hash_hex)))
-        const fp = BigInt(v.key_fingerprint.int64)
-        run(Fingerprint.verifyKeyFingerprint(keyB, fp))
+          // callee-side checks of step 14
+          assert.isTrue(Result.isSuccess(Fingerprint.verifyGAHash(hex(v.g_a_hex), hex(v.g_a_hash_hex))))
+          const fp = BigInt(v.key_fingerprint.int64)
+          assert.isTrue(Result.isSuccess(Fingerprint.verifyKeyFingerprint(keyB, fp)))
 
-        assert.strictEqual(keyFingerprint(keyA), fp)
-        assert.strictEqual(BigInt.asUintN(64, keyFingerprint(keyA)), BigInt(v.key_fingerprint.uint64))
-        assert.strictEqual(toHex(Fingerprint.keyFingerprintBytes(keyA)), v.key_fingerprint.bytes_hex)
-        assert.strictEqual(toHex(Fingerprint.keyFingerprintBytes(keyA)), v.key_fingerprint.tl_long_wire_hex)
-        assert.strictEqual(toHex(createHash("sha1").update(keyA).digest()), v.key_sha1_hex)
+          assert.strictEqual(keyFingerprint(keyA), fp)
+          assert.strictEqual(BigInt.asUintN(64, keyFingerprint(keyA)), BigInt(v.key_fingerprint.uint64))
+          assert.strictEqual(toHex(Fingerprint.keyFingerprintBytes(keyA)), v.key_fingerprint.bytes_hex)
+          assert.strictEqual(toHex(Fingerprint.keyFingerprintBytes(keyA)), v.key_fingerprint.tl_long_wire_hex)
+          assert.strictEqual(toHex(createHash("sha1").update(keyA).digest()), v.key_sha1_hex)
 
-        assert.deepStrictEqual(Fingerprint.emojiIndices(keyA, caller.publicValue), v.emoji_indices)
-        assert.deepStrictEqual(emojiFingerprint(keyA, hex(v.g_a_hex)), v.emojis)
-        assert.strictEqual(emojiFingerprint(keyB, hex(v.g_a_hex)).join(""), v.emoji_string)
-        // the masked u63 values, recomputed independently with node:crypto
-        const h = createHash("sha256").update(keyA).update(hex(v.g_a_hex)).digest()
-        const u63 = [0, 1, 2, 3].map((i) => (h.readBigUInt64BE(8 * i) & 0x7fffffffffffffffn).toString())
-        assert.deepStrictEqual(u63, v.emoji_u63_values)
-        assert.deepStrictEqual(
-          u63.map((x) => Number(BigInt(x) % 333n)),
-          v.emoji_indices
-        )
-        assert.isFalse(Effect.runSync(Effect.isFailure(Fingerprint.verifyKeyFingerprint(keyA, fp))))
-        assert.strictEqual(
-          fail(Fingerprint.verifyKeyFingerprint(keyA, fp + 1n))._tag,
-          "KeyFingerprintMismatch"
-        )
-      })
+          assert.deepStrictEqual(Fingerprint.emojiIndices(keyA, caller.publicValue), v.emoji_indices)
+          assert.deepStrictEqual(emojiFingerprint(keyA, hex(v.g_a_hex)), v.emojis)
+          assert.strictEqual(emojiFingerprint(keyB, hex(v.g_a_hex)).join(""), v.emoji_string)
+          // the masked u63 values, recomputed independently with node:crypto
+          const h = createHash("sha256").update(keyA).update(hex(v.g_a_hex)).digest()
+          const u63 = [0, 1, 2, 3].map((i) => (h.readBigUInt64BE(8 * i) & 0x7fffffffffffffffn).toString())
+          assert.deepStrictEqual(u63, v.emoji_u63_values)
+          assert.deepStrictEqual(
+            u63.map((x) => Number(BigInt(x) % 333n)),
+            v.emoji_indices
+          )
+          assert.isUndefined(success(Fingerprint.verifyKeyFingerprint(keyA, fp)))
+          assert.strictEqual(
+            failure(Fingerprint.verifyKeyFingerprint(keyA, fp + 1n))._tag,
+            "KeyFingerprintMismatch"
+          )
+        })
+      )
     }
 
-    it("vector-4: Android's 256-byte 00 ‖ g_a is accepted; hash and emoji follow the received bytes", () => {
-      const v = vectorNamed("vector-4-short-g_a")
-      const android = v.android_java_encoding!
-      const received = hex(android.g_a_hex)
-      assert.strictEqual(received.length, 256)
-      assert.strictEqual(received[0], 0)
-      const callee = run(KeyExchange.keyPairFromExponent(group, hex(v.b_hex)))
-      // same number, so same key and fingerprint
-      const key = Redacted.value(run(KeyExchange.computeSharedKey(group, callee.secret, received)))
-      assert.strictEqual(toHex(key), v.key_hex)
-      assert.strictEqual(keyFingerprint(key), BigInt(v.key_fingerprint.int64))
-      // the Android caller committed to the bytes it sent: the hash check passes over them...
-      assert.strictEqual(toHex(gAHash(received)), android.g_a_hash_hex)
-      run(Fingerprint.verifyGAHash(received, hex(android.g_a_hash_hex)))
-      // ...and fails if the callee re-encoded them minimally
-      assert.strictEqual(
-        fail(Fingerprint.verifyGAHash(hex(v.g_a_hex), hex(android.g_a_hash_hex))).reason,
-        "mismatch"
-      )
-      // emoji over the raw received bytes match what the Android caller shows
-      assert.deepStrictEqual(Fingerprint.emojiIndices(key, received), android.emoji_indices_over_these_bytes)
-      assert.deepStrictEqual(emojiFingerprint(key, received), android.emojis_over_these_bytes)
-      assert.notDeepEqual(android.emoji_indices_over_these_bytes, v.emoji_indices)
-    })
+    it.effect(
+      "vector-4: Android's 256-byte 00 ‖ g_a is accepted; hash and emoji follow the received bytes",
+      () =>
+        Effect.gen(function* () {
+          const v = vectorNamed("vector-4-short-g_a")
+          const android = v.android_java_encoding!
+          const received = hex(android.g_a_hex)
+          assert.strictEqual(received.length, 256)
+          assert.strictEqual(received[0], 0)
+          const callee = yield* pairOf(v.b_hex)
+          // same number, so same key and fingerprint
+          const key = Redacted.value(
+            yield* on(KeyExchange.computeSharedKey(yield* group, callee.secret, received))
+          )
+          assert.strictEqual(toHex(key), v.key_hex)
+          assert.strictEqual(keyFingerprint(key), BigInt(v.key_fingerprint.int64))
+          // the Android caller committed to the bytes it sent: the hash check passes over them...
+          assert.strictEqual(toHex(gAHash(received)), android.g_a_hash_hex)
+          assert.isTrue(Result.isSuccess(Fingerprint.verifyGAHash(received, hex(android.g_a_hash_hex))))
+          // ...and fails if the callee re-encoded them minimally
+          assert.strictEqual(
+            failure(Fingerprint.verifyGAHash(hex(v.g_a_hex), hex(android.g_a_hash_hex))).reason,
+            "mismatch"
+          )
+          // emoji over the raw received bytes match what the Android caller shows
+          assert.deepStrictEqual(
+            Fingerprint.emojiIndices(key, received),
+            android.emoji_indices_over_these_bytes
+          )
+          assert.deepStrictEqual(emojiFingerprint(key, received), android.emojis_over_these_bytes)
+          assert.notDeepEqual(android.emoji_indices_over_these_bytes, v.emoji_indices)
+        })
+    )
 
     it("vector-4: a padded g_a (MadelineProto) is detected as nonconforming", () => {
       const v = vectorNamed("vector-4-short-g_a")
@@ -163,7 +185,7 @@ for (const [name, backend] of backends) {
       assert.strictEqual(toHex(gAHash(hex(padded.g_a_padded_hex))), padded.g_a_hash_of_padded_hex)
       // the hash the caller sent (over minimal bytes) does not verify against padded bytes
       assert.strictEqual(
-        fail(Fingerprint.verifyGAHash(hex(padded.g_a_padded_hex), hex(v.g_a_hash_hex))).reason,
+        failure(Fingerprint.verifyGAHash(hex(padded.g_a_padded_hex), hex(v.g_a_hash_hex))).reason,
         "mismatch"
       )
       const key = hex(v.key_hex)
@@ -187,10 +209,11 @@ for (const [name, backend] of backends) {
       assert.strictEqual(keyFingerprint(unpadded), BigInt(v.key_fingerprint.int64))
       assert.deepStrictEqual(Fingerprint.emojiIndices(unpadded, hex(v.g_a_hex)), v.emoji_indices)
       // the strict variant refuses it, and the unpadded key fails verification against the tt value
-      assert.strictEqual(fail(Fingerprint.keyFingerprintStrict(unpadded))._tag, "KeyLengthInvalid")
+      assert.strictEqual(failure(Fingerprint.keyFingerprintStrict(unpadded))._tag, "KeyLengthInvalid")
       assert.strictEqual(
-        fail(Fingerprint.verifyKeyFingerprint(hex(v.key_hex), BigInt(bad.fingerprint_int64_of_unpadded_key)))
-          ._tag,
+        failure(
+          Fingerprint.verifyKeyFingerprint(hex(v.key_hex), BigInt(bad.fingerprint_int64_of_unpadded_key))
+        )._tag,
         "KeyFingerprintMismatch"
       )
       assert.notDeepEqual(bad.emoji_indices_with_unpadded_key, v.emoji_indices)

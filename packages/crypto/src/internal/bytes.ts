@@ -1,29 +1,40 @@
 /**
  * Byte ↔ integer helpers for the fixed 2048-bit group (private).
  *
+ * The conversions are noble's (`@noble/curves/utils`, `@noble/hashes/utils`); this module only
+ * adds what noble does not have (left-padding received bytes, skipping leading zeros) and makes
+ * the fixed-width encoding total: a value that does not fit is `undefined`, never truncated.
+ *
  * Encodings follow docs/security.md: integers are unsigned big-endian; "fixed" means
  * left-padded to exactly `length` bytes; "minimal" means no leading zero bytes.
  */
-import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js"
+import {
+  bitLen,
+  bytesToNumberBE,
+  equalBytes,
+  numberToBytesBE,
+  numberToVarBytesBE
+} from "@noble/curves/utils.js"
+import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js"
 
 /** Unsigned big-endian bytes of any length → bigint (empty → 0n). */
-export const toBigInt = (bytes: Uint8Array): bigint =>
-  bytes.length === 0 ? 0n : BigInt(`0x${bytesToHex(bytes)}`)
+export const toBigInt = (bytes: Uint8Array): bigint => bytesToNumberBE(bytes)
 
 /** Number of bits of a non-negative bigint. */
-export const bitLength = (n: bigint): number => (n === 0n ? 0 : n.toString(2).length)
+export const bitLength = (n: bigint): number => bitLen(n)
 
-/** `n` as exactly `length` big-endian bytes, left-padded with zeros. Caller guarantees it fits. */
-export const toFixedBytes = (n: bigint, length: number): Uint8Array => {
-  const hex = n.toString(16).padStart(length * 2, "0")
-  return hexToBytes(hex.length > length * 2 ? hex.slice(hex.length - length * 2) : hex)
-}
+/**
+ * `n` as exactly `length` big-endian bytes, left-padded with zeros; `undefined` when `n` is
+ * negative or needs more than `length` bytes (noble's `numberToBytesBE` would throw), or when
+ * `length` is not a positive integer.
+ */
+export const toFixedBytes = (n: bigint, length: number): Uint8Array | undefined =>
+  Number.isSafeInteger(length) && length > 0 && n >= 0n && bitLen(n) <= 8 * length
+    ? numberToBytesBE(n, length)
+    : undefined
 
-/** `n` as minimal big-endian bytes (no leading zero byte; 0 → one zero byte). */
-export const toMinimalBytes = (n: bigint): Uint8Array => {
-  const hex = n.toString(16)
-  return hexToBytes(hex.length % 2 === 1 ? `0${hex}` : hex)
-}
+/** A non-negative `n` as minimal big-endian bytes (no leading zero byte; 0 → one zero byte). */
+export const toMinimalBytes = (n: bigint): Uint8Array => numberToVarBytesBE(n)
 
 /** Index of the first non-zero byte (= `bytes.length` when all bytes are zero). */
 export const firstNonZero = (bytes: Uint8Array): number => {
@@ -45,26 +56,11 @@ export const normalize = (bytes: Uint8Array, length: number): Uint8Array | undef
 
 /**
  * Compares two byte arrays in time that depends only on their lengths (never on where they
- * differ). Used for `g_a_hash` and fingerprint checks.
+ * differ): noble's `equalBytes`. Used for `g_a_hash` and fingerprint checks.
  */
-export const constantTimeEqual = (a: Uint8Array, b: Uint8Array): boolean => {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
-  return diff === 0
-}
+export const constantTimeEqual = (a: Uint8Array, b: Uint8Array): boolean => equalBytes(a, b)
 
-/** Concatenation of byte arrays. */
-export const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  let length = 0
-  for (const p of parts) length += p.length
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const p of parts) {
-    out.set(p, offset)
-    offset += p.length
-  }
-  return out
-}
+/** Concatenation of byte arrays (noble's `concatBytes`). */
+export const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => concatBytes(...parts)
 
 export { bytesToHex, hexToBytes }

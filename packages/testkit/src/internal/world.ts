@@ -7,7 +7,6 @@
  * delayed updates) is forked into the world's scope after the step and re-checks the state when
  * it runs (a call's timer carries a token that every transition invalidates).
  */
-import { createHash } from "node:crypto"
 import type { RpcMethods } from "@tgphone/core"
 import { Model, TelegramRpc } from "@tgphone/core"
 import type { PhoneCallProtocol } from "@tgphone/crypto"
@@ -150,14 +149,6 @@ interface Tamper {
 }
 
 const handleError = (operation: string, message: string) => new TestTelegramError({ operation, message })
-
-const sha256 = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash("sha256").update(bytes).digest())
-
-const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
 
 export class World {
   readonly rng: SeededRandom
@@ -971,7 +962,7 @@ export class World {
     if (call.caller !== ctx.actor) return reject(400, "CALL_PEER_INVALID")
     if (call.state === "discarded") return reject(400, "CALL_ALREADY_DECLINED")
     if (call.state !== "accepted") return reject(400, "CALL_PEER_INVALID")
-    if (this.verifyGAHash && !bytesEqual(sha256(p.gA), call.gAHash)) return reject(400, "DH_G_A_INVALID")
+    if (this.verifyGAHash && !Dh.gAHashMatches(p.gA, call.gAHash)) return reject(400, "DH_G_A_INVALID")
     call.state = "active"
     call.gA = p.gA
     call.keyFingerprint = p.keyFingerprint
