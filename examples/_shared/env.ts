@@ -10,7 +10,7 @@
  *   that account.
  */
 import { pathToFileURL } from "node:url"
-import { PhoneCalls, type TelegramRpc } from "@tgphone/core"
+import { type Errors, PhoneCalls, type TelegramRpc } from "@tgphone/core"
 import * as GramJs from "@tgphone/core/GramJs"
 import { SecureRandom } from "@tgphone/crypto"
 import { LoopbackServer, TestTelegram, type TestTelegramError } from "@tgphone/testkit"
@@ -59,7 +59,7 @@ export interface Loopback<Users> {
     options?: PhoneCalls.Options
   ) => Effect.Effect<
     Account,
-    TelegramRpc.RpcFailure | GramJs.SessionInvalid | LoopbackServer.UnknownAccount,
+    TelegramRpc.RpcError | Errors.TransportFailure | GramJs.SessionInvalid | LoopbackServer.UnknownAccount,
     Scope.Scope
   >
 }

@@ -20,7 +20,7 @@ import {
   type MethodErrors,
   methodErrorTypes
 } from "./generated/Errors.js"
-import type { RpcFailure } from "./TelegramRpc.js"
+import type { RpcFailure, UserNotFound } from "./TelegramRpc.js"
 
 export * from "./generated/Errors.js"
 
@@ -237,12 +237,26 @@ export type GenericError =
 export type RpcErrorOf<M extends CatalogMethod> = MethodErrors[M] | GenericError
 
 /**
- * The error channel of `Phone.<M>`: `RpcErrorOf<M>` plus `InvalidInput`.
+ * The `Phone.*` methods whose input names users by reference (`UserRef`), resolved through
+ * `TelegramRpc.resolveUser` before the request is sent.
  *
  * @since 0.1.0
  * @category unions
  */
-export type PhoneError<M extends CatalogMethod> = RpcErrorOf<M> | InvalidInput | MethodNotInLayer
+export type ResolvesUsers = "phone.requestCall" | "phone.inviteToGroupCall"
+
+/**
+ * The error channel of `Phone.<M>`: `RpcErrorOf<M>` plus `InvalidInput`, `MethodNotInLayer`, and `UserNotFound`
+ * for the methods that resolve user references (`ResolvesUsers`).
+ *
+ * @since 0.1.0
+ * @category unions
+ */
+export type PhoneError<M extends CatalogMethod> =
+  | RpcErrorOf<M>
+  | InvalidInput
+  | MethodNotInLayer
+  | (M extends ResolvesUsers ? UserNotFound : never)
 
 /**
  * Any error this module defines.

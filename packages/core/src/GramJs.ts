@@ -8,6 +8,8 @@
  * - `layer(options)` / `layerConfig(config)`: build, connect and own a client from an api id,
  *   api hash and a `StringSession` (all secrets `Redacted`), optionally pinned to a server
  *   (`{ ip, port, dcId }`, e.g. a loopback test server). Released: `disconnect()` + `destroy()`.
+ *   Its keep-alive ping (every 9 s) is a fiber of the layer, not GramJS's own loop, so nothing
+ *   of it keeps running (or keeps the process alive) once the layer is released.
  *
  * Every request runs in a span named after its TL method, times out after `requestTimeout`
  * (default 30 s) with a `TransportError`, and fails with errors classified by
@@ -15,6 +17,7 @@
  *
  * @since 0.1.0
  */
+import { isIP } from "node:net"
 import {
   Clock,
   Config,
@@ -39,6 +42,7 @@ import { Logger, LogLevel } from "telegram/extensions/Logger.js"
 import { ConnectionTCPFull } from "telegram/network/index.js"
 import { StringSession } from "telegram/sessions/index.js"
 import { LAYER as GRAMJS_LAYER } from "telegram/tl/AllTLObjects.js"
+import { TransportFailure } from "./Errors.js"
 import * as Codec from "./internal/gramjs/codec.js"
 import { classifyGramJsError as classify } from "./internal/gramjs/errors.js"
 import * as Rpc from "./internal/gramjs/rpc.js"
@@ -47,8 +51,10 @@ import { type MethodName, type MethodParams, type MethodResult, RpcMethods } fro
 import {
   type Account,
   type CallConfig,
+  type ResolveFailure,
   RpcError,
   type RpcFailure,
+  resolveFailure,
   TelegramRpc,
   TransportError,
   type UserRef
@@ -624,7 +630,7 @@ export const make = Effect.fnUntraced(function* (
     return Effect.succeed(result.success)
   }
 
-  const resolveUser = (ref: UserRef): Effect.Effect<Model.InputUser, RpcFailure> => {
+  const resolveUser = (ref: UserRef): Effect.Effect<Model.InputUser, ResolveFailure> => {
     if (typeof ref === "object") return Effect.succeed(ref)
     const entity = typeof ref === "bigint" ? helpers.returnBigInt(ref) : ref
     return Effect.tryPromise({
@@ -636,6 +642,7 @@ export const make = Effect.fnUntraced(function* (
         const user = Rpc.inputUserFromEntity(input)
         return Result.isSuccess(user) ? Effect.succeed(user.success) : Effect.fail(notAUser())
       }),
+      Effect.mapError((failure) => resolveFailure(ref, failure)),
       Effect.withSpan("resolveUser", spanOptions("resolveUser"))
     )
   }
@@ -661,7 +668,7 @@ export const make = Effect.fnUntraced(function* (
     layer: GRAMJS_LAYER,
     invoke,
     resolveUser,
-    updates: Stream.fromPubSub(hub),
+    subscribe: Effect.map(PubSub.subscribe(hub), (sub) => Stream.fromSubscription(sub)),
     callConfig
   })
 
@@ -686,11 +693,27 @@ export const make = Effect.fnUntraced(function* (
   return { rpc, raw }
 })
 
+/**
+ * What building a layer fails with: the transport condition under the name `Phone.*` methods
+ * use for it (`TransportFailure`, with its cause), server errors and the rest unchanged.
+ */
+type LayerError<E> = Exclude<E, TransportError> | (TransportError extends E ? TransportFailure : never)
+
+const asFailure = <E>(error: E): LayerError<E> =>
+  (error instanceof TransportError
+    ? new TransportFailure({
+        method: error.method,
+        message: error.message,
+        ...(error.cause === undefined ? {} : { cause: error.cause })
+      })
+    : error) as LayerError<E>
+
 const toLayer = <E, R>(
   build: Effect.Effect<{ readonly rpc: TelegramRpc["Service"]; readonly raw: GramJsClient["Service"] }, E, R>
-): Layer.Layer<TelegramRpc | GramJsClient, E, Exclude<R, Scope.Scope>> =>
+): Layer.Layer<TelegramRpc | GramJsClient, LayerError<E>, Exclude<R, Scope.Scope>> =>
   Layer.effectContext(
     build.pipe(
+      Effect.mapError(asFailure),
       Effect.map(({ raw, rpc }) => Context.make(TelegramRpc, rpc).pipe(Context.add(GramJsClient, raw)))
     )
   )
@@ -714,14 +737,21 @@ const toLayer = <E, R>(
 export const layerFromClient = (
   client: TelegramClientType | ClientLike,
   options?: MakeOptions | undefined
-): Layer.Layer<TelegramRpc | GramJsClient, RpcFailure> => toLayer(make(client as ClientLike, options))
+): Layer.Layer<TelegramRpc | GramJsClient, RpcError | TransportFailure> =>
+  toLayer(make(client as ClientLike, options))
 
 /**
  * The GramJS client options this SDK uses: no flood sleeping, bounded retries, a quiet
  * logger, and (with `server`) a connection pinned to that address and port.
  */
 const clientFor = (options: GramJsOptions): TelegramClient => {
-  const session = new StringSession(Redacted.value(options.session))
+  const text = Redacted.value(options.session)
+  const session = new StringSession(text)
+  // GramJS accepts some garbage (it decodes whatever base64 says) and would dial the "address"
+  // it found: a non-empty session must name an IP address and carry a 256-byte auth key
+  const key = (session as unknown as { _key?: Uint8Array })._key
+  if (text !== "" && (isIP(session.serverAddress ?? "") === 0 || key?.length !== 256))
+    throw new Error("its server address or auth key does not decode")
   const server = options.server
   const params: ConstructorParameters<typeof TelegramClient>[3] = {
     floodSleepThreshold: 0,
@@ -743,7 +773,10 @@ const clientFor = (options: GramJsOptions): TelegramClient => {
     }
     params.connection = PinnedConnection
   }
-  return new TelegramClient(session, options.apiId, Redacted.value(options.apiHash), params)
+  const client = new TelegramClient(session, options.apiId, Redacted.value(options.apiHash), params)
+  // GramJS starts its own ping loop on connect unless it believes one runs: `keepAlive` is ours
+  ;(client as unknown as { _loopStarted: boolean })._loopStarted = true
+  return client
 }
 
 /**
@@ -768,30 +801,104 @@ const clientFor = (options: GramJsOptions): TelegramClient => {
  */
 export const layer = (
   options: GramJsOptions
-): Layer.Layer<TelegramRpc | GramJsClient, RpcFailure | SessionInvalid> =>
+): Layer.Layer<TelegramRpc | GramJsClient, RpcError | TransportFailure | SessionInvalid> =>
   toLayer(
     Effect.gen(function* () {
       const client = yield* Effect.acquireRelease(
         Effect.try({
           try: () => clientFor(options),
-          catch: (e) =>
+          // never GramJS's text or anything decoded from the session: it may hold key bytes
+          catch: () =>
             new SessionInvalid({
-              message: `TG_SESSION / session is not a GramJS StringSession: ${e instanceof Error ? e.message : String(e)}`
+              message: `TG_SESSION / session is not a GramJS StringSession (${Redacted.value(options.session).length} characters; expected "1" followed by the base64 of a DC id, a server address, a port and a 256-byte auth key)`
             })
         }).pipe(
           Effect.flatMap((client) =>
-            promise("connect", () => client.connect()).pipe(
+            connect(client, options).pipe(
               withTimeout("connect", options.connectTimeout ?? options.requestTimeout ?? DEFAULT_TIMEOUT),
-              Effect.onError(() => release(client)),
+              Effect.onError(() => Effect.forkDetach(release(client))),
               Effect.as(client)
             )
           )
         ),
         release
       )
+      // interrupted (its timer cleared) before the client is released: nothing keeps running
+      yield* Effect.forkScoped(keepAlive(client))
       return yield* make(client as unknown as ClientLike, options)
     })
   )
+
+/**
+ * The ping loop GramJS would run (`client/updates.js`: every 9 s a `ping_delay_disconnect`,
+ * reconnecting when it goes unanswered for 10 s), as a fiber. GramJS's own loop leaves a 10 s
+ * timer that is not unref'd after each ping, so a process could not exit for up to 10–20 s
+ * after the layer was released; this one is interrupted with the layer's scope.
+ */
+const keepAlive = (client: TelegramClient): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    const internals = client as unknown as {
+      _destroyed?: boolean
+      _sender?: {
+        readonly isReconnecting?: boolean | undefined
+        send(request: object): Promise<unknown>
+        reconnect(): void
+      }
+    }
+    const destroyed = () => internals._destroyed === true
+    while (!destroyed()) {
+      yield* Effect.sleep("9 seconds")
+      const sender = internals._sender
+      if (destroyed() || sender === undefined || sender.isReconnecting === true) continue
+      const pingId = helpers.generateRandomLong(true)
+      const answered = yield* Effect.tryPromise(() =>
+        sender.send(new Api.PingDelayDisconnect({ pingId, disconnectDelay: 60 }))
+      ).pipe(Effect.timeout("10 seconds"), Effect.isSuccess)
+      const reconnecting = () => sender.isReconnecting === true
+      if (!answered && !reconnecting() && !destroyed()) sender.reconnect()
+    }
+  })
+
+/** What a socket error means, in words (`ECONNREFUSED` → "connection refused"). */
+const socketReason = (cause: unknown): string => {
+  const code = typeof cause === "object" && cause !== null ? (cause as { code?: unknown }).code : undefined
+  if (code === "ECONNREFUSED") return "connection refused"
+  if (code === "ECONNRESET") return "connection reset"
+  if (code === "ETIMEDOUT") return "connection timed out"
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return "host unreachable"
+  if (code === "ENOTFOUND") return "host not found"
+  return cause instanceof Error ? cause.message : "the connection failed"
+}
+
+/**
+ * `client.connect()`, failing when it could not connect. GramJS does not reject then: it
+ * reports the socket error to its error handler, retries, and resolves `false`; the last
+ * error it reported is the cause.
+ */
+const connect = (client: TelegramClient, options: GramJsOptions): Effect.Effect<void, TransportError> =>
+  Effect.suspend(() => {
+    let last: unknown
+    client.onError = async (error: unknown) => {
+      last = error
+    }
+    const where = options.server === undefined ? "Telegram" : `${options.server.ip}:${options.server.port}`
+    return promise("connect", () => client.connect()).pipe(
+      Effect.mapError((e) =>
+        e._tag === "TransportError" ? e : new TransportError({ method: "connect", message: e.type, cause: e })
+      ),
+      Effect.flatMap((connected) =>
+        connected
+          ? Effect.void
+          : Effect.fail(
+              new TransportError({
+                method: "connect",
+                message: `could not connect to ${where}: ${socketReason(last)}`,
+                ...(last === undefined ? {} : { cause: last })
+              })
+            )
+      )
+    )
+  })
 
 const release = (client: TelegramClient): Effect.Effect<void> =>
   Effect.promise(async () => {
@@ -951,7 +1058,7 @@ const toConfigInvalid = (error: Config.ConfigError): ConfigInvalid =>
  */
 export const layerConfig = (
   options: Config.Config<GramJsOptions> = config
-): Layer.Layer<TelegramRpc | GramJsClient, RpcFailure | SessionInvalid | ConfigInvalid> =>
+): Layer.Layer<TelegramRpc | GramJsClient, RpcError | TransportFailure | SessionInvalid | ConfigInvalid> =>
   Layer.unwrap(
     Effect.gen(function* () {
       return layer(yield* Effect.mapError(options, toConfigInvalid))

@@ -46,7 +46,7 @@ import {
   PhoneCallProtocol
 } from "./Model.js"
 import type { MethodName, MethodParams, MethodResult } from "./RpcMethods.js"
-import { type RpcFailure, TelegramRpc } from "./TelegramRpc.js"
+import { type ResolveFailure, type RpcFailure, TelegramRpc } from "./TelegramRpc.js"
 import { layerFor } from "./Tl.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ const unreadableInput = (method: string, thrown: unknown): InvalidInput => {
   return new InvalidInput({ method, field: "", problem: `reading the input threw: ${detail}` })
 }
 
-const resolveUser = (rpc: Rpc, ref: typeof UserRef.Type): Effect.Effect<InputUser, RpcFailure> =>
+const resolveUser = (rpc: Rpc, ref: typeof UserRef.Type): Effect.Effect<InputUser, ResolveFailure> =>
   typeof ref === "object" ? Effect.succeed(ref) : rpc.resolveUser(ref)
 
 const decodeOptions = { errors: "first" } as const
@@ -248,7 +248,7 @@ const methodSpan = (method: string) => {
 const make = <M extends Method, S extends InputSchema>(
   method: M,
   schema: S,
-  build: (input: S["Type"], rpc: Rpc) => Effect.Effect<MethodParams<M>, RpcFailure>
+  build: (input: S["Type"], rpc: Rpc) => Effect.Effect<MethodParams<M>, ResolveFailure>
 ): ((input: S["Encoded"]) => Effect.Effect<MethodResult<M>, PhoneError<M>, TelegramRpc>) => {
   // inputs are plain synchronous Schemas (no services, no async checks)
   const decode: (
@@ -292,7 +292,16 @@ const make = <M extends Method, S extends InputSchema>(
     const params = build(value, rpc)
     // most inputs map to parameters without a round trip: skip the extra step then
     if (Exit.isExit(params) && Exit.isSuccess(params)) return send(rpc, params.value as MethodParams<M>)
-    return Effect.flatMap(Effect.mapError(params, classify), (p) => send(rpc, p))
+    // a user the resolution did not find stays `UserNotFound`: the failing step was resolving it
+    return Effect.flatMap(
+      Effect.mapError(
+        params,
+        (e): PhoneError<M> =>
+          // only the methods of `ResolvesUsers` have a `build` that resolves users
+          e._tag === "UserNotFound" ? (e as PhoneError<M>) : classify(e as RpcFailure)
+      ),
+      (p) => send(rpc, p)
+    )
   }
   return (input) => span(TelegramRpc.use((rpc) => run(rpc, input)))
 }

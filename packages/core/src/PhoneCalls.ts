@@ -50,7 +50,7 @@ import {
 import type { PhoneError } from "./Errors.js"
 import type { DataJson, DiscardReason, PhoneCall, PhoneConnection, Update } from "./Model.js"
 import * as Phone from "./Phone.js"
-import { TelegramRpc, type UserRef } from "./TelegramRpc.js"
+import { TelegramRpc, type UserNotFound, type UserRef } from "./TelegramRpc.js"
 
 // ---------------------------------------------------------------------------------------------
 // Errors and models
@@ -219,7 +219,11 @@ export interface ActiveCall {
   readonly saveDebug: (json: string) => Effect.Effect<void, PhoneError<"phone.saveCallDebug">>
   /** Sends opaque signalling data to the peer (`phone.sendSignalingData`). */
   readonly sendSignalingData: (data: Uint8Array) => Effect.Effect<void, PhoneError<"phone.sendSignalingData">>
-  /** The signalling data the peer sends, from the moment the call became active. */
+  /**
+   * The signalling data the peer sends, from the moment the call became active (a stream that
+   * starts late first sees the most recent 1024 packets before it started); ends when the call
+   * ends.
+   */
   readonly signalingData: Stream.Stream<Uint8Array>
   /**
    * Encrypts `payload` (one signalling message) with the call key in the layout tgcalls uses
@@ -234,8 +238,9 @@ export interface ActiveCall {
   readonly sendEncrypted: (payload: Uint8Array) => Effect.Effect<void, SignalingSendError>
   /**
    * The signalling messages of the peer, decrypted and authenticated, in arrival order, from the
-   * moment the stream starts running (the call reads the peer's packets from activation on, with
-   * one replay window, and answers acks). Refused packets (shorter than 21 bytes, longer than
+   * moment the call became active (the call reads the peer's packets from activation on, with
+   * one replay window, and answers acks; a late run replays the last 1024 messages), ending when
+   * the call ends. Refused packets (shorter than 21 bytes, longer than
    * 128 KiB, wrong `msg_key`, malformed framing, duplicate or too old) are dropped and logged at
    * Debug level; an authentic packet never ends the call. Fails only with
    * `SignalingVersionUnsupported`.
@@ -324,6 +329,7 @@ export type CryptoFailure =
  * @category errors
  */
 export type CallError =
+  | UserNotFound
   | PhoneError<"messages.getDhConfig">
   | PhoneError<"phone.requestCall">
   | PhoneError<"phone.confirmCall">
@@ -386,7 +392,7 @@ export interface Options {
   readonly protocol?: PhoneCallProtocol | undefined
   /**
    * Handshake timeouts. Each one left out comes from the server's call config
-   * (`TelegramRpc.callConfig`), or from `defaultTimeouts` when the backend has none.
+   * (`TelegramRpc.callConfig`), or from `defaultTimeouts` when it cannot be read.
    */
   readonly timeouts?: Partial<CallTimeouts> | undefined
 }
@@ -483,7 +489,18 @@ const discard = (
 interface Live {
   readonly ended: Deferred.Deferred<Extract<CallState, { _tag: "Ended" }>>
   readonly states: PubSub.PubSub<CallState>
+  /** The peer's signalling data since activation (replayed to late subscribers), ended with the call. */
+  readonly signals: PubSub.PubSub<Uint8Array | typeof callEnded>
 }
+
+/** The final message of `Live.signals`: the call ended, no more data follows. */
+const callEnded: unique symbol = Symbol("tgphone/PhoneCalls/callEnded")
+
+/**
+ * How many signalling packets of a call a stream that starts late still sees (the most recent
+ * ones); everything after it started it sees in full.
+ */
+const signalingReplay = 1024
 
 /** Builds the `ActiveCall` and the fiber that follows its end. */
 const activate = (
@@ -505,13 +522,17 @@ const activate = (
   Effect.gen(function* () {
     const live: Live = {
       ended: yield* Deferred.make<Extract<CallState, { _tag: "Ended" }>>(),
-      states: yield* PubSub.unbounded<CallState>({ replay: 1 })
+      states: yield* PubSub.unbounded<CallState>({ replay: 1 }),
+      signals: yield* PubSub.unbounded<Uint8Array | typeof callEnded>({ replay: signalingReplay })
     }
     yield* PubSub.publish(live.states, { _tag: "Active", callId: fields.id })
     const peer = { id: fields.id, accessHash: fields.accessHash }
     const finish = (state: Extract<CallState, { _tag: "Ended" }>) =>
       Effect.gen(function* () {
-        if (yield* Deferred.succeed(live.ended, state)) yield* PubSub.publish(live.states, state)
+        if (yield* Deferred.succeed(live.ended, state)) {
+          yield* PubSub.publish(live.states, state)
+          yield* PubSub.end(live.signals, callEnded)
+        }
       })
     // Set while our own hang-up is in flight, so that the discard the server reports back
     // (in the result or pushed) is attributed to us.
@@ -521,6 +542,10 @@ const activate = (
       Effect.gen(function* () {
         while (true) {
           const update = yield* PubSub.take(sub)
+          if (update._tag === "UpdatePhoneCallSignalingData" && update.phoneCallId === fields.id) {
+            yield* PubSub.publish(live.signals, update.data)
+            continue
+          }
           if (
             update._tag === "UpdatePhoneCall" &&
             update.phoneCall.id === fields.id &&
@@ -556,12 +581,9 @@ const activate = (
       })
     })
     yield* Effect.addFinalizer(() => Effect.ignore(hangUp))
-    const signalingData = Stream.fromPubSub(ctx.hub).pipe(
-      Stream.filter(
-        (u): u is Extract<Update, { _tag: "UpdatePhoneCallSignalingData" }> =>
-          u._tag === "UpdatePhoneCallSignalingData" && u.phoneCallId === fields.id
-      ),
-      Stream.map((u) => u.data)
+    // Ends with the call: the end is the final message of `signals`, after every packet before it.
+    const signalingData = Stream.fromPubSub(live.signals).pipe(
+      Stream.takeWhile((m): m is Uint8Array => m !== callEnded)
     )
     // ---- signalling (owned by the `Signaling` module): one channel per call, in the layout of
     // the negotiated library version; its packets (messages, acks, resends, SCTP control) are
@@ -573,7 +595,8 @@ const activate = (
         Effect.catchTag(["KeyLengthInvalid", "SignalingArgumentInvalid"], (e) => Effect.die(e))
       )
     )
-    const received = yield* PubSub.unbounded<Uint8Array>()
+    // The peer's messages, replayed to late runs like `signalingData`, ended with the call.
+    const received = yield* PubSub.unbounded<Uint8Array | typeof callEnded>({ replay: signalingReplay })
     if (channel._tag === "Success") {
       const ch = channel.success
       yield* Effect.forkScoped(
@@ -590,24 +613,23 @@ const activate = (
           )
         )
       )
-      const packets = yield* PubSub.subscribe(ctx.hub)
       yield* Effect.forkScoped(
-        Effect.forever(
+        Stream.runForEach(signalingData, (data) =>
           Effect.gen(function* () {
-            const u = yield* PubSub.take(packets)
-            if (u._tag !== "UpdatePhoneCallSignalingData" || u.phoneCallId !== fields.id) return
-            const r = yield* Effect.result(ch.receive(u.data))
+            const r = yield* Effect.result(ch.receive(data))
             if (r._tag === "Failure")
               return yield* Effect.logDebug("encrypted signalling packet dropped").pipe(
                 Effect.annotateLogs({ callId: String(fields.id), reason: r.failure.message })
               )
             for (const m of r.success.messages) yield* PubSub.publish(received, m.message)
           })
-        )
+        ).pipe(Effect.andThen(PubSub.publish(received, callEnded)))
       )
     }
     const encryptedSignaling =
-      channel._tag === "Success" ? Stream.fromPubSub(received) : Stream.fail(channel.failure)
+      channel._tag === "Success"
+        ? Stream.fromPubSub(received).pipe(Stream.takeWhile((m): m is Uint8Array => m !== callEnded))
+        : Stream.fail(channel.failure)
     const sendEncrypted = (payload: Uint8Array) =>
       channel._tag === "Success" ? channel.success.send(payload) : Effect.fail(channel.failure)
     return {
@@ -889,9 +911,10 @@ export const layer = (
       const rpc = yield* TelegramRpc
       const random = yield* SecureRandom.SecureRandom
       const hub = yield* PubSub.unbounded<Update>()
-      yield* Effect.forkScoped(Stream.runForEach(rpc.updates, (u) => PubSub.publish(hub, u)))
-      // Let the forwarding fiber subscribe to the seam before the first call goes out.
-      yield* Effect.yieldNow
+      // The seam's subscription is live once `subscribe` returns, so no update is missed however
+      // late the forwarding fiber starts.
+      const updates = yield* rpc.subscribe
+      yield* Effect.forkScoped(Stream.runForEach(updates, (u) => PubSub.publish(hub, u)))
       const cache = yield* Ref.make<Option.Option<DhGroup.DhGroup>>(Option.none())
       const dh = Effect.gen(function* () {
         const cached = yield* Ref.get(cache)
@@ -914,30 +937,26 @@ export const layer = (
       // Timeouts: explicit options win, then the server's call config (read once, on the first
       // call), then TDLib's defaults. A failed read is not cached: the next call asks again.
       const fromServer = yield* Ref.make<Option.Option<CallTimeouts>>(Option.none())
-      const callConfig = rpc.callConfig
-      const serverTimeouts: Effect.Effect<CallTimeouts> =
-        callConfig === undefined
-          ? Effect.succeed(defaultTimeouts)
-          : Effect.flatMap(Ref.get(fromServer), (cached) =>
-              Option.isSome(cached)
-                ? Effect.succeed(cached.value)
-                : callConfig.pipe(
-                    Effect.map(
-                      (c): CallTimeouts => ({
-                        receive: Duration.millis(c.callReceiveTimeoutMs),
-                        ring: Duration.millis(c.callRingTimeoutMs),
-                        connect: Duration.millis(c.callConnectTimeoutMs)
-                      })
-                    ),
-                    Effect.tap((t) => Ref.set(fromServer, Option.some(t))),
-                    Effect.catch((error) =>
-                      Effect.as(
-                        Effect.logDebug("PhoneCalls: the server's call config could not be read", error),
-                        defaultTimeouts
-                      )
-                    )
-                  )
+      const serverTimeouts: Effect.Effect<CallTimeouts> = Effect.flatMap(Ref.get(fromServer), (cached) =>
+        Option.isSome(cached)
+          ? Effect.succeed(cached.value)
+          : rpc.callConfig.pipe(
+              Effect.map(
+                (c): CallTimeouts => ({
+                  receive: Duration.millis(c.callReceiveTimeoutMs),
+                  ring: Duration.millis(c.callRingTimeoutMs),
+                  connect: Duration.millis(c.callConnectTimeoutMs)
+                })
+              ),
+              Effect.tap((t) => Ref.set(fromServer, Option.some(t))),
+              Effect.catch((error) =>
+                Effect.as(
+                  Effect.logDebug("PhoneCalls: the server's call config could not be read", error),
+                  defaultTimeouts
+                )
+              )
             )
+      )
       const explicit = options?.timeouts ?? {}
       const timeouts =
         explicit.receive !== undefined && explicit.ring !== undefined && explicit.connect !== undefined
@@ -984,3 +1003,29 @@ export const call = (
 export const incoming: Stream.Stream<IncomingCall, never, PhoneCalls> = Stream.unwrap(
   PhoneCalls.use((s) => Effect.succeed(s.incoming))
 )
+
+/**
+ * Starts listening for incoming calls of the `PhoneCalls` service in context now: no call
+ * requested after this effect returns is missed, however late the returned stream starts
+ * running. Listening stops when the scope closes.
+ *
+ * @example
+ * ```ts
+ * import { PhoneCalls } from "@tgphone/core"
+ * import { Effect, Stream } from "effect"
+ *
+ * const answerFirst = Effect.gen(function* () {
+ *   const incoming = yield* PhoneCalls.listen
+ *   const call = yield* Effect.fromOption(yield* Stream.runHead(incoming))
+ *   return yield* call.accept()
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const listen: Effect.Effect<
+  Stream.Stream<IncomingCall>,
+  never,
+  PhoneCalls | Scope.Scope
+> = PhoneCalls.use((s) => s.listen)

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect, Schema, type Stream } from "effect"
+import { Context, type Effect, Schema, type Scope, type Stream } from "effect"
 import type { InputUser, Update } from "./Model.js"
 import type { MethodName, MethodParams, MethodResult } from "./RpcMethods.js"
 
@@ -36,6 +36,84 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
   message: Schema.String,
   cause: Schema.optionalKey(Schema.Defect())
 }) {}
+
+/**
+ * Resolving a user reference (`resolveUser`) found nobody: the step that failed was the
+ * resolution, before any request that needed the user was sent. `ref` is the reference as
+ * given (`"@nobody"`, `"+15550000"`, an id as decimal text) and `reason` the server's answer:
+ * `USERNAME_NOT_OCCUPIED`, `USERNAME_INVALID`, `PHONE_NOT_OCCUPIED`, `USER_ID_INVALID` (an id
+ * this account has never seen, so it has no access hash for it), …
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UserNotFound extends Schema.TaggedError<UserNotFound>()("UserNotFound", {
+  ref: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `resolving the user ${this.ref} failed: ${this.reason} (nothing was sent)`
+  }
+  /** Always `false`: the reference names nobody. */
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * The server answers that mean "no such user" when a reference is resolved.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const userNotFoundTypes: ReadonlySet<string> = new Set([
+  "USERNAME_NOT_OCCUPIED",
+  "USERNAME_INVALID",
+  "PHONE_NOT_OCCUPIED",
+  "PHONE_NUMBER_INVALID",
+  "USER_ID_INVALID"
+])
+
+/**
+ * What `resolveUser` can fail with: `UserNotFound`, or the seam's failures (a transport
+ * failure, another server error).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ResolveFailure = UserNotFound | RpcFailure
+
+/**
+ * Turns what resolving `ref` failed with into `UserNotFound` when the server said the user does
+ * not exist (`userNotFoundTypes`); anything else is returned unchanged.
+ *
+ * @example
+ * ```ts
+ * import { TelegramRpc } from "@tgphone/core"
+ *
+ * const e = TelegramRpc.resolveFailure(
+ *   "@nobody",
+ *   new TelegramRpc.RpcError({ method: "contacts.resolveUsername", code: 400, type: "USERNAME_NOT_OCCUPIED" })
+ * )
+ * // e._tag === "UserNotFound", e.reason === "USERNAME_NOT_OCCUPIED"
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const resolveFailure = (ref: UserRef, failure: RpcFailure): ResolveFailure =>
+  failure._tag === "RpcError" && userNotFoundTypes.has(failure.type)
+    ? new UserNotFound({ ref: refText(ref), reason: failure.type })
+    : failure
+
+const refText = (ref: UserRef): string =>
+  typeof ref === "bigint"
+    ? ref.toString()
+    : typeof ref === "string"
+      ? ref
+      : ref._tag === "InputUser"
+        ? `user ${ref.userId}`
+        : "self"
 
 /**
  * What the seam can fail with.
@@ -86,19 +164,24 @@ export class TelegramRpc extends Context.Service<
       method: M,
       params: MethodParams<M>
     ) => Effect.Effect<MethodResult<M>, RpcFailure>
-    /** Turns a user id, username or phone number into an `InputUser` with its access hash. */
-    readonly resolveUser: (ref: UserRef) => Effect.Effect<InputUser, RpcFailure>
     /**
-     * This account's updates, pushed or carried in RPC results, from the moment of
-     * subscription. Each subscriber sees every update.
+     * Turns a user id, username or phone number into an `InputUser` with its access hash;
+     * `UserNotFound` when the server says nobody has it.
      */
-    readonly updates: Stream.Stream<Update>
+    readonly resolveUser: (ref: UserRef) => Effect.Effect<InputUser, ResolveFailure>
+    /**
+     * Subscribes to this account's updates, pushed or carried in RPC results. The subscription
+     * is live when this effect returns: every update that arrives afterwards is in the returned
+     * stream, however late the stream starts running (nothing needs to wait or yield for it).
+     * Each subscriber sees every update; the subscription ends when its scope closes.
+     */
+    readonly subscribe: Effect.Effect<Stream.Stream<Update>, never, Scope.Scope>
     /**
      * The call timeouts of the server's config (`help.getConfig`: `call_receive_timeout_ms`,
      * `call_ring_timeout_ms`, `call_connect_timeout_ms`, `call_packet_timeout_ms`), which
-     * `PhoneCalls` follows. Optional: a backend without it leaves the defaults in force.
+     * `PhoneCalls` follows. A backend without a server config answers with its own values.
      */
-    readonly callConfig?: Effect.Effect<CallConfig, RpcFailure> | undefined
+    readonly callConfig: Effect.Effect<CallConfig, RpcFailure>
   }
 >()("@tgphone/core/TelegramRpc") {}
 

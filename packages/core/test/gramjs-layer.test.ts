@@ -277,10 +277,9 @@ describe("layerFromClient", () => {
     Effect.gen(function* () {
       const fake = makeFake()
       const { rpc, scope } = yield* rpcWith(fake)
-      const a = yield* Effect.forkChild(rpc.updates.pipe(Stream.take(2), Stream.runCollect))
-      const b = yield* Effect.forkChild(rpc.updates.pipe(Stream.take(2), Stream.runCollect))
-      yield* Effect.yieldNow
-      yield* Effect.yieldNow
+      // both subscriptions are live once `subscribe` returns: no yielding before the pushes
+      const a = yield* Effect.forkChild((yield* rpc.subscribe).pipe(Stream.take(2), Stream.runCollect))
+      const b = yield* Effect.forkChild((yield* rpc.subscribe).pipe(Stream.take(2), Stream.runCollect))
       push(fake, new UpdateConnectionState(1))
       push(fake, new Api.UpdateConfig())
       push(fake, new Api.UpdatePhoneCall({ phoneCall: new Api.PhoneCallEmpty({ id: 1n as never }) }))
@@ -318,9 +317,7 @@ describe("layerFromClient", () => {
           })
         )
       const { rpc } = yield* rpcWith(fake)
-      const sub = yield* Effect.forkChild(rpc.updates.pipe(Stream.take(1), Stream.runCollect))
-      yield* Effect.yieldNow
-      yield* Effect.yieldNow
+      const sub = yield* Effect.forkChild((yield* rpc.subscribe).pipe(Stream.take(1), Stream.runCollect))
       const result = yield* rpc.invoke("phone.discardCall", {
         video: false,
         peer,
@@ -334,7 +331,7 @@ describe("layerFromClient", () => {
     })
   )
 
-  it.effect("resolveUser: user peers resolve, other peers and unknown entities are USER_ID_INVALID", () =>
+  it.effect("resolveUser: user peers resolve, other peers and unknown entities are UserNotFound", () =>
     Effect.gen(function* () {
       const fake = makeFake()
       const { rpc } = yield* rpcWith(fake)
@@ -353,27 +350,28 @@ describe("layerFromClient", () => {
       fake.entity = () =>
         Promise.resolve(new Api.InputPeerChannel({ channelId: 1n as never, accessHash: 2n as never }))
       const channel = yield* Effect.flip(rpc.resolveUser("@channel"))
-      expect([channel._tag, channel._tag === "RpcError" ? channel.type : ""]).toEqual([
-        "RpcError",
-        "USER_ID_INVALID"
-      ])
+      expect(channel).toMatchObject({ _tag: "UserNotFound", ref: "@channel", reason: "USER_ID_INVALID" })
 
       fake.entity = () => Promise.reject(new Error('Could not find the input entity for {"userId":"99"}'))
       const missing = yield* Effect.flip(rpc.resolveUser(99n))
-      expect(missing._tag === "RpcError" && missing.type).toBe("USER_ID_INVALID")
+      expect(missing).toMatchObject({ _tag: "UserNotFound", ref: "99", reason: "USER_ID_INVALID" })
 
       fake.entity = () => Promise.reject(fromWire("USERNAME_NOT_OCCUPIED", 400))
       const unknown = yield* Effect.flip(rpc.resolveUser("nobody"))
-      expect(unknown._tag === "RpcError" && unknown.type).toBe("USERNAME_NOT_OCCUPIED")
+      expect(unknown).toMatchObject({ _tag: "UserNotFound", ref: "nobody", reason: "USERNAME_NOT_OCCUPIED" })
 
       // GramJS rewrites the server's USERNAME_NOT_OCCUPIED into a plain Error
       fake.entity = () => Promise.reject(new Error('No user has "nobody" as username'))
       const rewritten = yield* Effect.flip(rpc.resolveUser("@nobody"))
-      expect(rewritten).toMatchObject({ _tag: "RpcError", code: 400, type: "USERNAME_NOT_OCCUPIED" })
+      expect(rewritten).toMatchObject({
+        _tag: "UserNotFound",
+        ref: "@nobody",
+        reason: "USERNAME_NOT_OCCUPIED"
+      })
 
       fake.entity = () => Promise.reject(new Error('Cannot find any entity corresponding to "+15550009"'))
       const phone = yield* Effect.flip(rpc.resolveUser("+15550009"))
-      expect(phone).toMatchObject({ _tag: "RpcError", code: 400, type: "PHONE_NOT_OCCUPIED" })
+      expect(phone).toMatchObject({ _tag: "UserNotFound", reason: "PHONE_NOT_OCCUPIED" })
     })
   )
 
@@ -438,6 +436,19 @@ describe("layer (owned client)", () => {
           )
         )
         expect(error._tag).toBe("SessionInvalid")
+        expect(error.message).not.toContain("definitely-not-a-session")
+        expect(error.message).not.toContain("Not a valid string")
+        // a session GramJS decodes into garbage (no IP address, no 256-byte key) is refused too,
+        // and its message carries nothing decoded from it
+        const garbage = `1${Buffer.from("garbage\u0000\u0001\u00ff bytes here").toString("base64")}`
+        const decoded = yield* Effect.flip(
+          Layer.build(
+            GramJs.layer({ apiId: 1, apiHash: Redacted.make("x"), session: Redacted.make(garbage) })
+          ).pipe(Effect.scoped)
+        )
+        expect(decoded._tag).toBe("SessionInvalid")
+        expect([...decoded.message].every((c) => c >= " " && c <= "~")).toBe(true)
+        expect(decoded.message).not.toContain("garbage")
       })
   )
 
@@ -481,8 +492,46 @@ describe("layer (owned client)", () => {
             })
           ).pipe(Effect.scoped)
         )
-        expect(error).toMatchObject({ _tag: "TransportError", method: "connect" })
+        expect(error).toMatchObject({ _tag: "TransportFailure", method: "connect" })
         expect(sockets.length).toBeGreaterThanOrEqual(1)
+      }),
+    20_000
+  )
+
+  it.live(
+    "a refused connection fails at once with TransportFailure: 'connection refused', with the socket error as cause",
+    () =>
+      Effect.gen(function* () {
+        // a port nothing listens on: bind one, then close it
+        const port = yield* Effect.promise(
+          () =>
+            new Promise<number>((resolve) => {
+              const probe = createServer()
+              probe.listen(0, "127.0.0.1", () => {
+                const p = (probe.address() as { port: number }).port
+                probe.close(() => resolve(p))
+              })
+            })
+        )
+        const session = new StringSession("")
+        session.setDC(2, "127.0.0.1", 443)
+        const error = yield* Effect.flip(
+          Layer.build(
+            GramJs.layer({
+              apiId: 1,
+              apiHash: Redacted.make("hash"),
+              session: Redacted.make(session.save()),
+              server: { ip: "127.0.0.1", port, dcId: 2 },
+              requestTimeout: "3 seconds",
+              connectionRetries: 1
+            })
+          ).pipe(Effect.scoped)
+        )
+        expect(error._tag).toBe("TransportFailure")
+        if (error._tag !== "TransportFailure") return
+        expect(error.method).toBe("connect")
+        expect(error.message).toBe(`could not connect to 127.0.0.1:${port}: connection refused`)
+        expect((error.cause as { code?: unknown } | undefined)?.code).toBe("ECONNREFUSED")
       }),
     20_000
   )

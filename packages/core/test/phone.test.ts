@@ -4,7 +4,16 @@ import * as Errors from "../src/Errors.js"
 import type { InputUser } from "../src/Model.js"
 import * as Phone from "../src/Phone.js"
 import { type MethodName, RpcMethods } from "../src/RpcMethods.js"
-import { RpcError, type RpcFailure, TelegramRpc, TransportError, type UserRef } from "../src/TelegramRpc.js"
+import {
+  type ResolveFailure,
+  RpcError,
+  type RpcFailure,
+  resolveFailure,
+  TelegramRpc,
+  TransportError,
+  type UserNotFound,
+  type UserRef
+} from "../src/TelegramRpc.js"
 
 // ---------------------------------------------------------------------------------------------
 // A small fake TelegramRpc that records what crosses the seam
@@ -24,7 +33,7 @@ const fake = (
     readonly isBot?: boolean
     readonly layer?: number
     readonly respond?: (method: string, params: unknown) => Effect.Effect<unknown, RpcFailure>
-    readonly resolve?: (ref: UserRef) => Effect.Effect<InputUser, RpcFailure>
+    readonly resolve?: (ref: UserRef) => Effect.Effect<InputUser, ResolveFailure>
   } = {}
 ) => {
   const calls: Array<Recorded> = []
@@ -47,7 +56,13 @@ const fake = (
       resolved.push(ref)
       return (options.resolve ?? (() => Effect.succeed(alice)))(ref)
     },
-    updates: Stream.empty
+    subscribe: Effect.succeed(Stream.empty),
+    callConfig: Effect.succeed({
+      callReceiveTimeoutMs: 20_000,
+      callRingTimeoutMs: 90_000,
+      callConnectTimeoutMs: 30_000,
+      callPacketTimeoutMs: 10_000
+    })
   })
   return { calls, resolved, layer }
 }
@@ -65,7 +80,7 @@ const call = { id: 7n, accessHash: 8n }
 const chat = { _tag: "InputPeerChannel", channelId: 9n, accessHash: 10n } as const
 const self = { _tag: "InputPeerSelf" } as const
 
-type AnyFn = (input: never) => Effect.Effect<unknown, Errors.TgPhoneError, TelegramRpc>
+type AnyFn = (input: never) => Effect.Effect<unknown, Errors.TgPhoneError | UserNotFound, TelegramRpc>
 const fns: Record<keyof typeof Phone.inputs, readonly [AnyFn, unknown]> = {
   "messages.getDhConfig": [Phone.getDhConfig, { version: 3 }],
   "phone.getCallConfig": [Phone.getCallConfig, undefined],
@@ -398,31 +413,38 @@ describe("user resolution", () => {
     })
   )
 
-  it.effect("a failed resolution is classified for the method and nothing is sent", () =>
-    Effect.gen(function* () {
-      const { calls, layer } = fake({
-        resolve: (ref) =>
-          typeof ref === "bigint"
-            ? rpcError("users.getUsers", 400, "USER_ID_INVALID")
-            : rpcError("contacts.resolveUsername", 400, "USERNAME_NOT_OCCUPIED")
+  it.effect(
+    "a user the resolution does not find is UserNotFound (the failing step), and nothing is sent",
+    () =>
+      Effect.gen(function* () {
+        const { calls, layer } = fake({
+          resolve: (ref) =>
+            Effect.fail(
+              resolveFailure(
+                ref,
+                typeof ref === "bigint"
+                  ? new RpcError({ method: "users.getUsers", code: 400, type: "USER_ID_INVALID" })
+                  : new RpcError({
+                      method: "contacts.resolveUsername",
+                      code: 400,
+                      type: "USERNAME_NOT_OCCUPIED"
+                    })
+              )
+            )
+        })
+        const base = fns["phone.requestCall"][1] as object
+        const byName = yield* run("phone.requestCall", { ...base, userId: "@ghost" }).pipe(
+          Effect.flip,
+          Effect.provide(layer)
+        )
+        expect(byName).toMatchObject({ _tag: "UserNotFound", ref: "@ghost", reason: "USERNAME_NOT_OCCUPIED" })
+        const byId = yield* run("phone.requestCall", { ...base, userId: 404n }).pipe(
+          Effect.flip,
+          Effect.provide(layer)
+        )
+        expect(byId).toMatchObject({ _tag: "UserNotFound", ref: "404", reason: "USER_ID_INVALID" })
+        expect(calls).toHaveLength(0)
       })
-      const base = fns["phone.requestCall"][1] as object
-      const byName = yield* run("phone.requestCall", { ...base, userId: "@ghost" }).pipe(
-        Effect.flip,
-        Effect.provide(layer)
-      )
-      expect(byName).toMatchObject({
-        _tag: "UnknownRpcError",
-        method: "phone.requestCall",
-        type: "USERNAME_NOT_OCCUPIED"
-      })
-      const byId = yield* run("phone.requestCall", { ...base, userId: 404n }).pipe(
-        Effect.flip,
-        Effect.provide(layer)
-      )
-      expect(byId).toMatchObject({ _tag: "UserIdInvalid", method: "phone.requestCall", code: 400 })
-      expect(calls).toHaveLength(0)
-    })
   )
 })
 

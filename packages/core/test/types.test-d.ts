@@ -7,7 +7,7 @@
 import { Effect } from "effect"
 import type * as Errors from "../src/Errors.js"
 import * as Phone from "../src/Phone.js"
-import type { TelegramRpc } from "../src/TelegramRpc.js"
+import type { TelegramRpc, UserNotFound } from "../src/TelegramRpc.js"
 
 declare const gAHash: Uint8Array
 const protocol = { udpP2p: true, udpReflector: true, minLayer: 65, maxLayer: 92, libraryVersions: ["4.0.0"] }
@@ -35,7 +35,7 @@ assertType<Errors.CallPeerInvalid extends RequestErrors ? false : true>()
 assertType<
   Equals<
     RequestErrors,
-    Errors.RequestCallError | Errors.GenericError | Errors.InvalidInput | Errors.MethodNotInLayer
+    Errors.RequestCallError | Errors.GenericError | Errors.InvalidInput | Errors.MethodNotInLayer | UserNotFound
   >
 >()
 assertType<Equals<Effect.Services<typeof request>, TelegramRpc>>()

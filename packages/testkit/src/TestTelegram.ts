@@ -342,6 +342,21 @@ export type TamperTarget = (
   FaultScope
 
 /**
+ * A request a fault can target: a registry method, or one of the requests behind the seam's
+ * `resolveUser` (`users.getUsers`, `contacts.resolveUsername`, `contacts.resolvePhone`) and
+ * `callConfig` (`help.getConfig`). A misspelt name (`"phone.requestcall"`) does not compile.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export type FaultMethod =
+  | RpcMethods.MethodName
+  | "users.getUsers"
+  | "contacts.resolveUsername"
+  | "contacts.resolvePhone"
+  | "help.getConfig"
+
+/**
  * Where a fault applies; any field left out matches every request.
  *
  * @since 0.1.0
@@ -404,8 +419,8 @@ export interface Service {
   /** A `TelegramRpc` layer acting as `user`. */
   readonly layerFor: (user: TestUser) => Layer.Layer<TelegramRpc.TelegramRpc, TestTelegramError>
   /**
-   * `user`'s updates from now on, already subscribed when this effect returns (unlike
-   * `TelegramRpc.updates`, which subscribes when the stream starts running).
+   * `user`'s updates from now on, already subscribed when this effect returns (what
+   * `TelegramRpc.subscribe` of `rpcFor(user)` does, without a seam service).
    */
   readonly subscribe: (
     user: TestUser
@@ -436,7 +451,7 @@ export interface Service {
 
   /** The next `times` requests of `method` (from `user`, if given) fail with `error`. */
   readonly failNext: (
-    method: string,
+    method: FaultMethod,
     error: FaultError,
     scope?: FaultScope
   ) => Effect.Effect<void, TestTelegramError>
@@ -444,7 +459,7 @@ export interface Service {
   readonly tamper: (target: TamperTarget) => Effect.Effect<void, TestTelegramError>
   /** Shorthand for `failNext(method, { code: 420, type: "FLOOD_WAIT_<seconds>" })`. */
   readonly floodWait: (
-    method: string,
+    method: FaultMethod,
     seconds: number,
     scope?: FaultScope
   ) => Effect.Effect<void, TestTelegramError>
@@ -454,7 +469,7 @@ export interface Service {
    */
   readonly setLatency: (
     millis: number,
-    scope?: { readonly method?: string | undefined; readonly user?: TestUser | undefined }
+    scope?: { readonly method?: FaultMethod | undefined; readonly user?: TestUser | undefined }
   ) => Effect.Effect<void, TestTelegramError>
   /** The next `count` pushed updates to `user` are lost. */
   readonly dropNextUpdates: (user: TestUser, count?: number) => Effect.Effect<void, TestTelegramError>
@@ -503,8 +518,8 @@ export const layer = (options?: Options): Layer.Layer<TestTelegram> =>
   Layer.effect(TestTelegram, make(options))
 
 /**
- * A `TelegramRpc` that is never connected: every request fails with `TransportError`, and no
- * update ever arrives (the stream ends at once).
+ * A `TelegramRpc` that is never connected: every request (`callConfig` included) fails with
+ * `TransportError`, and no update ever arrives (a subscription's stream ends at once).
  *
  * @since 0.1.0
  * @category layers
@@ -524,7 +539,13 @@ export const offlineFor = (account: TelegramRpc.Account): Layer.Layer<TelegramRp
           message: "offline: the test kit has no connection"
         })
       ),
-    updates: Stream.empty
+    subscribe: Effect.succeed(Stream.empty),
+    callConfig: Effect.fail(
+      new TelegramRpc.TransportError({
+        method: "help.getConfig",
+        message: "offline: the test kit has no connection"
+      })
+    )
   })
 
 /**

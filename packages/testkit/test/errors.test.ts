@@ -375,18 +375,22 @@ describe("TestTelegram 1:1 errors, by situation", () => {
     })
   )
 
-  it.effect("resolveUser: by id, username and phone, with Telegram's errors for unknown ones", () =>
-    Effect.gen(function* () {
-      const d = yield* duo()
-      const resolve = (ref: TelegramRpc.UserRef) =>
-        as(d.world, d.alice)(TelegramRpc.TelegramRpc.use((rpc) => rpc.resolveUser(ref)))
-      expect(yield* resolve("@bob_b")).toEqual(d.bob.inputUser)
-      expect(yield* resolve("BOB_B")).toEqual(d.bob.inputUser)
-      expect(yield* resolve("+1 555 0002")).toEqual(d.bob.inputUser)
-      expect(yield* resolve(d.bob.id)).toEqual(d.bob.inputUser)
-      expect(yield* rpcError(resolve("@nobody_here"))).toEqual({ code: 400, type: "USERNAME_NOT_OCCUPIED" })
-      expect(yield* rpcError(resolve("+999"))).toEqual({ code: 400, type: "PHONE_NOT_OCCUPIED" })
-      expect(yield* rpcError(resolve(5n))).toEqual({ code: 400, type: "USER_ID_INVALID" })
-    })
+  it.effect(
+    "resolveUser: by id, username and phone; unknown ones are UserNotFound with the server's reason",
+    () =>
+      Effect.gen(function* () {
+        const d = yield* duo()
+        const resolve = (ref: TelegramRpc.UserRef) =>
+          as(d.world, d.alice)(TelegramRpc.TelegramRpc.use((rpc) => rpc.resolveUser(ref)))
+        expect(yield* resolve("@bob_b")).toEqual(d.bob.inputUser)
+        expect(yield* resolve("BOB_B")).toEqual(d.bob.inputUser)
+        expect(yield* resolve("+1 555 0002")).toEqual(d.bob.inputUser)
+        expect(yield* resolve(d.bob.id)).toEqual(d.bob.inputUser)
+        const notFound = (ref: TelegramRpc.UserRef) =>
+          Effect.map(Effect.flip(resolve(ref)), (e) => (e._tag === "UserNotFound" ? [e.ref, e.reason] : e))
+        expect(yield* notFound("@nobody_here")).toEqual(["@nobody_here", "USERNAME_NOT_OCCUPIED"])
+        expect(yield* notFound("+999")).toEqual(["+999", "PHONE_NOT_OCCUPIED"])
+        expect(yield* notFound(5n)).toEqual(["5", "USER_ID_INVALID"])
+      })
   )
 })

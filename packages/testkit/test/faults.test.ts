@@ -2,7 +2,7 @@
  * Fault injection: errors on the next N requests (flood waits with seconds), latency on the
  * Clock, dropped and delayed updates, disconnects, and the offline layer.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { TelegramRpc } from "@tgphone/core"
 import { Effect, Fiber, Stream } from "effect"
 import { TestClock } from "effect/testing"
@@ -10,6 +10,22 @@ import * as TestTelegram from "../src/TestTelegram.js"
 import { as, duo, gA, gB, invoke, protocol, requestParams, ring, rpcError } from "./support.js"
 
 describe("TestTelegram faults", () => {
+  it("fault injectors take the method-name union: a misspelt method does not compile", () => {
+    // type-level: tsc fails on this file if any of these lines compiles without error
+    const misspelt = (world: TestTelegram.Service) => [
+      // @ts-expect-error "phone.requestcall" is not a method name
+      world.floodWait("phone.requestcall", 1),
+      // @ts-expect-error "phone.requestcall" is not a method name
+      world.failNext("phone.requestcall", "transport"),
+      // @ts-expect-error "phone.requestcall" is not a method name
+      world.setLatency(5, { method: "phone.requestcall" }),
+      world.floodWait("phone.requestCall", 1),
+      world.failNext("contacts.resolveUsername", { code: 400, type: "USERNAME_INVALID" }),
+      world.setLatency(5, { method: "help.getConfig" })
+    ]
+    assert.isFunction(misspelt)
+  })
+
   it.effect(
     "floodWait: the next N requests of a method fail with 420 FLOOD_WAIT_<seconds>, then it works",
     () =>
@@ -161,7 +177,9 @@ describe("TestTelegram faults", () => {
       expect(e._tag).toBe("TransportError")
       const r = yield* Effect.flip(rpc.resolveUser("@alice"))
       expect(r._tag).toBe("TransportError")
-      expect(yield* Stream.runCollect(rpc.updates)).toEqual([])
+      const c = yield* Effect.flip(rpc.callConfig)
+      expect(c._tag).toBe("TransportError")
+      expect(yield* Stream.runCollect(yield* rpc.subscribe)).toEqual([])
     }).pipe(Effect.provide(TestTelegram.offline))
   )
 })

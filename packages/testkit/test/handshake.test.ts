@@ -3,7 +3,7 @@
  * sides end with the same verified key, fingerprint and emoji; timeouts, refusals and a
  * man in the middle end in typed outcomes with the call discarded on both sides.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { type Model, PhoneCalls, type RpcMethods, TelegramRpc } from "@tgphone/core"
 import { Fingerprint, PhoneCallProtocol, Protocol, SecureRandom, Signaling } from "@tgphone/crypto"
 import {
@@ -65,7 +65,13 @@ const tamperedUpdates = (
 ): Layer.Layer<TelegramRpc.TelegramRpc, TestTelegramError.TestTelegramError> =>
   Layer.effect(
     TelegramRpc.TelegramRpc,
-    Effect.map(world.rpcFor(user), (rpc): Rpc => ({ ...rpc, updates: Stream.map(rpc.updates, rewrite) }))
+    Effect.map(
+      world.rpcFor(user),
+      (rpc): Rpc => ({
+        ...rpc,
+        subscribe: Effect.map(rpc.subscribe, Stream.map(rewrite))
+      })
+    )
   )
 
 /** Flips one bit in the middle of a public value. */
@@ -107,6 +113,49 @@ const answerFirst = <A, E>(
   })
 
 describe("PhoneCalls over the in-memory world", () => {
+  it.effect("the accessors: PhoneCalls.listen and PhoneCalls.call use the service in context", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob } = yield* duo()
+      const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+      const incoming = yield* PhoneCalls.listen.pipe(Effect.provideService(PhoneCalls.PhoneCalls, bobCalls))
+      const bobSide = yield* Effect.forkChild(
+        Effect.flatMap(Stream.runHead(incoming), (call) =>
+          Option.isSome(call) ? call.value.accept() : Effect.die("no incoming call")
+        )
+      )
+      const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+      const aliceCall = yield* PhoneCalls.call("@bob_b").pipe(
+        Effect.provideService(PhoneCalls.PhoneCalls, aliceCalls)
+      )
+      const bobCall = yield* Fiber.join(bobSide)
+      assert.strictEqual(bobCall.id, aliceCall.id)
+      assert.strictEqual(bobCall.keyFingerprint, aliceCall.keyFingerprint)
+    })
+  )
+
+  it.effect(
+    "the caller hangs up as soon as the call is active: Bob's accept still returns the call, ended",
+    () =>
+      Effect.gen(function* () {
+        const { world, alice, bob } = yield* duo()
+        const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+        const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+        const bobSide = yield* answerFirst(bobCalls, (call) => Effect.exit(call.accept()))
+        const aliceCall = yield* aliceCalls.call("@bob_b")
+        yield* aliceCall.hangUp
+        const bobExit = yield* Fiber.join(bobSide)
+        const info = Option.getOrThrow(yield* world.call(aliceCall.id))
+        assert.strictEqual(info.state, "Discarded")
+        assert.isTrue(info.startDate !== undefined)
+        assert.isTrue(Exit.isSuccess(bobExit), String(bobExit))
+        if (Exit.isFailure(bobExit)) return
+        const ended = yield* bobExit.value.ended
+        assert.strictEqual(ended.reason, "Hangup")
+        assert.strictEqual(ended.by, "peer")
+        assert.strictEqual(bobExit.value.keyFingerprint, aliceCall.keyFingerprint)
+      })
+  )
+
   it.effect("Alice calls Bob, Bob accepts: same key, fingerprint and emoji on both sides", () =>
     Effect.gen(function* () {
       const { world, alice, bob } = yield* duo()
@@ -162,7 +211,6 @@ describe("PhoneCalls over the in-memory world", () => {
       const aliceCall = yield* aliceCalls.call("@bob_b")
       const bobCall = yield* Fiber.join(bobSide)
       const received = yield* Effect.forkChild(Stream.runHead(bobCall.signalingData))
-      yield* Effect.yieldNow
       yield* aliceCall.sendSignalingData(new Uint8Array([1, 2, 3]))
       expect(Option.getOrThrow(yield* Fiber.join(received))).toEqual(new Uint8Array([1, 2, 3]))
     })

@@ -5,7 +5,7 @@
  */
 import { createDiffieHellman, createHash } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
-import { type Model, PhoneCalls, TelegramRpc } from "@tgphone/core"
+import { PhoneCalls, TelegramRpc } from "@tgphone/core"
 import * as GramJs from "@tgphone/core/GramJs"
 import { SecureRandom } from "@tgphone/crypto"
 import { Context, Effect, Fiber, Layer, Queue, Redacted, Stream } from "effect"
@@ -233,17 +233,24 @@ describe("LoopbackServer backed by the in-memory world", () => {
             expect(aliceCall.keyFingerprint).toBe(bobCall.keyFingerprint)
             expect(aliceCall.emojis).toEqual(bobCall.emojis)
 
-            // how often Alice's SDK-level update stream sees her own hang-up
-            const seen: Array<Model.Update> = []
+            // how often Alice's SDK-level update stream sees her own hang-up: her subscription is
+            // live before the hang-up; a later call from Bob marks the end of what she saw (the
+            // server writes to her connection in order, so an echoed copy would come before it)
+            const aliceUpdates = yield* aliceSide.rpc.subscribe
             const watcher = yield* Effect.forkChild(
-              Stream.runForEach(aliceSide.rpc.updates, (u) => Effect.sync(() => seen.push(u)))
+              aliceUpdates.pipe(
+                Stream.takeUntil(
+                  (u) => u._tag === "UpdatePhoneCall" && u.phoneCall._tag === "PhoneCallRequested"
+                ),
+                Stream.runCollect
+              )
             )
-            yield* Effect.sleep("20 millis")
             yield* aliceCall.hangUp
             const ended = yield* bobCall.ended.pipe(Effect.timeout("5 seconds"))
             expect(ended._tag).toBe("Ended")
-            yield* Effect.sleep("200 millis")
-            yield* Fiber.interrupt(watcher)
+            const marker = yield* Effect.forkChild(Effect.exit(bobSide.calls.call(alice.inputUser)))
+            const seen = yield* Fiber.join(watcher).pipe(Effect.timeout("5 seconds"))
+            yield* Fiber.interrupt(marker)
             const discards = seen.filter(
               (u) => u._tag === "UpdatePhoneCall" && u.phoneCall._tag === "PhoneCallDiscarded"
             )

@@ -428,7 +428,9 @@ export class World {
       )
       return
     }
-    this.publishNow(user, update)
+    // Published after the step, never inside it: a subscriber woken by the publish may run its
+    // next request at once, and that must not interleave with (and alter the result of) this one.
+    ctx.post.push(Effect.sync(() => this.publishNow(user, update)))
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -576,7 +578,7 @@ export class World {
     }
     const resolveUser = (
       ref: TelegramRpc.UserRef
-    ): Effect.Effect<Model.InputUser, TelegramRpc.RpcFailure> => {
+    ): Effect.Effect<Model.InputUser, TelegramRpc.ResolveFailure> => {
       if (typeof ref === "object") return Effect.succeed(ref)
       const method =
         typeof ref === "bigint"
@@ -612,14 +614,14 @@ export class World {
           return found.handle.inputUser
         },
         { userOnly: false }
-      )
+      ).pipe(Effect.mapError((failure) => TelegramRpc.resolveFailure(ref, failure)))
     }
     return {
       account: { userId: actor.id, isBot: actor.bot },
       layer: Tl.newest, // the world speaks the newest shipped layer
       invoke,
       resolveUser,
-      updates: Stream.fromPubSub(actor.pubsub),
+      subscribe: Effect.map(PubSub.subscribe(actor.pubsub), (sub) => Stream.fromSubscription(sub)),
       callConfig: this.request(
         actor,
         "help.getConfig",

@@ -106,7 +106,7 @@ export const errorsSuite = (backend: Backend): void => {
   )
 
   it.live(
-    "a username nobody has fails with the server's USERNAME_NOT_OCCUPIED, not a transport failure",
+    "a username nobody has fails with UserNotFound (USERNAME_NOT_OCCUPIED): resolving failed, not phone.requestCall",
     () =>
       Effect.gen(function* () {
         const { alice, as } = yield* scene(backend)
@@ -115,7 +115,12 @@ export const errorsSuite = (backend: Backend): void => {
             Phone.requestCall({ userId: "@nobody_here", randomId: 1, gAHash, protocol: protocolInput })
           )
         )
-        expect(error).toMatchObject({ _tag: "UnknownRpcError", code: 400, type: "USERNAME_NOT_OCCUPIED" })
+        expect(error).toMatchObject({
+          _tag: "UserNotFound",
+          ref: "@nobody_here",
+          reason: "USERNAME_NOT_OCCUPIED"
+        })
+        expect(error.message).toContain("resolving the user @nobody_here failed")
       })
   )
 
@@ -151,14 +156,20 @@ export const errorsSuite = (backend: Backend): void => {
   // hash of a user it has never seen, and the server answers `users.getUsers` with access hash 0
   // with nobody: `USER_ID_INVALID`.
   const unseenTest = it.live
-  unseenTest("the bare id of a user the account has never seen does not resolve (UserIdInvalid)", () =>
-    Effect.gen(function* () {
-      const { alice, carol, as } = yield* scene(backend)
-      const error = yield* failure(
-        as(alice)(Phone.requestCall({ userId: carol.id, randomId: 1, gAHash, protocol: protocolInput }))
-      )
-      expect(error).toMatchObject({ _tag: "UserIdInvalid", code: 400, type: "USER_ID_INVALID" })
-    })
+  unseenTest(
+    "the bare id of a user the account has never seen does not resolve (UserNotFound, USER_ID_INVALID)",
+    () =>
+      Effect.gen(function* () {
+        const { alice, carol, as } = yield* scene(backend)
+        const error = yield* failure(
+          as(alice)(Phone.requestCall({ userId: carol.id, randomId: 1, gAHash, protocol: protocolInput }))
+        )
+        expect(error).toMatchObject({
+          _tag: "UserNotFound",
+          ref: String(carol.id),
+          reason: "USER_ID_INVALID"
+        })
+      })
   )
 
   it.live("protocol checks: Phone.* answers InvalidInput locally; the server answers the seam", () =>

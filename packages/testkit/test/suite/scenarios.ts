@@ -5,7 +5,7 @@
  * timeouts here: those are TestClock tests of the in-memory files. Registered per backend by
  * `backends.test.ts`.
  */
-import { expect, it } from "@effect/vitest"
+import { assert, expect, it } from "@effect/vitest"
 import type { PhoneCalls } from "@tgphone/core"
 import { Effect, Fiber, Option, Redacted, type Scope, Stream } from "effect"
 import { type Backend, type Scene, scene } from "../support-backend.js"
@@ -30,18 +30,16 @@ const connect = (s: Scene) =>
     return { caller, callee, states }
   })
 
-/** The first element of `stream`, already subscribed when this returns (after a short settle). */
+/**
+ * The first element of `stream`. A call's signalling streams replay what arrived since the call
+ * became active, so this may start before or after the data is sent: no settling needed.
+ */
 const firstOf = <A, E>(
   stream: Stream.Stream<A, E>
 ): Effect.Effect<Fiber.Fiber<A, unknown>, never, Scope.Scope> =>
-  Effect.gen(function* () {
-    const fiber = yield* Effect.forkChild(
-      Stream.runHead(stream).pipe(Effect.flatMap(Effect.fromOption), Effect.timeout("5 seconds"))
-    )
-    // the stream subscribes when it starts running: let the fiber get there
-    yield* Effect.sleep("100 millis")
-    return fiber
-  })
+  Effect.forkChild(
+    Stream.runHead(stream).pipe(Effect.flatMap(Effect.fromOption), Effect.timeout("5 seconds"))
+  )
 
 /** Registers the call scenarios for one backend. */
 export const scenariosSuite = (backend: Backend): void => {
@@ -157,6 +155,32 @@ export const scenariosSuite = (backend: Backend): void => {
       expect(caller.libraryVersion).toBe("11.0.0")
       expect(relayed.some((f) => isSctp(f.data) && f.fromUserId === s.alice.id)).toBe(true)
       expect(relayed.some((f) => Buffer.from(f.data).includes(Buffer.from(secret)))).toBe(false)
+    })
+  )
+
+  it.live("signalling streams replay what arrived since activation and end with the call", () =>
+    Effect.gen(function* () {
+      const s = yield* scene(backend)
+      const { caller, callee } = yield* connect(s)
+      yield* caller.sendSignalingData(new Uint8Array([1]))
+      const secret = new TextEncoder().encode("candidate")
+      yield* caller.sendEncrypted(secret)
+      // Bob's streams start after both packets were sent (and after the first one arrived)
+      assert.deepStrictEqual(yield* Fiber.join(yield* firstOf(callee.signalingData)), new Uint8Array([1]))
+      const plain = yield* Effect.forkChild(Stream.runCollect(callee.signalingData))
+      const decrypted = yield* Effect.forkChild(Stream.runCollect(callee.encryptedSignaling))
+      yield* caller.hangUp
+      yield* callee.ended.pipe(Effect.timeout("5 seconds"))
+      // both streams end once the call ended: collecting them terminates
+      const all = yield* Fiber.join(plain).pipe(Effect.timeout("5 seconds"))
+      assert.strictEqual(all.length, 2)
+      assert.deepStrictEqual(all[0], new Uint8Array([1]))
+      assert.deepStrictEqual(Array.from(yield* Fiber.join(decrypted).pipe(Effect.timeout("5 seconds"))), [
+        secret
+      ])
+      // a stream started after the end replays the call's packets and ends at once
+      assert.strictEqual((yield* Stream.runCollect(callee.signalingData)).length, 2)
+      assert.deepStrictEqual(Array.from(yield* Stream.runCollect(caller.signalingData)), [])
     })
   )
 }

@@ -1,5 +1,5 @@
 /**
- * The seam's `updates` stream: the callee sees `UpdatePhoneCall` for an incoming call, and the
+ * The seam's update subscription (`TelegramRpc.subscribe`, live when it returns): the callee sees `UpdatePhoneCall` for an incoming call, and the
  * updates carried in an RPC result reach the caller's stream exactly once (on the loopback
  * backend the server does not echo them, and tgphone's GramJS layer forwards them itself).
  * Registered per backend by `backends.test.ts`.
@@ -9,7 +9,8 @@ import { type Model, Phone, TelegramRpc } from "@tgphone/core"
 import { Effect, Fiber, Stream } from "effect"
 import { type Backend, gA, gAHash, gB, protocolInput, refOf, scene } from "../support-backend.js"
 
-const updatesOf = TelegramRpc.TelegramRpc.use((rpc) => Effect.succeed(rpc.updates))
+/** The backend's seam service for a user (`as(user)(rpcOf)`). */
+const rpcOf = TelegramRpc.TelegramRpc.use(Effect.succeed)
 
 /** Collects the updates of a stream until (and including) the first one `until` accepts. */
 const collectUntil = (stream: Stream.Stream<Model.Update>, until: (u: Model.Update) => boolean) =>
@@ -22,8 +23,6 @@ const collectUntil = (stream: Stream.Stream<Model.Update>, until: (u: Model.Upda
         Effect.timeout("5 seconds")
       )
     )
-    // the stream subscribes when it starts running: let the fiber get there
-    yield* Effect.sleep("100 millis")
     return fiber
   })
 
@@ -35,7 +34,7 @@ export const updatesSuite = (backend: Backend): void => {
   it.live("the callee's updates see UpdatePhoneCall(PhoneCallRequested) for the incoming call", () =>
     Effect.gen(function* () {
       const { alice, bob, as } = yield* scene(backend)
-      const bobUpdates = yield* as(bob)(updatesOf)
+      const bobUpdates = yield* (yield* as(bob)(rpcOf)).subscribe
       const seen = yield* collectUntil(bobUpdates, (u) => u._tag === "UpdatePhoneCall")
       const requested = yield* as(alice)(
         Phone.requestCall({
@@ -71,9 +70,9 @@ export const updatesSuite = (backend: Backend): void => {
       // the server writes to a connection in order, so an echoed duplicate would come before it
       const isMarker = (u: Model.Update) =>
         u._tag === "UpdatePhoneCall" && u.phoneCall._tag === "PhoneCallRequested"
-      const aliceSaw = yield* collectUntil(yield* A(updatesOf), isMarker)
+      const aliceSaw = yield* collectUntil(yield* (yield* A(rpcOf)).subscribe, isMarker)
       const bobSaw = yield* collectUntil(
-        yield* B(updatesOf),
+        yield* (yield* B(rpcOf)).subscribe,
         (u) => u._tag === "UpdatePhoneCall" && u.phoneCall._tag === "PhoneCallDiscarded"
       )
 
@@ -106,7 +105,7 @@ export const updatesSuite = (backend: Backend): void => {
       const { world, alice, bob, as } = yield* scene(backend)
       const team = yield* world.addChat({ kind: "supergroup", title: "Team", creator: alice, members: [bob] })
       const aliceSaw = yield* collectUntil(
-        yield* as(alice)(updatesOf),
+        yield* (yield* as(alice)(rpcOf)).subscribe,
         (u) => u._tag === "UpdateGroupCall" && u.call._tag === "GroupCallDiscarded"
       )
       const created = yield* as(alice)(
