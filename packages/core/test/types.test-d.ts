@@ -35,7 +35,11 @@ assertType<Errors.CallPeerInvalid extends RequestErrors ? false : true>()
 assertType<
   Equals<
     RequestErrors,
-    Errors.RequestCallError | Errors.GenericError | Errors.InvalidInput | Errors.MethodNotInLayer | UserNotFound
+    | Errors.RequestCallError
+    | Errors.GenericError
+    | Errors.InvalidInput
+    | Errors.MethodNotInLayer
+    | UserNotFound
   >
 >()
 assertType<Equals<Effect.Services<typeof request>, TelegramRpc>>()
