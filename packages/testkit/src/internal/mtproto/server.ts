@@ -9,6 +9,7 @@
 import * as NodeCrypto from "node:crypto"
 import * as Net from "node:net"
 import { Api } from "telegram"
+import type { Limits } from "../../LoopbackServer.js"
 import * as builtins from "./builtins.js"
 import { Connection } from "./connection.js"
 import { authKeyId } from "./crypto.js"
@@ -83,24 +84,6 @@ export interface ServerOptions {
   readonly limits: Limits
   /** Called for every dropped connection or frame (diagnostics, never throws). */
   readonly onProblem?: ((problem: string) => void) | undefined
-}
-
-/** What one connection, and all of them together, may cost. */
-export interface Limits {
-  /** Open connections at most; more are closed on accept. */
-  readonly maxConnections: number
-  /** Bytes of unfinished frames buffered over all connections; the connection that would pass it is closed. */
-  readonly maxBufferedBytes: number
-  /** Largest frame payload for an auth key that has not logged in (only login requests are small). */
-  readonly maxUnauthorizedFrameBytes: number
-  /** Auth-key creations (`req_pq_multi`) one connection may start. */
-  readonly maxHandshakes: number
-  /** A frame must arrive whole within this many ms of its first byte. */
-  readonly frameTimeoutMs: number
-  /** TL values (objects, longs, strings, …) one frame may contain. */
-  readonly maxTlObjects: number
-  /** How deep TL objects may nest. */
-  readonly maxTlDepth: number
 }
 
 /** Counters, for tests and benchmarks. */
