@@ -7,15 +7,15 @@ import { createDiffieHellman, createHash } from "node:crypto"
 import * as Zlib from "node:zlib"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue, Redacted } from "effect"
-import { Api, TelegramClient } from "telegram"
+import { Api, type TelegramClient } from "telegram"
 import { Raw } from "telegram/events/index.js"
-import { StringSession } from "telegram/sessions/index.js"
 import { encryptMessage } from "../src/internal/mtproto/crypto.js"
 import type { TransportKind } from "../src/internal/mtproto/framing.js"
 import { RawClient } from "../src/internal/mtproto/rawClient.js"
 import { toLong } from "../src/internal/mtproto/tl.js"
 import * as LoopbackServer from "../src/LoopbackServer.js"
 import * as TestTelegram from "../src/TestTelegram.js"
+import { stockClient } from "./support-loopback.js"
 
 /** xorshift32: a small seeded generator, so a failure replays exactly. */
 const rng = (seed: number) => {
@@ -124,23 +124,7 @@ const lengthOnly = (kind: TransportKind, len: number): Buffer => {
   return h
 }
 
-const connect = (server: LoopbackServer.Server, userId: bigint) =>
-  Effect.gen(function* () {
-    const session = yield* server.mintSession(userId)
-    return yield* Effect.acquireRelease(
-      Effect.promise(async () => {
-        const c = new TelegramClient(
-          new StringSession(Redacted.value(session)),
-          1,
-          "x",
-          server.clientOptions()
-        )
-        await c.connect()
-        return c
-      }),
-      (c) => Effect.promise(() => c.destroy())
-    )
-  })
+const connect = stockClient
 
 const FRAMES = 10_000
 

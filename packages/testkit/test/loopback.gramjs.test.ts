@@ -2,13 +2,14 @@
  * Stock GramJS clients (no tgphone core) against the loopback server over TCP.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Redacted, type Scope } from "effect"
+import { Deferred, Effect, type Scope } from "effect"
 import { Api, TelegramClient } from "telegram"
 import { FloodWaitError, RPCError } from "telegram/errors/index.js"
 import { Raw } from "telegram/events/index.js"
 import { StringSession } from "telegram/sessions/index.js"
 import { toLong } from "../src/internal/mtproto/tl.js"
 import * as LoopbackServer from "../src/LoopbackServer.js"
+import { stockClient } from "./support-loopback.js"
 
 const alice: LoopbackServer.Account = {
   userId: 1001n,
@@ -45,27 +46,7 @@ const handler: LoopbackServer.Handler = ({ request }) => {
 }
 
 /** A connected stock client for an account; destroyed when the scope closes. */
-const connect = (
-  server: LoopbackServer.Server,
-  userId: bigint,
-  transport: LoopbackServer.ClientTransport = "full"
-) =>
-  Effect.gen(function* () {
-    const session = yield* server.mintSession(userId)
-    return yield* Effect.acquireRelease(
-      Effect.promise(async () => {
-        const client = new TelegramClient(
-          new StringSession(Redacted.value(session)),
-          1,
-          "loopback",
-          server.clientOptions({ transport })
-        )
-        await client.connect()
-        return client
-      }),
-      (client) => Effect.promise(() => client.destroy())
-    )
-  })
+const connect = stockClient
 
 const withServer = <A, E>(
   f: (server: LoopbackServer.Server) => Effect.Effect<A, E, Scope.Scope>,

@@ -5,11 +5,11 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import { Api, TelegramClient } from "telegram"
-import { StringSession } from "telegram/sessions/index.js"
+import { Api } from "telegram"
 import { RawClient, type ServerMessage } from "../src/internal/mtproto/rawClient.js"
 import { Ids, readObject, toLong } from "../src/internal/mtproto/tl.js"
 import * as LoopbackServer from "../src/LoopbackServer.js"
+import { stockClient } from "./support-loopback.js"
 
 const alice: LoopbackServer.Account = { userId: 42n, accessHash: 4242n, firstName: "Alice" }
 
@@ -149,20 +149,7 @@ describe("LoopbackServer service messages", () => {
   it.live("a stock GramJS client sees the same state in getState and getDifference after a push", () =>
     Effect.gen(function* () {
       const server = yield* LoopbackServer.make({ accounts: [alice] })
-      const session = yield* server.mintSession(alice.userId)
-      const client = yield* Effect.acquireRelease(
-        Effect.promise(async () => {
-          const c = new TelegramClient(
-            new StringSession(Redacted.value(session)),
-            1,
-            "x",
-            server.clientOptions()
-          )
-          await c.connect()
-          return c
-        }),
-        (c) => Effect.promise(() => c.destroy())
-      )
+      const client = yield* stockClient(server, alice.userId)
       const date = Math.floor(Date.now() / 1000) + 50
       const pushed = yield* server.push(
         alice.userId,

@@ -9,13 +9,13 @@ import { PhoneCalls, TelegramRpc } from "@tgphone/core"
 import * as GramJs from "@tgphone/core/GramJs"
 import { SecureRandom } from "@tgphone/crypto"
 import { Context, Effect, Fiber, Layer, Queue, Redacted, Stream } from "effect"
-import { Api, TelegramClient } from "telegram"
+import { Api } from "telegram"
 import type { RPCError } from "telegram/errors/index.js"
 import { Raw } from "telegram/events/index.js"
-import { StringSession } from "telegram/sessions/index.js"
 import { toLong } from "../src/internal/mtproto/tl.js"
 import * as LoopbackServer from "../src/LoopbackServer.js"
 import * as TestTelegram from "../src/TestTelegram.js"
+import { stockClient as connectStock } from "./support-loopback.js"
 
 const world3 = Effect.gen(function* () {
   const world = yield* TestTelegram.make({ seed: "loopback" })
@@ -32,21 +32,8 @@ const world3 = Effect.gen(function* () {
 /** A connected stock client whose `UpdatePhoneCall`s land in a queue. */
 const stockClient = (server: LoopbackServer.Server, userId: bigint) =>
   Effect.gen(function* () {
-    const session = yield* server.mintSession(userId)
     const calls = yield* Queue.unbounded<Api.TypePhoneCall>()
-    const client = yield* Effect.acquireRelease(
-      Effect.promise(async () => {
-        const c = new TelegramClient(
-          new StringSession(Redacted.value(session)),
-          1,
-          "x",
-          server.clientOptions()
-        )
-        await c.connect()
-        return c
-      }),
-      (c) => Effect.promise(() => c.destroy())
-    )
+    const client = yield* connectStock(server, userId)
     client.addEventHandler(
       (u: Api.TypeUpdate) => {
         if (u instanceof Api.UpdatePhoneCall) Queue.offerUnsafe(calls, u.phoneCall)
