@@ -39,7 +39,7 @@ import { type Connection, ConnectionTCPAbridged, ConnectionTCPFull } from "teleg
 import { randomBytes } from "./internal/mtproto/crypto.js"
 import { testRsaKey } from "./internal/mtproto/handshake.js"
 import * as Internal from "./internal/mtproto/server.js"
-import type { TlResult } from "./internal/mtproto/tl.js"
+import type { TlObject } from "./internal/mtproto/tlCodec.js"
 import { accountOf, WorldBackend } from "./internal/mtproto/worldBackend.js"
 import * as TestTelegram from "./TestTelegram.js"
 
@@ -61,6 +61,21 @@ export interface Account {
 }
 
 /**
+ * A TL object as the server reads and writes it in a layer's schema (`@tgphone/core/Tl`):
+ * the combinator's name under `_`, its parameters by their TL (snake_case) names; `int` is a
+ * number, `long` a bigint, `bytes` a `Uint8Array`, `Bool` and `flags.N?true` booleans,
+ * vectors arrays, an absent optional parameter an absent key.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import type { LoopbackServer } from "@tgphone/testkit"
+ *
+ * const updates: LoopbackServer.TlObject = { _: "updates", updates: [], users: [], chats: [], date: 0, seq: 1 }
+ */
+export type { TlObject }
+
+/**
  * One decoded content request, after the server has removed `invokeWithLayer`,
  * `initConnection`, `invokeAfterMsg(s)` and `invokeWithoutUpdates`.
  *
@@ -70,7 +85,15 @@ export interface Account {
 export interface Request {
   /** The signed-in account, or `undefined` for a fresh auth key that has not logged in. */
   readonly account: Account | undefined
-  /** The GramJS `Api` request object (use `instanceof Api.phone.RequestCall` etc.). */
+  /** The request as a {@link TlObject} of the caller's layer (`{ _: "phone.requestCall", … }`). */
+  readonly tl: TlObject
+  /** The API layer the caller is served in (see `docs/loopback.md`). */
+  readonly layer: number
+  /**
+   * The request as a GramJS (layer 198) `Api` object (use `instanceof Api.phone.RequestCall`
+   * etc.), whatever the caller's layer: `tl` re-written in layer 198 and read by GramJS. A
+   * request layer 198 cannot express is a stand-in with only `className` and `getBytes`.
+   */
   readonly request: { readonly className: string; getBytes(): Buffer }
   /** GramJS class name of the request, e.g. `"phone.RequestCall"`. */
   readonly method: string
@@ -81,13 +104,15 @@ export interface Request {
 }
 
 /**
- * What a handler may return: a GramJS TL object (`new Api.X(...)`), a Bool, a vector of TL
- * objects, or raw TL bytes.
+ * What a handler may return: a value of the method's result type written in the caller's
+ * layer (a {@link TlObject}, a Bool, a vector), a GramJS TL object (`new Api.X(...)`) or a
+ * vector of them (read as layer 198 and re-written in the caller's layer), or raw TL bytes
+ * (sent as they are, whatever the caller's layer).
  *
  * @since 0.1.0
  * @category models
  */
-export type Result = TlResult
+export type Result = Internal.TlResult
 
 /**
  * The server's answer as an `rpc_error`: a numeric code and the error text
@@ -271,8 +296,11 @@ export interface Server {
   readonly clientOptions: (options?: {
     readonly transport?: ClientTransport | undefined
   }) => TelegramClientParams
-  /** Pushes an `Updates` object to every live connection of the account; returns how many got it. */
-  readonly push: (userId: bigint, updates: Api.TypeUpdates) => Effect.Effect<number>
+  /**
+   * Pushes an `Updates` object (a GramJS object or a {@link TlObject}) to every live
+   * connection of the account, written in each connection's layer; returns how many got it.
+   */
+  readonly push: (userId: bigint, updates: Api.TypeUpdates | TlObject) => Effect.Effect<number>
   /** Closes every connection of the account (GramJS reconnects by itself). */
   readonly disconnect: (userId: bigint) => Effect.Effect<number>
   /** Changes the server salt: every client's next message gets `bad_server_salt` and is resent. */
@@ -515,7 +543,7 @@ export const serve = (
     const scope = yield* Effect.scope
     let target: Internal.MtprotoServer | undefined
     const backend = new WorldBackend(world, options.echoResultUpdates ?? true, (userId, updates) => {
-      target?.push(userId, updates as Internal.RequestContext["request"])
+      target?.push(userId, updates)
     })
     const worldHandler = backend.handler(scope)
     const users = yield* world.users
