@@ -30,6 +30,7 @@
  *
  * @since 0.1.0
  */
+import type * as Tl from "@tgphone/core/Tl"
 import { Context, Effect, Exit, Layer, Option, Redacted, Schema, type Scope } from "effect"
 import { Api, helpers } from "telegram"
 import type { TelegramClientParams } from "telegram/client/telegramBaseClient.js"
@@ -89,6 +90,8 @@ export interface Request {
   readonly tl: TlObject
   /** The API layer the caller is served in (see `docs/loopback.md`). */
   readonly layer: number
+  /** That layer's schema, to read `tl` and build results by it. */
+  readonly schema: Tl.Schema
   /**
    * The request as a GramJS (layer 198) `Api` object (use `instanceof Api.phone.RequestCall`
    * etc.), whatever the caller's layer: `tl` re-written in layer 198 and read by GramJS. A
@@ -233,6 +236,12 @@ export interface Options<R = never> {
   readonly limits?: Partial<Limits> | undefined
   /** Receives a line for every dropped connection and handler defect (diagnostics). */
   readonly onProblem?: ((problem: string) => void) | undefined
+  /**
+   * TL schemas of API layers to speak besides the ones `@tgphone/core/Tl` ships (one given for
+   * a shipped layer replaces it). Clients are served in the nearest layer the server speaks
+   * (see `docs/loopback.md`).
+   */
+  readonly schemas?: ReadonlyArray<Tl.Schema> | undefined
 }
 
 /**
@@ -439,7 +448,8 @@ const makeInternal = <R = never>(
             gzipMinBytes: options.gzipMinBytes ?? 1024,
             idleTimeoutMs: options.idleTimeoutMs ?? 120_000,
             limits: { ...defaultLimits, ...options.limits },
-            onProblem: options.onProblem
+            onProblem: options.onProblem,
+            schemas: options.schemas
           })
           await s.listen()
           return s

@@ -366,7 +366,7 @@ export class Connection {
       invalid()
       return
     }
-    const read = readBoxed(body, entry.schema, budget)
+    const read = readBoxed(body, entry.schema, budget, this.server.schemaFor)
     if (read._tag === "Fail" && read.reason === "budget") {
       this.close("message exceeds maxTlObjects or maxTlDepth")
       return

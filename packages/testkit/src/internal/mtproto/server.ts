@@ -19,6 +19,7 @@ import { readObject, type TlSerializable } from "./tl.js"
 import {
   isTlObject,
   readBoxed,
+  type SchemaResolver,
   servedLayer,
   service,
   TlError,
@@ -51,6 +52,8 @@ export interface RequestContext {
   readonly tl: TlObject
   /** The layer the caller is served in. */
   readonly layer: number
+  /** That layer's schema. */
+  readonly schema: Tl.Schema
   /**
    * The request as a GramJS (layer 198) `Api` object, built on first access from `tl`
    * re-written in layer 198; a stand-in with only `className` and `getBytes` when layer 198
@@ -106,6 +109,8 @@ export interface ServerOptions {
   readonly limits: Limits
   /** Called for every dropped connection or frame (diagnostics, never throws). */
   readonly onProblem?: ((problem: string) => void) | undefined
+  /** API layers to speak besides the shipped ones (a layer given here replaces a shipped one). */
+  readonly schemas?: ReadonlyArray<Tl.Schema> | undefined
 }
 
 /** Counters, for tests and benchmarks. */
@@ -227,7 +232,21 @@ export class MtprotoServer {
   private nextConnectionId = 1
   private boundPort = 0
 
+  /** The schema of every layer the server speaks, by layer. */
+  private readonly schemas: ReadonlyMap<number, Tl.Schema>
+  /** The layers the server speaks, ascending. */
+  readonly layers: ReadonlyArray<number>
+  /** The schema a declared layer is served in. */
+  readonly schemaFor: SchemaResolver = (declared) => {
+    const layer = servedLayer(declared, this.layers)
+    return this.schemas.get(layer) ?? Tl.schema(layer)
+  }
+
   constructor(readonly options: ServerOptions) {
+    const schemas = new Map<number, Tl.Schema>(Tl.layers.map((l) => [l, Tl.schema(l)]))
+    for (const s of options.schemas ?? []) schemas.set(s.layer, s)
+    this.schemas = schemas
+    this.layers = [...schemas.keys()].sort((a, b) => a - b)
     this.listener = Net.createServer((socket) => {
       if (this.connections.size >= options.limits.maxConnections) {
         this.stats.connectionsRefused++
@@ -287,7 +306,7 @@ export class MtprotoServer {
       userId,
       sessions: new Map(),
       declaredLayer: undefined,
-      schema: Tl.schema(servedLayer(0))
+      schema: this.schemaFor(0)
     })
     return id
   }
@@ -401,7 +420,7 @@ export class MtprotoServer {
     const { query, layer } = unwrap(raw)
     if (layer !== undefined && layer !== entry.declaredLayer) {
       entry.declaredLayer = layer
-      entry.schema = Tl.schema(servedLayer(layer))
+      entry.schema = this.schemaFor(layer)
     }
     const schema = entry.schema
     const def = schema.byName.get(query._)
@@ -420,6 +439,7 @@ export class MtprotoServer {
         account,
         tl: query,
         layer: schema.layer,
+        schema,
         get request() {
           request ??= gramjsRequest(query, schema)
           return request

@@ -52,17 +52,26 @@ const VECTOR = 0x1cb5c415
 const BOOL_TRUE = 0x997275b5
 const BOOL_FALSE = 0xbc799737
 
-/** The API layer a client that declares `declared` is served in; see docs/loopback.md. */
-export const servedLayer = (declared: number): number => {
-  const layers = Tl.layers
-  const oldest = layers[0] ?? Tl.newest
-  if (declared >= Tl.newest) return Tl.newest
+/**
+ * The layer a client declaring `declared` is served in, among `available` (ascending; see
+ * docs/loopback.md): that layer when it is there; above the newest, the newest; below the
+ * oldest, the oldest; between two, the nearer one (a tie goes to the newer).
+ */
+export const servedLayer = (declared: number, available: ReadonlyArray<number> = Tl.layers): number => {
+  const oldest = available[0] ?? Tl.newest
+  const newest = available[available.length - 1] ?? Tl.newest
+  if (declared >= newest) return newest
   if (declared <= oldest) return oldest
-  // between two shipped layers: the nearer one (a tie goes to the newer)
   let best = oldest
-  for (const l of layers) if (Math.abs(l - declared) <= Math.abs(best - declared)) best = l
+  for (const l of available) if (Math.abs(l - declared) <= Math.abs(best - declared)) best = l
   return best
 }
+
+/** The schema a declared layer is read and written in (`invokeWithLayer` switches to it). */
+export type SchemaResolver = (declared: number) => Tl.Schema
+
+/** The shipped schemas, by {@link servedLayer}. */
+export const shippedSchemas: SchemaResolver = (declared) => Tl.schema(servedLayer(declared))
 
 const isBareName = (type: string): boolean => {
   const short = type.slice(type.lastIndexOf(".") + 1)
@@ -76,7 +85,8 @@ class Reader {
   constructor(
     private readonly data: Uint8Array,
     private schema: Tl.Schema,
-    private readonly budget: TlBudget | undefined
+    private readonly budget: TlBudget | undefined,
+    private readonly resolve: SchemaResolver
   ) {}
 
   get remaining(): number {
@@ -172,7 +182,7 @@ class Reader {
       const value = this.value(p.type)
       out[p.name] = value
       if (def.name === "invokeWithLayer" && p.name === "layer" && typeof value === "number")
-        this.schema = Tl.schema(servedLayer(value))
+        this.schema = this.resolve(value)
     }
     this.level--
     return out as TlObject
@@ -231,12 +241,13 @@ export type ReadFailure = "malformed" | "budget"
 export const readBoxed = (
   data: Uint8Array,
   schema: Tl.Schema,
-  budget?: TlBudget
+  budget?: TlBudget,
+  resolve: SchemaResolver = shippedSchemas
 ):
   | { readonly _tag: "Ok"; readonly value: TlObject }
   | { readonly _tag: "Fail"; readonly reason: ReadFailure; readonly message: string } => {
   try {
-    return { _tag: "Ok", value: new Reader(data, schema, budget).boxed(undefined) }
+    return { _tag: "Ok", value: new Reader(data, schema, budget, resolve).boxed(undefined) }
   } catch (e) {
     if (!(e instanceof TlError)) throw e
     return {
@@ -249,7 +260,7 @@ export const readBoxed = (
 
 /** Reads a value of a TL type (a result: `Bool`, `Vector<int>`, an object). Throws {@link TlError}. */
 export const readValue = (data: Uint8Array, schema: Tl.Schema, type: Tl.Type): TlValue =>
-  new Reader(data, schema, undefined).value(type)
+  new Reader(data, schema, undefined, shippedSchemas).value(type)
 
 class Writer {
   private buf = Buffer.alloc(256)
@@ -347,10 +358,12 @@ class Writer {
     switch (type) {
       case "int":
         if (typeof v !== "number") throw new TlError(`${where}: expected an int`)
-        return this.int(v)
+        this.int(v)
+        return
       case "long":
         if (typeof v !== "bigint" && typeof v !== "number") throw new TlError(`${where}: expected a long`)
-        return this.long(BigInt(v))
+        this.long(BigInt(v))
+        return
       case "double": {
         if (typeof v !== "number") throw new TlError(`${where}: expected a double`)
         this.ensure(8)
@@ -362,26 +375,31 @@ class Writer {
       case "int256": {
         const n = type === "int128" ? 16 : 32
         if (!(v instanceof Uint8Array) || v.length !== n) throw new TlError(`${where}: expected ${n} bytes`)
-        return this.rawBytes(v)
+        this.rawBytes(v)
+        return
       }
       case "bytes":
       case "string":
-        if (typeof v === "string") return this.bytes(Buffer.from(v, "utf8"))
-        if (v instanceof Uint8Array) return this.bytes(v)
-        throw new TlError(`${where}: expected ${type}`)
+        if (typeof v === "string") this.bytes(Buffer.from(v, "utf8"))
+        else if (v instanceof Uint8Array) this.bytes(v)
+        else throw new TlError(`${where}: expected ${type}`)
+        return
       case "Bool":
         if (typeof v !== "boolean") throw new TlError(`${where}: expected a Bool`)
-        return this.uint(v ? BOOL_TRUE : BOOL_FALSE)
+        this.uint(v ? BOOL_TRUE : BOOL_FALSE)
+        return
       case "X":
       case "Object":
         if (!isTlObject(v)) throw new TlError(`${where}: expected an object`)
-        return this.boxed(v, undefined)
+        this.boxed(v, undefined)
+        return
     }
     if (!isTlObject(v)) throw new TlError(`${where}: expected a ${type}`)
     if (isBareName(type)) {
       const def = this.schema.byName.get(type)
       if (def === undefined) throw new TlError(`${where}: unknown bare type ${type}`)
-      return this.bare(def, v)
+      this.bare(def, v)
+      return
     }
     this.boxed(v, type)
   }

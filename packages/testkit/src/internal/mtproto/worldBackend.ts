@@ -158,7 +158,7 @@ export class WorldBackend {
         const method = req.tl._
         if (method === "contacts.getContacts") return yield* self.contacts(req.account.userId)
         if (!RpcMethods.isMethodName(method)) return undefined
-        const schema = Tl.schema(req.layer)
+        const schema = req.schema
         const spec = RpcMethods.RpcMethods[method]
         const params = toModel(schema, req.tl, spec.params)
         if (params._tag === "Fail") return yield* Effect.fail({ code: 400, text: "INPUT_REQUEST_INVALID" })
