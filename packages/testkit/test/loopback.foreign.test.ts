@@ -585,6 +585,19 @@ describe("LoopbackServer with foreign clients (GramJS 198, teleproto 229, mtcute
           const a = yield* phoneOf(caller, server, alice)
           const b = yield* phoneOf(callee, server, bob)
           yield* wholeCall(a, b, bob)
+          // one connection and one auth key per client, none dropped: every service message
+          // (get_future_salts, pings, …) got an answer the client accepts, nobody reconnected;
+          // eight pushes: requested, ringing, accepted, phoneCall, two signals, two discards
+          const stats = yield* server.stats
+          assert.deepStrictEqual(
+            {
+              connections: stats.connectionsAccepted,
+              keys: stats.authKeysCreated,
+              dropped: stats.connectionsClosedForErrors,
+              pushed: stats.updatesPushed
+            },
+            { connections: 2, keys: 2, dropped: 0, pushed: 8 }
+          )
           const calls = yield* world.calls
           assert.deepStrictEqual(
             calls.map((c) => c.state),
