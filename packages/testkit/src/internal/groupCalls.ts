@@ -6,7 +6,10 @@
 import { Model, type RpcMethods } from "@tgphone/core"
 import { Redacted } from "effect"
 import type { GroupCallInfo } from "../TestTelegram.js"
-import { type ChatRec, type Ctx, reject, type UserRec, type World } from "./world.js"
+import type { SeededRandom } from "./random.js"
+import type { Delivery } from "./world/delivery.js"
+import type { ChatRec, Directory, UserRec } from "./world/directory.js"
+import { type Ctx, type Handlers, reject } from "./world/step.js"
 
 type P<M extends RpcMethods.MethodName> = RpcMethods.MethodParams<M>
 
@@ -53,6 +56,30 @@ interface GroupCallRec {
   speakerHash: string
 }
 
+/** The methods group calls answer. */
+export type GroupCallMethod =
+  | "phone.createGroupCall"
+  | "phone.joinGroupCall"
+  | "phone.leaveGroupCall"
+  | "phone.inviteToGroupCall"
+  | "phone.discardGroupCall"
+  | "phone.toggleGroupCallSettings"
+  | "phone.getGroupCall"
+  | "phone.getGroupParticipants"
+  | "phone.checkGroupCall"
+  | "phone.toggleGroupCallRecord"
+  | "phone.editGroupCallParticipant"
+  | "phone.editGroupCallTitle"
+  | "phone.getGroupCallJoinAs"
+  | "phone.exportGroupCallInvite"
+  | "phone.toggleGroupCallStartSubscription"
+  | "phone.startScheduledGroupCall"
+  | "phone.saveDefaultGroupCallJoinAs"
+  | "phone.joinGroupCallPresentation"
+  | "phone.leaveGroupCallPresentation"
+  | "phone.getGroupCallStreamChannels"
+  | "phone.getGroupCallStreamRtmpUrl"
+
 const VOLUME_MIN = 1
 const VOLUME_MAX = 20_000
 
@@ -62,24 +89,53 @@ export class GroupCalls {
   private readonly defaultJoinAs = new Map<string, Model.Peer>()
   private raiseHandCounter = 0n
 
-  constructor(private readonly world: World) {}
+  constructor(
+    private readonly rng: SeededRandom,
+    private readonly directory: Directory,
+    private readonly delivery: Delivery
+  ) {}
+
+  /** The handlers of the group call methods. */
+  readonly handlers: Handlers<GroupCallMethod> = {
+    "phone.createGroupCall": (ctx, p) => this.createGroupCall(ctx, p),
+    "phone.joinGroupCall": (ctx, p) => this.joinGroupCall(ctx, p),
+    "phone.leaveGroupCall": (ctx, p) => this.leaveGroupCall(ctx, p),
+    "phone.inviteToGroupCall": (ctx, p) => this.inviteToGroupCall(ctx, p),
+    "phone.discardGroupCall": (ctx, p) => this.discardGroupCall(ctx, p),
+    "phone.toggleGroupCallSettings": (ctx, p) => this.toggleGroupCallSettings(ctx, p),
+    "phone.getGroupCall": (ctx, p) => this.getGroupCall(ctx, p),
+    "phone.getGroupParticipants": (ctx, p) => this.getGroupParticipants(ctx, p),
+    "phone.checkGroupCall": (ctx, p) => this.checkGroupCall(ctx, p),
+    "phone.toggleGroupCallRecord": (ctx, p) => this.toggleGroupCallRecord(ctx, p),
+    "phone.editGroupCallParticipant": (ctx, p) => this.editGroupCallParticipant(ctx, p),
+    "phone.editGroupCallTitle": (ctx, p) => this.editGroupCallTitle(ctx, p),
+    "phone.getGroupCallJoinAs": (ctx, p) => this.getGroupCallJoinAs(ctx, p),
+    "phone.exportGroupCallInvite": (ctx, p) => this.exportGroupCallInvite(ctx, p),
+    "phone.toggleGroupCallStartSubscription": (ctx, p) => this.toggleGroupCallStartSubscription(ctx, p),
+    "phone.startScheduledGroupCall": (ctx, p) => this.startScheduledGroupCall(ctx, p),
+    "phone.saveDefaultGroupCallJoinAs": (ctx, p) => this.saveDefaultGroupCallJoinAs(ctx, p),
+    "phone.joinGroupCallPresentation": (ctx, p) => this.joinGroupCallPresentation(ctx, p),
+    "phone.leaveGroupCallPresentation": (ctx, p) => this.leaveGroupCallPresentation(ctx, p),
+    "phone.getGroupCallStreamChannels": (ctx, p) => this.getGroupCallStreamChannels(ctx, p),
+    "phone.getGroupCallStreamRtmpUrl": (ctx, p) => this.getGroupCallStreamRtmpUrl(ctx, p)
+  }
 
   // ---------------------------------------------------------------------------------------------
   // lookups and views
   // ---------------------------------------------------------------------------------------------
 
   private hash(): string {
-    return Array.from(this.world.rng.nextBytes(8), (b) => b.toString(16).padStart(2, "0")).join("")
+    return Array.from(this.rng.nextBytes(8), (b) => b.toString(16).padStart(2, "0")).join("")
   }
 
   private chatByPeer(peer: Model.InputPeer, channelError = "PEER_ID_INVALID"): ChatRec {
     switch (peer._tag) {
       case "InputPeerChat": {
-        const chat = this.world.chats.get(peer.chatId)
+        const chat = this.directory.chats.get(peer.chatId)
         return chat !== undefined && chat.kind === "group" ? chat : reject(400, "PEER_ID_INVALID")
       }
       case "InputPeerChannel": {
-        const chat = this.world.chats.get(peer.channelId)
+        const chat = this.directory.chats.get(peer.channelId)
         return chat !== undefined && chat.kind !== "group" && chat.accessHash === peer.accessHash
           ? chat
           : reject(400, channelError)
@@ -234,7 +290,7 @@ export class GroupCalls {
   private usersOf(parts: ReadonlyArray<Part>, viewer: UserRec): Array<Model.User> {
     const seen = new Map<bigint, UserRec>([[viewer.id, viewer]])
     for (const p of parts) seen.set(p.user.id, p.user)
-    return Array.from(seen.values(), (u) => this.world.userObject(u, viewer.id))
+    return Array.from(seen.values(), (u) => this.directory.userObject(u, viewer.id))
   }
 
   private updates(
@@ -243,7 +299,7 @@ export class GroupCalls {
     call: GroupCallRec,
     parts: ReadonlyArray<Part> = []
   ): Model.Updates {
-    for (const u of updates) this.world.deliver(ctx, ctx.actor, u, false)
+    for (const u of updates) this.delivery.deliver(ctx, ctx.actor, u, false)
     return new Model.Updates({
       updates,
       users: this.usersOf(parts, ctx.actor),
@@ -273,19 +329,19 @@ export class GroupCalls {
     const audience = new Set<UserRec>()
     if (call.chat !== undefined)
       for (const id of call.chat.members) {
-        const u = this.world.usersById.get(id)
+        const u = this.directory.usersById.get(id)
         if (u !== undefined) audience.add(u)
       }
     for (const p of this.joined(call)) audience.add(p.user)
     audience.delete(ctx.actor)
-    for (const u of audience) this.world.deliver(ctx, u, this.callUpdate(call, u), true)
+    for (const u of audience) this.delivery.deliver(ctx, u, this.callUpdate(call, u), true)
   }
 
   /** Pushes a participants update to the other joined users. */
   private pushParts(ctx: Ctx, call: GroupCallRec, parts: ReadonlyArray<Part>): void {
     const audience = new Set(this.joined(call).map((p) => p.user))
     audience.delete(ctx.actor)
-    for (const u of audience) this.world.deliver(ctx, u, this.participantsUpdate(call, parts, u), true)
+    for (const u of audience) this.delivery.deliver(ctx, u, this.participantsUpdate(call, parts, u), true)
   }
 
   private joinAsPeer(actor: UserRec, joinAs: Model.InputPeer): Model.Peer {
@@ -297,7 +353,7 @@ export class GroupCalls {
           ? { _tag: "PeerUser", userId: actor.id }
           : reject(400, "JOIN_AS_PEER_INVALID")
       case "InputPeerChannel": {
-        const chat = this.world.chats.get(joinAs.channelId)
+        const chat = this.directory.chats.get(joinAs.channelId)
         return chat !== undefined &&
           chat.kind !== "group" &&
           chat.accessHash === joinAs.accessHash &&
@@ -317,7 +373,7 @@ export class GroupCalls {
   private sourceFrom(json: unknown): number {
     const ssrc =
       typeof json === "object" && json !== null ? (json as { readonly ssrc?: unknown }).ssrc : undefined
-    return typeof ssrc === "number" && Number.isInteger(ssrc) ? ssrc : this.world.rng.nextInt31()
+    return typeof ssrc === "number" && Number.isInteger(ssrc) ? ssrc : this.rng.nextInt31()
   }
 
   private newCall(
@@ -331,8 +387,8 @@ export class GroupCalls {
     }
   ): GroupCallRec {
     const call: GroupCallRec = {
-      id: this.world.rng.nextPositiveLong(),
-      accessHash: this.world.rng.nextPositiveLong(),
+      id: this.rng.nextPositiveLong(),
+      accessHash: this.rng.nextPositiveLong(),
       chat,
       ownerId: ctx.actor.id,
       conferenceFromCall: options.conferenceFromCall,
@@ -479,7 +535,7 @@ export class GroupCalls {
     const invitees: Array<UserRec> = []
     for (const input of p.users) {
       if (input._tag === "InputUserSelf") return reject(403, "CHAT_TYPE_INVALID")
-      const user = this.world.usersById.get(input.userId)
+      const user = this.directory.usersById.get(input.userId)
       if (user === undefined || user.accessHash !== input.accessHash)
         return reject(403, "USER_NOT_PARTICIPANT")
       if (user.bot || user === ctx.actor) return reject(403, "CHAT_TYPE_INVALID")
@@ -491,7 +547,7 @@ export class GroupCalls {
     for (const user of invitees) call.invited.add(user.id)
     return new Model.Updates({
       updates: [],
-      users: invitees.map((u) => this.world.userObject(u, ctx.actor.id)),
+      users: invitees.map((u) => this.directory.userObject(u, ctx.actor.id)),
       chats: this.chatsOf(call, ctx.actor)
     })
   }
@@ -596,7 +652,7 @@ export class GroupCalls {
         peerId = this.partOf(ctx.actor, call)?.peerId ?? ctx.actor.id
         break
       case "InputPeerUser": {
-        const user = this.world.usersById.get(p.participant.userId)
+        const user = this.directory.usersById.get(p.participant.userId)
         if (user === undefined || user.accessHash !== p.participant.accessHash)
           return reject(400, "USER_ID_INVALID")
         peerId = user.id
@@ -649,7 +705,7 @@ export class GroupCalls {
 
   getGroupCallJoinAs(ctx: Ctx, p: P<"phone.getGroupCallJoinAs">): Model.PhoneJoinAsPeers {
     this.chatByPeer(p.peer, "CHANNEL_INVALID")
-    const channels = [...this.world.chats.values()].filter(
+    const channels = [...this.directory.chats.values()].filter(
       (c) => c.kind !== "group" && c.admins.has(ctx.actor.id)
     )
     return new Model.PhoneJoinAsPeers({
@@ -658,7 +714,7 @@ export class GroupCalls {
         ...channels.map((c): Model.Peer => ({ _tag: "PeerChannel", channelId: c.id }))
       ],
       chats: channels.map((c) => this.chatObject(c, ctx.actor)),
-      users: [this.world.userObject(ctx.actor, ctx.actor.id)]
+      users: [this.directory.userObject(ctx.actor, ctx.actor.id)]
     })
   }
 
@@ -753,7 +809,7 @@ export class GroupCalls {
   ): Model.PhoneGroupCallStreamRtmpUrl {
     const chat = this.chatByPeer(p.peer)
     if (!chat.admins.has(ctx.actor.id)) return reject(400, "CHAT_ADMIN_REQUIRED")
-    if (p.revoke) chat.rtmpKey = this.world.rtmpKey()
+    if (p.revoke) chat.rtmpKey = this.directory.rtmpKey()
     return new Model.PhoneGroupCallStreamRtmpUrl({
       url: "rtmps://dc4-1.rtmp.t.me/s/",
       key: Redacted.make(`${chat.id}:${chat.rtmpKey}`)
