@@ -1,10 +1,12 @@
 /**
- * A real MTProto 2.0 server on 127.0.0.1 that stock GramJS `TelegramClient`s connect to over
- * TCP. It speaks TCP Full, Intermediate, Padded Intermediate and Abridged framing,
- * AES-256-IGE with msg_key checks, salts, sessions, containers, acks, gzip, pings and pushed
- * updates; it creates auth keys with fresh clients and logs them in with a code, and it
- * answers the housekeeping requests GramJS sends by itself. Everything else goes to a
- * {@link Handler} you supply.
+ * A real MTProto 2.0 server on 127.0.0.1 that stock clients (GramJS `TelegramClient`s,
+ * teleproto, mtcute) connect to over TCP. It speaks TCP Full, Intermediate, Padded
+ * Intermediate and Abridged framing, AES-256-IGE with msg_key checks, salts, sessions,
+ * containers, acks, gzip, pings and pushed updates, and each client's TL layer (the one it
+ * declares with `invokeWithLayer`, or the nearest the server has a schema for: `docs/loopback.md`);
+ * it creates auth keys with fresh clients and logs them in with a code, and it answers the
+ * housekeeping requests clients send by themselves. Everything else goes to a {@link Handler}
+ * you supply.
  *
  * @example
  * ```ts
@@ -40,7 +42,7 @@ import { type Connection, ConnectionTCPAbridged, ConnectionTCPFull } from "teleg
 import { randomBytes } from "./internal/mtproto/crypto.js"
 import { testRsaKey } from "./internal/mtproto/handshake.js"
 import * as Internal from "./internal/mtproto/server.js"
-import type { TlObject } from "./internal/mtproto/tlCodec.js"
+import type * as TlCodec from "./internal/mtproto/tlCodec.js"
 import { accountOf, WorldBackend } from "./internal/mtproto/worldBackend.js"
 import * as TestTelegram from "./TestTelegram.js"
 
@@ -74,7 +76,7 @@ export interface Account {
  *
  * const updates: LoopbackServer.TlObject = { _: "updates", updates: [], users: [], chats: [], date: 0, seq: 1 }
  */
-export type { TlObject }
+export type TlObject = TlCodec.TlObject
 
 /**
  * One decoded content request, after the server has removed `invokeWithLayer`,
@@ -518,10 +520,11 @@ export interface WorldOptions extends Omit<Options, "handler" | "accounts"> {
 
 /**
  * A server backed by an in-memory world (`TestTelegram`): its users are the accounts (mint a
- * session per user), every request in tgphone's method registry is decoded with core's GramJS
- * codecs, run through that user's `TelegramRpc` from the world and encoded back (an `RpcError`
- * becomes an `rpc_error`, a `TransportError` `-503 Timeout`), and each user's updates are
- * pushed to their live connections as `Updates`. Users added to the world later become
+ * session per user), every request in tgphone's method registry is read in the caller's layer
+ * and mapped to the world's model, run through that user's `TelegramRpc` from the world and
+ * written back in the caller's layer (an `RpcError` becomes an `rpc_error`, a `TransportError`
+ * `-503 Timeout`), and each user's updates are pushed to their live connections as `Updates`,
+ * each in its connection's layer. Users added to the world later become
  * accounts when a session is minted for them.
  *
  * @example
