@@ -31,13 +31,20 @@ const keyOf = (session: Redacted.Redacted<string>): Buffer => {
   return raw.subarray(raw.length - 256)
 }
 
-/** A raw client on an auth key: sends TL objects, reads results and pushes. */
+let sessions = 0n
+
+/**
+ * A raw client on an auth key, in a session of its own (two connections of one session could
+ * send the same time-based msg_id, which the server ignores as a duplicate): sends TL objects,
+ * reads results and pushes.
+ */
 const rawOn = (server: LoopbackServer.Server, key: Buffer) =>
   Effect.acquireRelease(
     Effect.promise(() => RawClient.connect(server.port, "full")),
     (c) => Effect.promise(() => c.close())
   ).pipe(
     Effect.map((c) => {
+      const sessionId = ++sessions
       const wait = async (done: (m: ServerMessage) => boolean): Promise<ServerMessage> => {
         for (let i = 0; i < 10; i++) {
           const got = await c.nextMessages(key)
@@ -51,7 +58,7 @@ const rawOn = (server: LoopbackServer.Server, key: Buffer) =>
       const call = (body: Buffer) =>
         Effect.promise(async () => {
           const msgId = c.nextMsgId()
-          c.sendEncrypted(key, { salt: 0n, sessionId: 1n, msgId, seqNo: 1, body })
+          c.sendEncrypted(key, { salt: 0n, sessionId, msgId, seqNo: 1, body })
           const m = await wait(
             (x) => x.body.readUInt32LE(0) === Ids.rpcResult && x.body.readBigInt64LE(4) === msgId
           )
