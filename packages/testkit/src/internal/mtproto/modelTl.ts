@@ -112,7 +112,14 @@ const toModelValue = (schema: Tl.Schema, value: TlValue, ast: SchemaAST.AST): un
   return out
 }
 
-const encodedAsts = new WeakMap<Schema.Top, SchemaAST.AST>()
+/** Per model schema: its encoded AST and its decoder, built once. */
+const prepared = new WeakMap<
+  Schema.Top,
+  {
+    readonly ast: SchemaAST.AST
+    readonly decode: (input: unknown) => ReturnType<ReturnType<typeof Schema.decodeUnknownExit>>
+  }
+>()
 
 /**
  * Decodes a TL value into a model value of `target` (a model schema), or fails with the
@@ -126,13 +133,15 @@ export const toModel = <S extends Schema.Top>(
   | { readonly _tag: "Ok"; readonly value: S["Type"] }
   | { readonly _tag: "Fail"; readonly message: string } => {
   try {
-    let ast = encodedAsts.get(target)
-    if (ast === undefined) {
-      ast = SchemaAST.toEncoded(target.ast)
-      encodedAsts.set(target, ast)
+    let p = prepared.get(target)
+    if (p === undefined) {
+      p = {
+        ast: SchemaAST.toEncoded(target.ast),
+        decode: Schema.decodeUnknownExit(target as unknown as Schema.Codec<unknown, unknown>)
+      }
+      prepared.set(target, p)
     }
-    const plain = toModelValue(schema, value, ast)
-    const decoded = Schema.decodeUnknownExit(target as unknown as Schema.Codec<unknown, unknown>)(plain)
+    const decoded = p.decode(toModelValue(schema, value, p.ast))
     if (decoded._tag === "Success") return { _tag: "Ok", value: decoded.value as S["Type"] }
     return { _tag: "Fail", message: String(decoded.cause) }
   } catch (e) {
