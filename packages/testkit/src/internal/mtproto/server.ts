@@ -10,6 +10,7 @@
 import * as NodeCrypto from "node:crypto"
 import * as Net from "node:net"
 import * as Tl from "@tgphone/core/Tl"
+import { LAYER as GRAMJS_LAYER } from "telegram/tl/AllTLObjects.js"
 import type { Limits } from "../../LoopbackServer.js"
 import * as builtins from "./builtins.js"
 import { Connection } from "./connection.js"
@@ -170,7 +171,8 @@ export interface KeyEntry {
   schema: Tl.Schema
 }
 
-const layer198 = 198
+/** The layer of GramJS's `Api` classes (the public handler API's objects). */
+const gramjsLayer: number = GRAMJS_LAYER
 
 /** GramJS's class name of a TL combinator (`phone.requestCall` → `phone.RequestCall`). */
 export const gramjsName = (name: string): string => {
@@ -183,7 +185,7 @@ const hasBytes = (v: unknown): v is TlSerializable =>
 
 /** A GramJS object as a TL object (its layer-198 bytes, read with the layer-198 schema). */
 const fromGramJs = (v: TlSerializable): TlObject => {
-  const read = readBoxed(v.getBytes(), Tl.schema(layer198))
+  const read = readBoxed(v.getBytes(), Tl.schema(gramjsLayer))
   if (read._tag === "Fail") throw new TlError(`a GramJS object does not read in layer 198: ${read.message}`)
   return read.value
 }
@@ -192,7 +194,7 @@ const fromGramJs = (v: TlSerializable): TlObject => {
 export const encodeResult = (schema: Tl.Schema, type: Tl.Type, value: TlResult): Buffer => {
   if (value instanceof Uint8Array) return Buffer.from(value)
   if (hasBytes(value))
-    return schema.layer === layer198 ? value.getBytes() : writeValue(schema, type, fromGramJs(value))
+    return schema.layer === gramjsLayer ? value.getBytes() : writeValue(schema, type, fromGramJs(value))
   if (Array.isArray(value) && value.some(hasBytes)) {
     const items = (value as ReadonlyArray<unknown>).map((v) => (hasBytes(v) ? fromGramJs(v) : (v as TlValue)))
     return writeValue(schema, type, items)
@@ -207,7 +209,7 @@ const gramjsRequest = (
 ): TlSerializable & { readonly className: string } => {
   const standIn = { className: gramjsName(query._), getBytes: () => writeBoxed(schema, query) }
   try {
-    const obj = readObject(writeBoxed(Tl.schema(layer198), query))
+    const obj = readObject(writeBoxed(Tl.schema(gramjsLayer), query))
     return hasBytes(obj) ? (obj as TlSerializable & { readonly className: string }) : standIn
   } catch {
     return standIn
