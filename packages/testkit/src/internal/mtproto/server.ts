@@ -202,18 +202,24 @@ export const encodeResult = (schema: Tl.Schema, type: Tl.Type, value: TlResult):
   return writeValue(schema, type, value as TlValue)
 }
 
-/** The request as GramJS reads it in layer 198, or a stand-in. */
+/**
+ * The request as GramJS reads it in its layer, or, when that layer cannot express it (a
+ * constructor or a required field it lacks), a stand-in with the name and the caller's bytes.
+ */
 const gramjsRequest = (
   query: TlObject,
   schema: Tl.Schema
 ): TlSerializable & { readonly className: string } => {
   const standIn = { className: gramjsName(query._), getBytes: () => writeBoxed(schema, query) }
+  let bytes: Buffer
   try {
-    const obj = readObject(writeBoxed(Tl.schema(gramjsLayer), query))
-    return hasBytes(obj) ? (obj as TlSerializable & { readonly className: string }) : standIn
-  } catch {
-    return standIn
+    bytes = writeBoxed(Tl.schema(gramjsLayer), query)
+  } catch (e) {
+    if (e instanceof TlError) return standIn
+    throw e
   }
+  const obj = readObject(bytes)
+  return hasBytes(obj) ? (obj as TlSerializable & { readonly className: string }) : standIn
 }
 
 /** The loopback server. */
