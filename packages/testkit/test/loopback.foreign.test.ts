@@ -44,6 +44,8 @@ interface CallView {
   readonly gB?: Uint8Array | undefined
   readonly gAOrB?: Uint8Array | undefined
   readonly keyFingerprint?: bigint | undefined
+  /** `phoneCall.conference_supported` as the library read it, if its layer has it. */
+  readonly conferenceSupported?: boolean | undefined
 }
 
 interface Signal {
@@ -181,7 +183,8 @@ const gramjsCall = (o: unknown): CallView => {
     gAHash: bytes(r.gAHash),
     gB: bytes(r.gB),
     gAOrB: bytes(r.gAOrB),
-    keyFingerprint: r.keyFingerprint === undefined ? undefined : big(r.keyFingerprint)
+    keyFingerprint: r.keyFingerprint === undefined ? undefined : big(r.keyFingerprint),
+    conferenceSupported: typeof r.conferenceSupported === "boolean" ? r.conferenceSupported : undefined
   }
 }
 
@@ -375,7 +378,8 @@ const mtcuteCall = (o: unknown): CallView => {
     gAHash: bytes(r.gAHash),
     gB: bytes(r.gB),
     gAOrB: bytes(r.gAOrB),
-    keyFingerprint: r.keyFingerprint === undefined ? undefined : big(r.keyFingerprint)
+    keyFingerprint: r.keyFingerprint === undefined ? undefined : big(r.keyFingerprint),
+    conferenceSupported: typeof r.conferenceSupported === "boolean" ? r.conferenceSupported : undefined
   }
 }
 
@@ -538,6 +542,13 @@ const wholeCall = (a: Phone, b: Phone, bob: TestTelegram.TestUser) =>
     )
     assert.deepStrictEqual(Redacted.value(bobKey), Redacted.value(key))
     assert.strictEqual(active.keyFingerprint, fingerprint)
+    // each side's phoneCall is its own layer's constructor: layer 198's phoneCall#3ba5940c has
+    // no conference_supported, layer 227's and 229's phoneCall#30535af5 has
+    const conference = (p: Phone) => (p.layer === 198 ? "undefined" : "boolean")
+    assert.deepStrictEqual(
+      [typeof confirmed.conferenceSupported, typeof active.conferenceSupported],
+      [conference(a), conference(b)]
+    )
 
     assert.isTrue(yield* a.sendSignalingData(confirmed, new Uint8Array([1, 2, 3])))
     assert.deepStrictEqual(yield* nextSignal(b), { callId: waiting.id, data: new Uint8Array([1, 2, 3]) })
