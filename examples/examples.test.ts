@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
 import { PhoneCalls } from "@tgphone/core"
 import { LoopbackServer } from "@tgphone/testkit"
-import { ConfigProvider, Console, Effect, Redacted, Stream } from "effect"
+import { ConfigProvider, Console, Effect, Logger, Redacted, Stream } from "effect"
 import * as Env from "./_shared/env.js"
 import * as AnswerCalls from "./answer-calls.js"
 import * as CallAndPrintEmoji from "./call-and-print-emoji.js"
@@ -187,11 +187,18 @@ describe("examples (loopback mode)", () => {
 const codeBlocks = (markdown: string): Array<string> =>
   [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? "")
 
+/** `source` with its line `Effect.runPromise(<effect>)` (and its comment) turned into an export. */
+const exportRun = (source: string, effect: string) => {
+  const line = new RegExp(`^Effect\\.runPromise\\(${effect.replace(/[.()]/g, "\\$&")}\\)( //.*)?$`, "m")
+  assert.match(source, line)
+  return source.replace(line, `export default ${effect}`)
+}
+
 /**
  * Runs a guide's program: written to a git-ignored folder inside `examples/` (so its imports
- * resolve like an example's), with `Effect.runPromise(program)` turned into an export.
+ * resolve like an example's), with `Effect.runPromise(<effect>)` turned into an export.
  */
-const runGuideProgram = (source: string) =>
+const runGuideProgram = (source: string, effect = "program") =>
   Effect.acquireUseRelease(
     Effect.promise(async () => {
       const dir = join(here, ".tgphone-tmp", `guide-${process.pid}-${Date.now()}`)
@@ -200,11 +207,8 @@ const runGuideProgram = (source: string) =>
     }),
     (dir) =>
       Effect.gen(function* () {
-        assert.include(source, "Effect.runPromise(program)")
         const file = join(dir, "program.ts")
-        yield* Effect.promise(() =>
-          writeFile(file, source.replace("Effect.runPromise(program)", "export default program"))
-        )
+        yield* Effect.promise(() => writeFile(file, exportRun(source, effect)))
         const module = yield* Effect.promise(
           () => import(pathToFileURL(file).href) as Promise<{ default: Effect.Effect<unknown> }>
         )
@@ -248,6 +252,35 @@ describe("docs/getting-started.md", () => {
         const second = yield* runGuideProgram(combined)
         assert.lengthOf(emojiOf(second.lines, "Alice")?.split(" ") ?? [], 4)
         assert.strictEqual(emojiOf(second.lines, "Alice"), emojiOf(second.lines, "Bob"))
+      }),
+    TIMEOUT
+  )
+})
+
+describe("README.md", () => {
+  it.live(
+    "the ten-line program runs as written with the loopback layer in place of Live",
+    () =>
+      Effect.gen(function* () {
+        const readme = yield* Effect.promise(() => readFile(join(here, "../README.md"), "utf8"))
+        const [tenLines, loopback] = codeBlocks(readme)
+        if (tenLines === undefined || loopback === undefined)
+          return yield* Effect.die("README blocks missing")
+        // the ten lines without their last one (which runs the program with Live), then the
+        // loopback block, whose last line runs it with Loopback
+        const runLive = /^Effect\.runPromise\(program\.pipe\(Effect\.provide\(Live\)\)\)( \/\/.*)?$/m
+        assert.match(tenLines, runLive)
+        const messages: Array<unknown> = []
+        const logger = Logger.make((options) => {
+          messages.push(options.message)
+        })
+        yield* runGuideProgram(
+          `${tenLines.replace(runLive, "")}\n${loopback}`,
+          "program.pipe(Effect.provide(Loopback))"
+        ).pipe(Effect.provide(Logger.layer([logger])))
+        // the call was verified (its 4 emoji were logged) and rated (else the program failed)
+        assert.lengthOf(messages, 1)
+        assert.match(String((messages[0] as ReadonlyArray<unknown>)[0]), /^say these aloud: \S+ \S+ \S+ \S+$/)
       }),
     TIMEOUT
   )
