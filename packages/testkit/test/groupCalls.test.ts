@@ -676,8 +676,8 @@ describe("TestTelegram group calls: 1:1 extras", () => {
         assert.deepStrictEqual(yield* rpcError(createConference), { code: 400, type: "CALL_PEER_INVALID" })
         yield* confirm(d)
         const conf = yield* createConference
-        // the call now points at the conference the world created for it (was a vacuous
-        // `expect(cond && x).toBeDefined()`, which passed for `false`)
+        // the call now points at the conference the world created for it (this was once a
+        // vacuous "cond && x is defined" check, which passed for `false`)
         assert.strictEqual(conf.phoneCall._tag, "PhoneCall")
         const conference = conf.phoneCall._tag === "PhoneCall" ? conf.phoneCall.conferenceCall : undefined
         const created = yield* d.world.groupCalls
