@@ -35,7 +35,8 @@ interface GroupCallRec {
   readonly chat: ChatRec | undefined
   /** Conference calls (no chat): the user who created it manages it. */
   readonly ownerId: bigint
-  readonly conferenceFromCall: bigint | undefined
+  /** A conference call (`phone.createConferenceCall`): end-to-end encrypted, no chat. */
+  readonly conference: boolean
   readonly rtmpStream: boolean
   readonly createdDate: number
   title: string | undefined
@@ -142,6 +143,11 @@ export class GroupCalls {
       recordVideoActive: call.recordStartDate !== undefined && call.recordVideo,
       rtmpStream: call.rtmpStream,
       listenersHidden: false,
+      conference: call.conference,
+      creator: call.ownerId === viewer.id,
+      messagesEnabled: false,
+      canChangeMessagesEnabled: false,
+      min: false,
       id: call.id,
       accessHash: call.accessHash,
       participantsCount: this.joined(call).length,
@@ -151,8 +157,7 @@ export class GroupCalls {
       ...(call.scheduleDate !== undefined ? { scheduleDate: call.scheduleDate } : {}),
       unmutedVideoCount: this.joined(call).filter((p) => !p.videoStopped).length,
       unmutedVideoLimit: 30,
-      version: call.version,
-      ...(call.conferenceFromCall !== undefined ? { conferenceFromCall: call.conferenceFromCall } : {})
+      version: call.version
     }
   }
 
@@ -254,7 +259,15 @@ export class GroupCalls {
   private callUpdate(call: GroupCallRec, viewer: UserRec): Model.Update {
     return {
       _tag: "UpdateGroupCall",
-      ...(call.chat !== undefined ? { chatId: call.chat.id } : {}),
+      liveStory: false,
+      ...(call.chat === undefined
+        ? {}
+        : {
+            peer:
+              call.chat.kind === "group"
+                ? { _tag: "PeerChat", chatId: call.chat.id }
+                : { _tag: "PeerChannel", channelId: call.chat.id }
+          }),
       call: this.view(call, viewer)
     }
   }
@@ -327,7 +340,7 @@ export class GroupCalls {
       readonly rtmpStream: boolean
       readonly title?: string | undefined
       readonly scheduleDate?: number | undefined
-      readonly conferenceFromCall?: bigint | undefined
+      readonly conference?: boolean | undefined
     }
   ): GroupCallRec {
     const call: GroupCallRec = {
@@ -335,7 +348,7 @@ export class GroupCalls {
       accessHash: this.world.rng.nextPositiveLong(),
       chat,
       ownerId: ctx.actor.id,
-      conferenceFromCall: options.conferenceFromCall,
+      conference: options.conference ?? false,
       rtmpStream: options.rtmpStream,
       createdDate: ctx.date,
       title: options.title,
@@ -378,9 +391,25 @@ export class GroupCalls {
     }))
   }
 
-  /** A conference call grown out of the 1:1 call `callId` (layer-198 draft `createConferenceCall`). */
-  createConference(ctx: Ctx, callId: bigint): Model.InputGroupCall {
-    return this.input(this.newCall(ctx, undefined, { rtmpStream: false, conferenceFromCall: callId }))
+  /** `phone.createConferenceCall`: a new conference call, joined at once with `join`. */
+  createConferenceCall(ctx: Ctx, p: P<"phone.createConferenceCall">): Model.Updates {
+    const call = this.newCall(ctx, undefined, { rtmpStream: false, conference: true })
+    const created = this.updates(ctx, [this.callUpdate(call, ctx.actor)], call)
+    if (!p.join || p.params === undefined) return created
+    const joined = this.joinGroupCall(ctx, {
+      muted: p.muted,
+      videoStopped: p.videoStopped,
+      call: this.input(call),
+      joinAs: { _tag: "InputPeerSelf" },
+      params: p.params,
+      ...(p.publicKey === undefined ? {} : { publicKey: p.publicKey }),
+      ...(p.block === undefined ? {} : { block: p.block })
+    })
+    return new Model.Updates({
+      updates: [...created.updates, ...joined.updates],
+      users: joined.users,
+      chats: joined.chats
+    })
   }
 
   // ---------------------------------------------------------------------------------------------

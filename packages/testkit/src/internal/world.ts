@@ -108,7 +108,6 @@ export interface CallRec {
   connections: ReadonlyArray<Model.PhoneConnection>
   p2pAllowed: boolean
   discard: NonNullable<CallInfo["discard"]> | undefined
-  conferenceCall: Model.InputGroupCall | undefined
   timer: Fiber.Fiber<void> | undefined
   timerToken: number
 }
@@ -663,7 +662,6 @@ export class World {
       adminId: call.caller.id,
       participantId: call.callee.id
     }
-    const conference = call.conferenceCall !== undefined ? { conferenceCall: call.conferenceCall } : {}
     const isCaller = viewer === call.caller
     switch (call.state) {
       case "discarded": {
@@ -675,8 +673,7 @@ export class World {
           video: call.video,
           id: call.id,
           ...(d.reason !== undefined ? { reason: d.reason } : {}),
-          ...(d.duration !== undefined ? { duration: d.duration } : {}),
-          ...conference
+          ...(d.duration !== undefined ? { duration: d.duration } : {})
         }
       }
       case "waiting":
@@ -685,15 +682,13 @@ export class World {
               _tag: "PhoneCallWaiting",
               ...header,
               protocol: call.callerProtocol,
-              ...(call.receiveDate !== undefined ? { receiveDate: call.receiveDate } : {}),
-              ...conference
+              ...(call.receiveDate !== undefined ? { receiveDate: call.receiveDate } : {})
             }
           : {
               _tag: "PhoneCallRequested",
               ...header,
               gAHash: call.relayed.gAHash ?? call.gAHash,
-              protocol: call.callerProtocol,
-              ...conference
+              protocol: call.callerProtocol
             }
       case "accepted":
         return isCaller
@@ -701,16 +696,14 @@ export class World {
               _tag: "PhoneCallAccepted",
               ...header,
               gB: call.relayed.gB ?? call.gB!,
-              protocol: call.negotiated!,
-              ...conference
+              protocol: call.negotiated!
             }
           : // e2e-calls §2 step 8 / §8.7: the callee's acceptCall result is phoneCallWaiting.
             {
               _tag: "PhoneCallWaiting",
               ...header,
               protocol: call.negotiated!,
-              ...(call.receiveDate !== undefined ? { receiveDate: call.receiveDate } : {}),
-              ...conference
+              ...(call.receiveDate !== undefined ? { receiveDate: call.receiveDate } : {})
             }
       case "active":
         return {
@@ -724,7 +717,7 @@ export class World {
           protocol: call.negotiated!,
           connections: call.connections,
           startDate: call.startDate!,
-          ...conference
+          conferenceSupported: false
         }
     }
   }
@@ -898,7 +891,6 @@ export class World {
       connections: [],
       p2pAllowed: false,
       discard: undefined,
-      conferenceCall: p.conferenceCall,
       timer: undefined,
       timerToken: 0
     }
@@ -1032,16 +1024,6 @@ export class World {
     return true
   }
 
-  private readonly createConferenceCall = (
-    ctx: Ctx,
-    p: MethodParams<"phone.createConferenceCall">
-  ): Model.PhonePhoneCall => {
-    const call = this.callOf(ctx, p.peer)
-    if (call.state !== "active") return reject(400, "CALL_PEER_INVALID")
-    call.conferenceCall ??= this.group.createConference(ctx, call.id)
-    return this.phoneCallResult(call, ctx.actor)
-  }
-
   private readonly getDhConfig = (_ctx: Ctx, p: MethodParams<"messages.getDhConfig">): Model.DhConfig => {
     if (p.randomLength < 0 || p.randomLength > Dh.maxRandomLength) return reject(400, "RANDOM_LENGTH_INVALID")
     const random = this.rng.nextBytes(p.randomLength)
@@ -1085,7 +1067,7 @@ export class World {
     "phone.saveCallDebug": this.saveCallDebug,
     "phone.sendSignalingData": this.sendSignalingData,
     "phone.saveCallLog": this.saveCallLog,
-    "phone.createConferenceCall": this.createConferenceCall,
+    "phone.createConferenceCall": (ctx, p) => this.group.createConferenceCall(ctx, p),
     "phone.createGroupCall": (ctx, p) => this.group.createGroupCall(ctx, p),
     "phone.joinGroupCall": (ctx, p) => this.group.joinGroupCall(ctx, p),
     "phone.leaveGroupCall": (ctx, p) => this.group.leaveGroupCall(ctx, p),
