@@ -279,15 +279,23 @@ describe("TestTelegram group calls", () => {
         type: "GROUPCALL_JOIN_MISSING"
       })
       const rtmp = yield* A(
-        invoke("phone.getGroupCallStreamRtmpUrl", { peer: team.inputPeer, revoke: false })
+        invoke("phone.getGroupCallStreamRtmpUrl", { liveStory: false, peer: team.inputPeer, revoke: false })
       )
       expect(rtmp.url.startsWith("rtmps://")).toBe(true)
       const revoked = yield* A(
-        invoke("phone.getGroupCallStreamRtmpUrl", { peer: team.inputPeer, revoke: true })
+        invoke("phone.getGroupCallStreamRtmpUrl", { liveStory: false, peer: team.inputPeer, revoke: true })
       )
       expect(Redacted.value(revoked.key)).not.toBe(Redacted.value(rtmp.key))
       expect(
-        yield* rpcError(B(invoke("phone.getGroupCallStreamRtmpUrl", { peer: team.inputPeer, revoke: false })))
+        yield* rpcError(
+          B(
+            invoke("phone.getGroupCallStreamRtmpUrl", {
+              liveStory: false,
+              peer: team.inputPeer,
+              revoke: false
+            })
+          )
+        )
       ).toEqual({ code: 400, type: "CHAT_ADMIN_REQUIRED" })
 
       // join-as
@@ -435,30 +443,26 @@ describe("TestTelegram group calls", () => {
     })
   )
 
-  it.effect("1:1 extras: saveCallLog and the layer-198 createConferenceCall", () =>
+  it.effect("1:1 extras: saveCallLog, and createConferenceCall creates a conference call", () =>
     Effect.gen(function* () {
       const d = yield* duo()
       const peer = yield* ring(d)
       yield* as(d.world, d.bob)(invoke("phone.acceptCall", { peer, gB, protocol }))
-      expect(
-        yield* rpcError(
-          as(d.world, d.alice)(invoke("phone.createConferenceCall", { peer, keyFingerprint: 1n }))
-        )
-      ).toEqual({ code: 400, type: "CALL_PEER_INVALID" })
       yield* as(d.world, d.alice)(invoke("phone.confirmCall", { peer, gA, keyFingerprint: 1n, protocol }))
       const conf = yield* as(
         d.world,
         d.alice
-      )(invoke("phone.createConferenceCall", { peer, keyFingerprint: 1n }))
-      // the call now points at the conference the world created for it (was a vacuous
-      // `expect(cond && x).toBeDefined()`, which passed for `false`)
-      expect(conf.phoneCall._tag).toBe("PhoneCall")
-      const conference = conf.phoneCall._tag === "PhoneCall" ? conf.phoneCall.conferenceCall : undefined
+      )(invoke("phone.createConferenceCall", { muted: false, videoStopped: false, join: false, randomId: 1 }))
+      const update = conf.updates.find((u) => u._tag === "UpdateGroupCall")
       const created = (yield* d.world.groupCalls).at(-1)
       expect(created).toBeDefined()
-      expect(conference).toEqual(
-        expect.objectContaining({ id: created?.id, accessHash: created?.accessHash })
-      )
+      expect(update?._tag === "UpdateGroupCall" ? update.call : undefined).toMatchObject({
+        _tag: "GroupCall",
+        conference: true,
+        creator: true,
+        id: created?.id,
+        accessHash: created?.accessHash
+      })
       const file: Model.InputFile = { _tag: "InputFile", id: 1n, parts: 1, name: "log.txt", md5Checksum: "" }
       expect(yield* as(d.world, d.bob)(invoke("phone.saveCallLog", { peer, file }))).toBe(true)
       expect((yield* d.world.feedback).at(-1)).toEqual({
@@ -468,7 +472,7 @@ describe("TestTelegram group calls", () => {
         file
       })
       expect((yield* d.world.groupCalls).length).toBe(1)
-      yield* onlyDocumentedErrors(d.world, ["phone.createConferenceCall: CALL_PEER_INVALID"])
+      yield* onlyDocumentedErrors(d.world, [])
     })
   )
 
@@ -525,9 +529,42 @@ describe("TestTelegram group calls", () => {
         "phone.joinGroupCallPresentation": { call: dummyCall, params: json({}) },
         "phone.leaveGroupCallPresentation": { call: dummyCall },
         "phone.getGroupCallStreamChannels": { call: dummyCall },
-        "phone.getGroupCallStreamRtmpUrl": { peer: { _tag: "InputPeerEmpty" }, revoke: false },
+        "phone.getGroupCallStreamRtmpUrl": {
+          liveStory: false,
+          peer: { _tag: "InputPeerEmpty" },
+          revoke: false
+        },
         "phone.saveCallLog": { peer: dummyPeer, file: { _tag: "InputFileBig", id: 1n, parts: 1, name: "x" } },
-        "phone.createConferenceCall": { peer: dummyPeer, keyFingerprint: 0n }
+        "phone.createConferenceCall": { muted: false, videoStopped: false, join: false, randomId: 0 },
+        "phone.deleteConferenceCallParticipants": {
+          onlyLeft: false,
+          kick: true,
+          call: dummyCall,
+          ids: [1n],
+          block: new Uint8Array([1])
+        },
+        "phone.sendConferenceCallBroadcast": { call: dummyCall, block: new Uint8Array([1]) },
+        "phone.inviteConferenceCallParticipant": {
+          video: false,
+          call: dummyCall,
+          userId: { _tag: "InputUserSelf" }
+        },
+        "phone.declineConferenceCallInvite": { msgId: 1 },
+        "phone.getGroupCallChainBlocks": { call: dummyCall, subChainId: 0, offset: 0, limit: 1 },
+        "phone.sendGroupCallMessage": {
+          call: dummyCall,
+          randomId: 1n,
+          message: new Model.TextWithEntities({ text: "hi", entities: [] })
+        },
+        "phone.sendGroupCallEncryptedMessage": { call: dummyCall, encryptedMessage: new Uint8Array([1]) },
+        "phone.deleteGroupCallMessages": { reportSpam: false, call: dummyCall, messages: [1] },
+        "phone.deleteGroupCallParticipantMessages": {
+          reportSpam: false,
+          call: dummyCall,
+          participant: { _tag: "InputPeerSelf" }
+        },
+        "phone.getGroupCallStars": { call: dummyCall },
+        "phone.saveDefaultSendAs": { call: dummyCall, sendAs: { _tag: "InputPeerSelf" } }
       }
       for (const method of RpcMethods.methodNames) {
         yield* Effect.result(as(d.world, d.alice)(invoke(method, params[method] as never)))

@@ -38,7 +38,8 @@ interface GroupCallRec {
   readonly chat: ChatRec | undefined
   /** Conference calls (no chat): the user who created it manages it. */
   readonly ownerId: bigint
-  readonly conferenceFromCall: bigint | undefined
+  /** A conference call (`phone.createConferenceCall`): end-to-end encrypted, no chat. */
+  readonly conference: boolean
   readonly rtmpStream: boolean
   readonly createdDate: number
   title: string | undefined
@@ -58,6 +59,7 @@ interface GroupCallRec {
 
 /** The methods group calls answer. */
 export type GroupCallMethod =
+  | "phone.createConferenceCall"
   | "phone.createGroupCall"
   | "phone.joinGroupCall"
   | "phone.leaveGroupCall"
@@ -97,6 +99,7 @@ export class GroupCalls {
 
   /** The handlers of the group call methods. */
   readonly handlers: Handlers<GroupCallMethod> = {
+    "phone.createConferenceCall": (ctx, p) => this.createConferenceCall(ctx, p),
     "phone.createGroupCall": (ctx, p) => this.createGroupCall(ctx, p),
     "phone.joinGroupCall": (ctx, p) => this.joinGroupCall(ctx, p),
     "phone.leaveGroupCall": (ctx, p) => this.leaveGroupCall(ctx, p),
@@ -198,6 +201,11 @@ export class GroupCalls {
       recordVideoActive: call.recordStartDate !== undefined && call.recordVideo,
       rtmpStream: call.rtmpStream,
       listenersHidden: false,
+      conference: call.conference,
+      creator: call.ownerId === viewer.id,
+      messagesEnabled: false,
+      canChangeMessagesEnabled: false,
+      min: false,
       id: call.id,
       accessHash: call.accessHash,
       participantsCount: this.joined(call).length,
@@ -207,8 +215,7 @@ export class GroupCalls {
       ...(call.scheduleDate !== undefined ? { scheduleDate: call.scheduleDate } : {}),
       unmutedVideoCount: this.joined(call).filter((p) => !p.videoStopped).length,
       unmutedVideoLimit: 30,
-      version: call.version,
-      ...(call.conferenceFromCall !== undefined ? { conferenceFromCall: call.conferenceFromCall } : {})
+      version: call.version
     }
   }
 
@@ -310,7 +317,15 @@ export class GroupCalls {
   private callUpdate(call: GroupCallRec, viewer: UserRec): Model.Update {
     return {
       _tag: "UpdateGroupCall",
-      ...(call.chat !== undefined ? { chatId: call.chat.id } : {}),
+      liveStory: false,
+      ...(call.chat === undefined
+        ? {}
+        : {
+            peer:
+              call.chat.kind === "group"
+                ? { _tag: "PeerChat", chatId: call.chat.id }
+                : { _tag: "PeerChannel", channelId: call.chat.id }
+          }),
       call: this.view(call, viewer)
     }
   }
@@ -383,7 +398,7 @@ export class GroupCalls {
       readonly rtmpStream: boolean
       readonly title?: string | undefined
       readonly scheduleDate?: number | undefined
-      readonly conferenceFromCall?: bigint | undefined
+      readonly conference?: boolean | undefined
     }
   ): GroupCallRec {
     const call: GroupCallRec = {
@@ -391,7 +406,7 @@ export class GroupCalls {
       accessHash: this.rng.nextPositiveLong(),
       chat,
       ownerId: ctx.actor.id,
-      conferenceFromCall: options.conferenceFromCall,
+      conference: options.conference ?? false,
       rtmpStream: options.rtmpStream,
       createdDate: ctx.date,
       title: options.title,
@@ -434,9 +449,25 @@ export class GroupCalls {
     }))
   }
 
-  /** A conference call grown out of the 1:1 call `callId` (layer-198 draft `createConferenceCall`). */
-  createConference(ctx: Ctx, callId: bigint): Model.InputGroupCall {
-    return this.input(this.newCall(ctx, undefined, { rtmpStream: false, conferenceFromCall: callId }))
+  /** `phone.createConferenceCall`: a new conference call, joined at once with `join`. */
+  createConferenceCall(ctx: Ctx, p: P<"phone.createConferenceCall">): Model.Updates {
+    const call = this.newCall(ctx, undefined, { rtmpStream: false, conference: true })
+    const created = this.updates(ctx, [this.callUpdate(call, ctx.actor)], call)
+    if (!p.join || p.params === undefined) return created
+    const joined = this.joinGroupCall(ctx, {
+      muted: p.muted,
+      videoStopped: p.videoStopped,
+      call: this.input(call),
+      joinAs: { _tag: "InputPeerSelf" },
+      params: p.params,
+      ...(p.publicKey === undefined ? {} : { publicKey: p.publicKey }),
+      ...(p.block === undefined ? {} : { block: p.block })
+    })
+    return new Model.Updates({
+      updates: [...created.updates, ...joined.updates],
+      users: joined.users,
+      chats: joined.chats
+    })
   }
 
   // ---------------------------------------------------------------------------------------------

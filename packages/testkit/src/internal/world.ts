@@ -62,11 +62,8 @@ export class World {
     this.directory = new Directory(rng)
     this.delivery = new Delivery(this.directory, scope, options.recordUpdates ?? true)
     this.faults = new Faults(this.directory, this.delivery)
-    const group = new GroupCalls(rng, this.directory, this.delivery)
-    this.group = group
-    this.calls = new Calls(rng, scope, settings, this.directory, this.delivery, this.faults, (ctx, callId) =>
-      group.createConference(ctx, callId)
-    )
+    this.group = new GroupCalls(rng, this.directory, this.delivery)
+    this.calls = new Calls(rng, scope, settings, this.directory, this.delivery, this.faults)
     this.handlers = { ...this.calls.handlers, ...this.group.handlers }
   }
 

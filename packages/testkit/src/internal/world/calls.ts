@@ -38,7 +38,6 @@ export interface CallRec {
   connections: ReadonlyArray<Model.PhoneConnection>
   p2pAllowed: boolean
   discard: NonNullable<CallInfo["discard"]> | undefined
-  conferenceCall: Model.InputGroupCall | undefined
   timer: Fiber.Fiber<void> | undefined
   timerToken: number
 }
@@ -66,7 +65,6 @@ export type CallMethod =
   | "phone.saveCallDebug"
   | "phone.sendSignalingData"
   | "phone.saveCallLog"
-  | "phone.createConferenceCall"
 
 /** 1:1 calls' part of the service. */
 export type CallOperations = Pick<Service, "calls" | "call" | "feedback">
@@ -81,9 +79,7 @@ export class Calls {
     private readonly settings: CallSettings,
     private readonly directory: Directory,
     private readonly delivery: Delivery,
-    private readonly faults: Faults,
-    /** Creates the conference call a 1:1 call grows into (group calls own it). */
-    private readonly conference: (ctx: Ctx, callId: bigint) => Model.InputGroupCall
+    private readonly faults: Faults
   ) {}
 
   /** Whether `a` and `b` had a 1:1 call (so each knows the other's access hash). */
@@ -117,7 +113,6 @@ export class Calls {
       adminId: call.caller.id,
       participantId: call.callee.id
     }
-    const conference = call.conferenceCall !== undefined ? { conferenceCall: call.conferenceCall } : {}
     const isCaller = viewer === call.caller
     switch (call.state) {
       case "discarded": {
@@ -129,8 +124,7 @@ export class Calls {
           video: call.video,
           id: call.id,
           ...(d.reason !== undefined ? { reason: d.reason } : {}),
-          ...(d.duration !== undefined ? { duration: d.duration } : {}),
-          ...conference
+          ...(d.duration !== undefined ? { duration: d.duration } : {})
         }
       }
       case "waiting":
@@ -139,15 +133,13 @@ export class Calls {
               _tag: "PhoneCallWaiting",
               ...header,
               protocol: call.callerProtocol,
-              ...(call.receiveDate !== undefined ? { receiveDate: call.receiveDate } : {}),
-              ...conference
+              ...(call.receiveDate !== undefined ? { receiveDate: call.receiveDate } : {})
             }
           : {
               _tag: "PhoneCallRequested",
               ...header,
               gAHash: call.relayed.gAHash ?? call.gAHash,
-              protocol: call.callerProtocol,
-              ...conference
+              protocol: call.callerProtocol
             }
       case "accepted":
         return isCaller
@@ -155,16 +147,14 @@ export class Calls {
               _tag: "PhoneCallAccepted",
               ...header,
               gB: call.relayed.gB ?? call.gB!,
-              protocol: call.negotiated!,
-              ...conference
+              protocol: call.negotiated!
             }
           : // e2e-calls §2 step 8 / §8.7: the callee's acceptCall result is phoneCallWaiting.
             {
               _tag: "PhoneCallWaiting",
               ...header,
               protocol: call.negotiated!,
-              ...(call.receiveDate !== undefined ? { receiveDate: call.receiveDate } : {}),
-              ...conference
+              ...(call.receiveDate !== undefined ? { receiveDate: call.receiveDate } : {})
             }
       case "active":
         return {
@@ -178,7 +168,7 @@ export class Calls {
           protocol: call.negotiated!,
           connections: call.connections,
           startDate: call.startDate!,
-          ...conference
+          conferenceSupported: false
         }
     }
   }
@@ -342,7 +332,6 @@ export class Calls {
       connections: [],
       p2pAllowed: false,
       discard: undefined,
-      conferenceCall: p.conferenceCall,
       timer: undefined,
       timerToken: 0
     }
@@ -493,16 +482,6 @@ export class Calls {
     return true
   }
 
-  private readonly createConferenceCall = (
-    ctx: Ctx,
-    p: MethodParams<"phone.createConferenceCall">
-  ): Model.PhonePhoneCall => {
-    const call = this.callOf(ctx, p.peer)
-    if (call.state !== "active") return reject(400, "CALL_PEER_INVALID")
-    call.conferenceCall ??= this.conference(ctx, call.id)
-    return this.phoneCallResult(call, ctx.actor)
-  }
-
   private readonly getDhConfig = (_ctx: Ctx, p: MethodParams<"messages.getDhConfig">): Model.DhConfig => {
     if (p.randomLength < 0 || p.randomLength > Dh.maxRandomLength) return reject(400, "RANDOM_LENGTH_INVALID")
     const random = this.rng.nextBytes(p.randomLength)
@@ -549,8 +528,7 @@ export class Calls {
     "phone.setCallRating": this.setCallRating,
     "phone.saveCallDebug": this.saveCallDebug,
     "phone.sendSignalingData": this.sendSignalingData,
-    "phone.saveCallLog": this.saveCallLog,
-    "phone.createConferenceCall": this.createConferenceCall
+    "phone.saveCallLog": this.saveCallLog
   }
 
   // ---------------------------------------------------------------------------------------------
