@@ -82,6 +82,29 @@ export class Calls {
     private readonly faults: Faults
   ) {}
 
+  /**
+   * The step of the world's `migrateToConference`: `ctx.actor` moves their active call `callId`
+   * into the conference `open` creates for the peer; the call ends for both sides with reason
+   * `MigrateConferenceCall` and the conference's slug.
+   */
+  migrate(
+    ctx: Ctx,
+    callId: bigint,
+    open: (peer: UserRec, video: boolean) => string
+  ): { readonly error: string } | { readonly slug: string } {
+    const mover = ctx.actor
+    const call = this.callsById.get(callId)
+    if (call === undefined || (call.caller !== mover && call.callee !== mover))
+      return { error: `user ${mover.id} takes part in no call ${callId}` }
+    if (call.state !== "active") return { error: `call ${callId} is not active (it is ${call.state})` }
+    const peer = call.caller === mover ? call.callee : call.caller
+    if (!mover.conferenceCalls || !peer.conferenceCalls)
+      return { error: `call ${callId} cannot move into a conference: conferenceSupported is false` }
+    const slug = open(peer, call.video)
+    this.endCall(ctx, call, mover.id, { _tag: "MigrateConferenceCall", slug }, undefined, [])
+    return { slug }
+  }
+
   /** Whether `a` and `b` had a 1:1 call (so each knows the other's access hash). */
   met(a: UserRec, b: UserRec): boolean {
     for (const call of this.callsById.values()) {
@@ -161,14 +184,14 @@ export class Calls {
           _tag: "PhoneCall",
           ...header,
           p2pAllowed: call.p2pAllowed,
+          conferenceSupported: call.caller.conferenceCalls && call.callee.conferenceCalls,
           gAOrB: isCaller ? (call.relayed.gB ?? call.gB!) : (call.relayed.gA ?? call.gA!),
           keyFingerprint: isCaller
             ? call.keyFingerprint!
             : (call.relayed.keyFingerprint ?? call.keyFingerprint!),
           protocol: call.negotiated!,
           connections: call.connections,
-          startDate: call.startDate!,
-          conferenceSupported: false
+          startDate: call.startDate!
         }
     }
   }
