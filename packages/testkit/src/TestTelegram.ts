@@ -300,6 +300,7 @@ export type CallFeedback =
 export interface GroupCallInfo {
   readonly id: bigint
   readonly accessHash: bigint
+  /** The chat's id; `0n` for a conference call, which has no chat. */
   readonly chatId: bigint
   readonly title?: string | undefined
   readonly discarded: boolean
