@@ -65,7 +65,7 @@ import { TelegramRpc, type UserNotFound, type UserRef } from "./TelegramRpc.js"
  */
 export class CallDiscarded extends Schema.TaggedError<CallDiscarded>()("CallDiscarded", {
   callId: Schema.BigInt,
-  reason: Schema.Literals(["Missed", "Disconnect", "Hangup", "Busy", "AllowGroupCall", "None"]),
+  reason: Schema.Literals(["Missed", "Disconnect", "Hangup", "Busy", "MigrateConferenceCall", "None"]),
   needRating: Schema.Boolean,
   needDebug: Schema.Boolean
 }) {

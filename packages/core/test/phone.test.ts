@@ -129,7 +129,39 @@ const fns: Record<keyof typeof Phone.inputs, readonly [AnyFn, unknown]> = {
     Phone.saveCallLog,
     { peer, file: { _tag: "InputFile", id: 1n, parts: 1, name: "log.txt", md5Checksum: "" } }
   ],
-  "phone.createConferenceCall": [Phone.createConferenceCall, { peer, keyFingerprint: 99n }]
+  "phone.createConferenceCall": [Phone.createConferenceCall, { randomId: 99 }],
+  "phone.deleteConferenceCallParticipants": [
+    Phone.deleteConferenceCallParticipants,
+    { call, ids: [1001n], block: new Uint8Array([1, 2]), kick: true }
+  ],
+  "phone.sendConferenceCallBroadcast": [
+    Phone.sendConferenceCallBroadcast,
+    { call, block: new Uint8Array([3]) }
+  ],
+  "phone.inviteConferenceCallParticipant": [
+    Phone.inviteConferenceCallParticipant,
+    { call, userId: "@alice" }
+  ],
+  "phone.declineConferenceCallInvite": [Phone.declineConferenceCallInvite, { msgId: 12 }],
+  "phone.getGroupCallChainBlocks": [
+    Phone.getGroupCallChainBlocks,
+    { call, subChainId: 0, offset: 0, limit: 10 }
+  ],
+  "phone.sendGroupCallMessage": [
+    Phone.sendGroupCallMessage,
+    { call, randomId: 5n, message: { text: "hi", entities: [] } }
+  ],
+  "phone.sendGroupCallEncryptedMessage": [
+    Phone.sendGroupCallEncryptedMessage,
+    { call, encryptedMessage: new Uint8Array([4, 5]) }
+  ],
+  "phone.deleteGroupCallMessages": [Phone.deleteGroupCallMessages, { call, messages: [1, 2] }],
+  "phone.deleteGroupCallParticipantMessages": [
+    Phone.deleteGroupCallParticipantMessages,
+    { call, participant: self, reportSpam: true }
+  ],
+  "phone.getGroupCallStars": [Phone.getGroupCallStars, { call }],
+  "phone.saveDefaultSendAs": [Phone.saveDefaultSendAs, { call, sendAs: self }]
 }
 const run = (method: keyof typeof fns, input: unknown = fns[method][1]) => fns[method][0](input as never)
 const methods = Object.keys(fns) as Array<keyof typeof fns>
@@ -137,7 +169,7 @@ const methods = Object.keys(fns) as Array<keyof typeof fns>
 // ---------------------------------------------------------------------------------------------
 
 describe("every method", () => {
-  it("has a function and an input schema for each of the 33 registry methods", () => {
+  it("has a function and an input schema for each of the 44 registry methods", () => {
     expect(methods.sort()).toEqual(Object.keys(RpcMethods).sort())
     expect(Object.keys(Phone.inputs).sort()).toEqual(methods.sort())
   })
@@ -184,15 +216,22 @@ describe("a method the backend's layer lacks fails at once with MethodNotInLayer
       assert.strictEqual(calls.length, 0)
     })
   )
-  it.effect("every function: sent on its first layer and on 198, refused one layer before", () =>
+  it.effect("every function: sent on each shipped layer that has it, refused at once on the others", () =>
     Effect.gen(function* () {
-      const { methods } = yield* Effect.promise(() => import("../src/generated/Methods.js"))
       for (const method of Object.keys(fns) as Array<keyof typeof fns>) {
-        const first = (methods as Record<string, { readonly firstLayer: number | undefined }>)[method]
-          ?.firstLayer
-        const on198 = fake({ layer: 198 })
-        yield* run(method).pipe(Effect.provide(on198.layer))
-        assert.strictEqual(on198.calls.length, 1, method)
+        const info = RpcMethods[method]
+        for (const shipped of [198, 229]) {
+          const backend = fake({ layer: shipped })
+          const exit = yield* run(method).pipe(Effect.provide(backend.layer), Effect.exit)
+          if (Object.hasOwn(info.layers, shipped)) {
+            assert.isTrue(Exit.isSuccess(exit), `${method} on ${shipped}`)
+            assert.strictEqual(backend.calls.length, 1, method)
+          } else {
+            assert.isTrue(Exit.isFailure(exit), `${method} on ${shipped}`)
+            assert.strictEqual(backend.calls.length, 0, method)
+          }
+        }
+        const first: number | undefined = info.firstLayer
         if (first === undefined) continue
         const before = fake({ layer: first - 1 })
         const error = yield* run(method).pipe(Effect.flip, Effect.provide(before.layer))
@@ -200,6 +239,34 @@ describe("a method the backend's layer lacks fails at once with MethodNotInLayer
         assert.strictEqual(before.calls.length, 0, method)
       }
     })
+  )
+  it.effect.each([
+    ["phone.createConferenceCall", 229],
+    ["phone.deleteConferenceCallParticipants", 202],
+    ["phone.sendConferenceCallBroadcast", 202],
+    ["phone.inviteConferenceCallParticipant", 202],
+    ["phone.declineConferenceCallInvite", 202],
+    ["phone.getGroupCallChainBlocks", 202],
+    ["phone.sendGroupCallMessage", 216],
+    ["phone.sendGroupCallEncryptedMessage", 216],
+    ["phone.deleteGroupCallMessages", 217],
+    ["phone.deleteGroupCallParticipantMessages", 217],
+    ["phone.getGroupCallStars", 217],
+    ["phone.saveDefaultSendAs", 217]
+  ] as const)(
+    "%s on a layer-198 backend: MethodNotInLayer naming layer 198 and layer %i",
+    ([method, first]) =>
+      Effect.gen(function* () {
+        const { calls, resolved, layer } = fake({ layer: 198 })
+        const error = yield* run(method).pipe(Effect.flip, Effect.provide(layer))
+        assert.instanceOf(error, Errors.MethodNotInLayer)
+        assert.strictEqual(error.method, method)
+        assert.strictEqual(error.layer, 198)
+        assert.strictEqual(error.firstLayer, first)
+        assert.include(error.message, `${method} is not in layer 198 (it first appears in layer ${first})`)
+        assert.strictEqual(calls.length, 0)
+        assert.strictEqual(resolved.length, 0)
+      })
   )
 })
 

@@ -8,13 +8,13 @@ import { Errors, Model, RpcMethods } from "@tgphone/core"
 import { Effect, Redacted } from "effect"
 import type * as TestTelegram from "../src/TestTelegram.js"
 import { as, duo, gA, gB, invoke, protocol, requestParams, ring, rpcError } from "./support.js"
+import { assertMatches } from "./support-assert.js"
 
 const json = (value: unknown) => new Model.DataJson({ data: JSON.stringify(value) })
 
 /** The undocumented answers the world gives on purpose (docs/testing.md). */
 const extras: Partial<Record<RpcMethods.MethodName, ReadonlyArray<string>>> = {
-  "phone.startScheduledGroupCall": ["CHAT_ADMIN_REQUIRED"],
-  "phone.createConferenceCall": ["CALL_PEER_INVALID"]
+  "phone.startScheduledGroupCall": ["CHAT_ADMIN_REQUIRED"]
 }
 
 /**
@@ -474,7 +474,7 @@ describe("TestTelegram group calls: a video chat in a supergroup", () => {
     Effect.gen(function* () {
       const v = yield* videoChat
       const rtmpUrl = (revoke: boolean) =>
-        invoke("phone.getGroupCallStreamRtmpUrl", { peer: v.team.inputPeer, revoke })
+        invoke("phone.getGroupCallStreamRtmpUrl", { liveStory: false, peer: v.team.inputPeer, revoke })
       const rtmp = yield* v.A(rtmpUrl(false))
       assert.match(rtmp.url, /^rtmps:\/\//)
       const revoked = yield* v.A(rtmpUrl(true))
@@ -664,27 +664,26 @@ describe("TestTelegram group calls: 1:1 extras", () => {
   const confirm = (d: Effect.Success<typeof accepted>) =>
     as(d.world, d.alice)(invoke("phone.confirmCall", { peer: d.peer, gA, keyFingerprint: 1n, protocol }))
 
-  it.effect(
-    "phone.createConferenceCall: only for an active call, which then points at the new conference",
-    () =>
-      Effect.gen(function* () {
-        const d = yield* accepted
-        const createConference = as(
-          d.world,
-          d.alice
-        )(invoke("phone.createConferenceCall", { peer: d.peer, keyFingerprint: 1n }))
-        assert.deepStrictEqual(yield* rpcError(createConference), { code: 400, type: "CALL_PEER_INVALID" })
-        yield* confirm(d)
-        const conf = yield* createConference
-        // the call now points at the conference the world created for it (this was once a
-        // vacuous "cond && x is defined" check, which passed for `false`)
-        assert.strictEqual(conf.phoneCall._tag, "PhoneCall")
-        const conference = conf.phoneCall._tag === "PhoneCall" ? conf.phoneCall.conferenceCall : undefined
-        const created = yield* d.world.groupCalls
-        assert.strictEqual(created.length, 1)
-        assert.deepInclude(conference, { id: created[0]!.id, accessHash: created[0]!.accessHash })
-        yield* onlyDocumentedErrors(d.world, ["phone.createConferenceCall: CALL_PEER_INVALID"])
+  it.effect("phone.createConferenceCall (layer 229): creates a conference call, the creator told of it", () =>
+    Effect.gen(function* () {
+      const d = yield* accepted
+      yield* confirm(d)
+      const conf = yield* as(
+        d.world,
+        d.alice
+      )(invoke("phone.createConferenceCall", { muted: false, videoStopped: false, join: false, randomId: 1 }))
+      const update = conf.updates.find((u) => u._tag === "UpdateGroupCall")
+      const created = yield* d.world.groupCalls
+      assert.strictEqual(created.length, 1)
+      assertMatches(update?._tag === "UpdateGroupCall" ? update.call : undefined, {
+        _tag: "GroupCall",
+        conference: true,
+        creator: true,
+        id: created[0]!.id,
+        accessHash: created[0]!.accessHash
       })
+      yield* onlyDocumentedErrors(d.world, [])
+    })
   )
 
   it.effect("phone.saveCallLog: the world records the callee's log file", () =>
@@ -756,9 +755,38 @@ const reachingParams = (
     "phone.joinGroupCallPresentation": { call: dummyCall, params: json({}) },
     "phone.leaveGroupCallPresentation": { call: dummyCall },
     "phone.getGroupCallStreamChannels": { call: dummyCall },
-    "phone.getGroupCallStreamRtmpUrl": { peer: { _tag: "InputPeerEmpty" }, revoke: false },
+    "phone.getGroupCallStreamRtmpUrl": { liveStory: false, peer: { _tag: "InputPeerEmpty" }, revoke: false },
     "phone.saveCallLog": { peer: dummyPeer, file: { _tag: "InputFileBig", id: 1n, parts: 1, name: "x" } },
-    "phone.createConferenceCall": { peer: dummyPeer, keyFingerprint: 0n }
+    "phone.createConferenceCall": { muted: false, videoStopped: false, join: false, randomId: 0 },
+    "phone.deleteConferenceCallParticipants": {
+      onlyLeft: false,
+      kick: true,
+      call: dummyCall,
+      ids: [1n],
+      block: new Uint8Array([1])
+    },
+    "phone.sendConferenceCallBroadcast": { call: dummyCall, block: new Uint8Array([1]) },
+    "phone.inviteConferenceCallParticipant": {
+      video: false,
+      call: dummyCall,
+      userId: { _tag: "InputUserSelf" }
+    },
+    "phone.declineConferenceCallInvite": { msgId: 1 },
+    "phone.getGroupCallChainBlocks": { call: dummyCall, subChainId: 0, offset: 0, limit: 1 },
+    "phone.sendGroupCallMessage": {
+      call: dummyCall,
+      randomId: 1n,
+      message: new Model.TextWithEntities({ text: "hi", entities: [] })
+    },
+    "phone.sendGroupCallEncryptedMessage": { call: dummyCall, encryptedMessage: new Uint8Array([1]) },
+    "phone.deleteGroupCallMessages": { reportSpam: false, call: dummyCall, messages: [1] },
+    "phone.deleteGroupCallParticipantMessages": {
+      reportSpam: false,
+      call: dummyCall,
+      participant: { _tag: "InputPeerSelf" }
+    },
+    "phone.getGroupCallStars": { call: dummyCall },
+    "phone.saveDefaultSendAs": { call: dummyCall, sendAs: { _tag: "InputPeerSelf" } }
   }
 }
 

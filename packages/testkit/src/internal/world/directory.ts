@@ -37,6 +37,8 @@ export interface UserRec {
   readonly seen: Set<bigint>
   readonly blocked: Set<bigint>
   protocol: PhoneCallProtocol | null
+  /** Whether the user's client can move a 1:1 call into a conference (`conferenceSupported`). */
+  readonly conferenceCalls: boolean
   readonly pubsub: PubSub.PubSub<Model.Update>
   readonly log: Array<Model.Update>
   readonly pending: Array<Model.Update>
@@ -120,7 +122,8 @@ export class Directory {
       },
       contacts: [...rec.contacts],
       blocked: [...rec.blocked],
-      protocol: rec.protocol
+      protocol: rec.protocol,
+      conferenceCalls: rec.conferenceCalls
     }
   }
 
@@ -204,6 +207,7 @@ export class Directory {
         seen: new Set(),
         blocked: new Set(),
         protocol: options.protocol === undefined ? Protocol.defaultClientProtocol() : options.protocol,
+        conferenceCalls: options.conferenceCalls ?? true,
         pubsub,
         log: [],
         pending: [],
