@@ -9,6 +9,7 @@ import type { PhoneError } from "../Errors.js"
 import { make, present, resolveUser } from "../internal/phone.js"
 import { Bytes, DataJson, InputFile, InputPeer, Int256, Int32, Long, TextWithEntities } from "../Model.js"
 import { JsonText, methods as spec } from "../overlay/phone.js"
+import { sameFlag } from "../overlay/registry.js"
 import { GroupCallRef, PhoneCallRef, ProtocolInput, UserRef } from "../overlay/phoneInputs.js"
 import type { MethodResult } from "../RpcMethods.js"
 import type { TelegramRpc } from "../TelegramRpc.js"
@@ -442,7 +443,7 @@ export const JoinGroupCallInput = Schema.Struct({
   block: Schema.optionalKey(Bytes),
   /** The WebRTC join parameters, as JSON text. */
   params: JsonText
-})
+}).check(sameFlag("flags.3", ["publicKey","block"], []))
 /**
  * The input `JoinGroupCallInput` accepts (the encoded side of its Schema).
  *
@@ -1248,7 +1249,7 @@ export const CreateConferenceCallInput = Schema.Struct({
   block: Schema.optionalKey(Bytes),
   /** The WebRTC join parameters, as JSON text (with `join`). */
   params: Schema.optionalKey(JsonText)
-})
+}).check(sameFlag("flags.3", ["join","publicKey","block","params"], ["join"]))
 /**
  * The input `CreateConferenceCallInput` accepts (the encoded side of its Schema).
  *

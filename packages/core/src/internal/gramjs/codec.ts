@@ -283,10 +283,15 @@ const build = (backend: Backend): SchemaCodec => {
       if (p.flag !== undefined) set.add(`${p.flag.field}.${p.flag.bit}`)
     }
     // a flag bit shared by several fields (`bot:flags.14?true bot_info_version:flags.14?int`):
-    // the library sets the bit when one is present and then writes all of them
+    // the library sets the bit when one is present and then writes all of them. A field the
+    // model does not carry is sent as its zero value; one it carries must be given.
     for (const p of params)
       if (p.flag !== undefined && p.type !== "true" && out[camel(p.name)] === undefined)
-        if (set.has(`${p.flag.field}.${p.flag.bit}`)) out[camel(p.name)] = zero(p.type, name)
+        if (set.has(`${p.flag.field}.${p.flag.bit}`)) {
+          if (modelled === undefined || modelled.has(p.name))
+            return fail("encode", `${name}.${camel(p.name)} is missing (it shares ${p.flag.field}.${p.flag.bit} with a field that is set)`)
+          out[camel(p.name)] = zero(p.type, name)
+        }
     return out
   }
 
