@@ -131,7 +131,13 @@ export const outputs = () => {
     const checks: Array<string> = []
     for (const [bit, group] of byBit) {
       if (group.length < 2) continue
-      if (group.some((p) => spec.fields?.[camel(p.name)]?.map !== undefined || spec.fields?.[camel(p.name)]?.from !== undefined))
+      if (
+        group.some(
+          (p) =>
+            spec.fields?.[camel(p.name)]?.map !== undefined ||
+            spec.fields?.[camel(p.name)]?.from !== undefined
+        )
+      )
         continue
       checks.push(
         `.check(sameFlag(${JSON.stringify(bit)}, ${JSON.stringify(group.map((p) => camel(p.name)))}, ${JSON.stringify(group.filter((p) => p.type === "true").map((p) => camel(p.name)))}))`

@@ -20,8 +20,8 @@ const readObject = (data: Buffer): unknown => new BinaryReader(data).tgReadObjec
 /** What `client.invoke` resolves to: the request class reads the result bytes. */
 const readResult = (method: string, data: Buffer): unknown => {
   const cls = teleproto.apiClass(method)
-  assert.isDefined(cls)
-  return (cls?.prototype as unknown as { readResult(r: unknown): unknown }).readResult(new BinaryReader(data))
+  if (cls === undefined) throw new Error(`teleproto has no class for ${method}`)
+  return (cls.prototype as unknown as { readResult(r: unknown): unknown }).readResult(new BinaryReader(data))
 }
 
 const protocol = new Model.PhoneCallProtocol({

@@ -289,7 +289,10 @@ const build = (backend: Backend): SchemaCodec => {
       if (p.flag !== undefined && p.type !== "true" && out[camel(p.name)] === undefined)
         if (set.has(`${p.flag.field}.${p.flag.bit}`)) {
           if (modelled === undefined || modelled.has(p.name))
-            return fail("encode", `${name}.${camel(p.name)} is missing (it shares ${p.flag.field}.${p.flag.bit} with a field that is set)`)
+            return fail(
+              "encode",
+              `${name}.${camel(p.name)} is missing (it shares ${p.flag.field}.${p.flag.bit} with a field that is set)`
+            )
           out[camel(p.name)] = zero(p.type, name)
         }
     return out
