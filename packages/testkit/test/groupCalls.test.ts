@@ -12,8 +12,7 @@ const json = (value: unknown) => new Model.DataJson({ data: JSON.stringify(value
 
 /** The undocumented answers the world gives on purpose (docs/testing.md). */
 const extras: Partial<Record<RpcMethods.MethodName, ReadonlyArray<string>>> = {
-  "phone.startScheduledGroupCall": ["CHAT_ADMIN_REQUIRED"],
-  "phone.createConferenceCall": ["CALL_PEER_INVALID"]
+  "phone.startScheduledGroupCall": ["CHAT_ADMIN_REQUIRED"]
 }
 
 /**
