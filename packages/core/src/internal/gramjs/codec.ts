@@ -83,8 +83,36 @@ const tlNameOfClass = (className: string): string => {
   return `${className.slice(0, dot + 1)}${last.charAt(0).toLowerCase()}${last.slice(1)}`
 }
 
-/** The model's (and GramJS's) camelCase of a TL name. */
-const camel = (name: string): string => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+const camelNames = new Map<string, string>()
+/** The model's (and GramJS's) camelCase of a TL name (memoised: it runs for every field of every request). */
+const camel = (name: string): string => {
+  let c = camelNames.get(name)
+  if (c === undefined) {
+    c = name.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase())
+    camelNames.set(name, c)
+  }
+  return c
+}
+
+/** Per modelled constructor, computed once: its TL field names, camelCase keys and flag keys. */
+interface FieldSets {
+  readonly modelled: ReadonlySet<string>
+  readonly keys: ReadonlyArray<string>
+  readonly flags: ReadonlySet<string>
+}
+const fieldSets = new WeakMap<object, FieldSets>()
+const fieldSetsOf = (ctor: (typeof constructors)[string]): FieldSets => {
+  let sets = fieldSets.get(ctor)
+  if (sets === undefined) {
+    sets = {
+      modelled: new Set(ctor.fields.map((f) => f[0])),
+      keys: ctor.fields.map((f) => camel(f[0])),
+      flags: new Set(ctor.fields.filter((f) => f[1] === "f").map((f) => camel(f[0])))
+    }
+    fieldSets.set(ctor, sets)
+  }
+  return sets
+}
 
 /** Whether a backend `Update` object is one the model carries. */
 export const isModelledUpdate = (wire: unknown): boolean => {
@@ -361,15 +389,8 @@ const build = (backend: Backend): SchemaCodec => {
     }
     if (ctor === undefined || def === undefined)
       return fail("encode", `${type}: ${ctorName} is not in layer ${layer}`)
-    const modelled = new Set(ctor.fields.map((f) => f[0]))
-    const flags = new Set(ctor.fields.filter((f) => f[1] === "f").map((f) => camel(f[0])))
-    checkCarried(
-      def.name,
-      def.params,
-      ctor.fields.map((f) => camel(f[0])),
-      v,
-      (key) => flags.has(key)
-    )
+    const { modelled, keys, flags } = fieldSetsOf(ctor)
+    checkCarried(def.name, def.params, keys, v, (key) => flags.has(key))
     return new (classOf(def.name, "encode"))(encodeArgs(def.name, def.params, v, modelled) as never)
   }
 
