@@ -751,7 +751,7 @@ export const checkGroupCall = make("phone.checkGroupCall", CheckGroupCallInput, 
  * @category inputs
  */
 export const ToggleGroupCallRecordInput = Schema.Struct({
-  /** `true` to start recording, `false` to stop. */
+  /** `true` to start recording; `false` (the default) to stop. */
   start: Schema.optionalKey(Schema.Boolean),
   /** Record video too, in this orientation (default: audio only). */
   video: Schema.optionalKey(spec["phone.toggleGroupCallRecord"].fields.video.schema),
@@ -798,17 +798,17 @@ export const EditGroupCallParticipantInput = Schema.Struct({
   call: GroupCallRef,
   /** The participant (yourself or, as an admin, someone else). */
   participant: InputPeer,
-  /** TL `muted`. */
+  /** Mute or unmute them (unchanged when absent). */
   muted: Schema.optionalKey(Schema.Boolean),
   /** The participant's volume for you (10000 = 100%). */
   volume: Schema.optionalKey(spec["phone.editGroupCallParticipant"].fields.volume.schema),
-  /** TL `raise_hand`. */
+  /** Raise or lower your hand (unchanged when absent). */
   raiseHand: Schema.optionalKey(Schema.Boolean),
-  /** TL `video_stopped`. */
+  /** Stop or start their video (unchanged when absent). */
   videoStopped: Schema.optionalKey(Schema.Boolean),
-  /** TL `video_paused`. */
+  /** Pause or resume their video (unchanged when absent). */
   videoPaused: Schema.optionalKey(Schema.Boolean),
-  /** TL `presentation_paused`. */
+  /** Pause or resume their screen sharing (unchanged when absent). */
   presentationPaused: Schema.optionalKey(Schema.Boolean)
 })
 /**
