@@ -171,7 +171,7 @@ const methodsMd = (): string => {
         return [
           code(r.name),
           r.firstLayer,
-          first === undefined ? "any" : String(first),
+          first === undefined ? "before 98" : String(first),
           ...byLayer.layers.map((l) => {
             const id = ids[l]
             return id === undefined ? "—" : code(`#${id.toString(16).padStart(8, "0")}`)
