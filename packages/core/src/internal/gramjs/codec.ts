@@ -101,6 +101,24 @@ interface FieldSets {
   readonly flags: ReadonlySet<string>
 }
 const fieldSets = new WeakMap<object, FieldSets>()
+
+/** Per TL combinator, computed once: the camelCase names of its parameters and of its `true` flags. */
+interface ParamSets {
+  readonly keys: ReadonlySet<string>
+  readonly flags: ReadonlySet<string>
+}
+const paramSets = new WeakMap<Tl.Definition, ParamSets>()
+const paramSetsOf = (def: Tl.Definition): ParamSets => {
+  let sets = paramSets.get(def)
+  if (sets === undefined) {
+    sets = {
+      keys: new Set(def.params.map((p) => camel(p.name))),
+      flags: new Set(def.params.filter((p) => p.type === "true").map((p) => camel(p.name)))
+    }
+    paramSets.set(def, sets)
+  }
+  return sets
+}
 const fieldSetsOf = (ctor: (typeof constructors)[string]): FieldSets => {
   let sets = fieldSets.get(ctor)
   if (sets === undefined) {
@@ -341,18 +359,17 @@ const build = (backend: Backend): SchemaCodec => {
 
   /** A field the model set that this layer has no place for (a flag counts as set when `true`). */
   const checkCarried = (
-    name: string,
-    params: Params,
+    def: Tl.Definition,
     keys: Iterable<string>,
     value: Readonly<Record<string, unknown>>,
     isFlag: (key: string) => boolean
   ) => {
     if (lenient) return
+    const carried = paramSetsOf(def).keys
     for (const key of keys) {
       const v = value[key]
       if (v === undefined || (v === false && isFlag(key)) || key === "_tag") continue
-      if (!params.some((p) => camel(p.name) === key))
-        fail("encode", `${name}.${key} is not in layer ${layer}`)
+      if (!carried.has(key)) fail("encode", `${def.name}.${key} is not in layer ${layer}`)
     }
   }
 
@@ -390,7 +407,7 @@ const build = (backend: Backend): SchemaCodec => {
     if (ctor === undefined || def === undefined)
       return fail("encode", `${type}: ${ctorName} is not in layer ${layer}`)
     const { modelled, keys, flags } = fieldSetsOf(ctor)
-    checkCarried(def.name, def.params, keys, v, (key) => flags.has(key))
+    checkCarried(def, keys, v, (key) => flags.has(key))
     return new (classOf(def.name, "encode"))(encodeArgs(def.name, def.params, v, modelled) as never)
   }
 
@@ -621,10 +638,8 @@ const build = (backend: Backend): SchemaCodec => {
     const def = functionOf(method, "encode")
     if (typeof params !== "object" || params === null) return fail("encode", `${method}: expected an object`)
     const v = params as Readonly<Record<string, unknown>>
-    const newestParams = newest.byName.get(method)?.params ?? def.params
-    checkCarried(method, def.params, Object.keys(v), v, (key) =>
-      newestParams.some((p) => p.type === "true" && camel(p.name) === key)
-    )
+    const flags = paramSetsOf(newest.byName.get(method) ?? def).flags
+    checkCarried(def, Object.keys(v), v, (key) => flags.has(key))
     return new (classOf(method, "encode"))(encodeArgs(method, def.params, v, undefined) as never)
   }
 
