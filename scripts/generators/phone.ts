@@ -120,6 +120,29 @@ export const outputs = () => {
             : `    ${name}: ${value}`
       )
     }
+    // parameters sharing one flag bit are set together (checked on the input, where the caller's
+    // field names are), unless the overlay maps them (then the mapping keeps them together)
+    const byBit = new Map<string, Array<TlParam>>()
+    for (const p of params)
+      if (p.flag !== undefined) {
+        const key = `${p.flag.field}.${p.flag.bit}`
+        byBit.set(key, [...(byBit.get(key) ?? []), p])
+      }
+    const checks: Array<string> = []
+    for (const [bit, group] of byBit) {
+      if (group.length < 2) continue
+      if (
+        group.some(
+          (p) =>
+            spec.fields?.[camel(p.name)]?.map !== undefined ||
+            spec.fields?.[camel(p.name)]?.from !== undefined
+        )
+      )
+        continue
+      checks.push(
+        `.check(sameFlag(${JSON.stringify(bit)}, ${JSON.stringify(group.map((p) => camel(p.name)))}, ${JSON.stringify(group.filter((p) => p.type === "true").map((p) => camel(p.name)))}))`
+      )
+    }
     const object = paramLines.length === 0 ? "{}" : `{\n${paramLines.join(",\n")}\n  }`
     const body = `(${object})`
     const build =
@@ -175,7 +198,7 @@ export const outputs = () => {
     blocks.push(
       [
         inputDoc,
-        `export const ${inputName} = Schema.Struct(${inputFields.length === 0 ? "{}" : `{\n${inputFields.join(",\n")}\n}`})`,
+        `export const ${inputName} = Schema.Struct(${inputFields.length === 0 ? "{}" : `{\n${inputFields.join(",\n")}\n}`})${checks.join("")}`,
         "/**",
         ` * The input \`${inputName}\` accepts (the encoded side of its Schema).`,
         " *",
@@ -205,6 +228,7 @@ export const outputs = () => {
     'import { make, present, resolveUser } from "../internal/phone.js"',
     `import { ${[...new Set([...modelImports, ...(used.has("DataJson") ? ["DataJson"] : [])])].sort().join(", ")} } from "../Model.js"`,
     'import { JsonText, methods as spec } from "../overlay/phone.js"',
+    'import { sameFlag } from "../overlay/registry.js"',
     `import { ${inputImports.join(", ")} } from "../overlay/phoneInputs.js"`,
     'import type { MethodResult } from "../RpcMethods.js"',
     'import type { TelegramRpc } from "../TelegramRpc.js"',

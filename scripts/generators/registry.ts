@@ -36,6 +36,15 @@ export const outputs = () => {
   const shipped = m.layers.map((l) => l.layer)
   const entries: Array<string> = []
   const used = new Set<string>(["Schema"])
+  // a new layer's new phone method needs its catalog row (errors, summary) and its overlay entry
+  const catalogued = new Set(catalogMethods().map((row) => row["name"]))
+  const uncatalogued = (m.layers[m.layers.length - 1]?.definitions ?? []).filter(
+    (d) => d.kind === "function" && d.name.startsWith("phone.") && !catalogued.has(d.name)
+  )
+  if (uncatalogued.length > 0)
+    throw new Error(
+      `registry: layer ${m.newest} has phone methods the catalog lacks (add their rows to packages/core/catalog/phone-methods.tsv and their overlay to packages/core/src/overlay/phone.ts): ${uncatalogued.map((d) => d.name).join(", ")}`
+    )
   for (const row of catalogMethods()) {
     const name = row["name"] ?? ""
     const { def, available } = methodInLayers(name)

@@ -316,6 +316,63 @@ describe("input validation: InvalidInput names the field, nothing is sent", () =
   const request = fns["phone.requestCall"][1] as Record<string, unknown>
   const rating = fns["phone.setCallRating"][1] as Record<string, unknown>
   it.effect.each([
+    // the methods of layer 229
+    ["phone.createConferenceCall", { randomId: 1.5 }, "randomId", "integer"],
+    ["phone.createConferenceCall", { randomId: 1, join: true }, "publicKey", "share TL flags.3"],
+    [
+      "phone.createConferenceCall",
+      { randomId: 1, join: true, publicKey: new Uint8Array(32), block: new Uint8Array(1), params: "{" },
+      "params",
+      "valid JSON"
+    ],
+    [
+      "phone.joinGroupCall",
+      { call, joinAs: self, params: "{}", publicKey: new Uint8Array(31), block: new Uint8Array(1) },
+      "publicKey",
+      "exactly 32 bytes"
+    ],
+    [
+      "phone.joinGroupCall",
+      { call, joinAs: self, params: "{}", block: new Uint8Array(1) },
+      "publicKey",
+      "flags.3"
+    ],
+    [
+      "phone.deleteConferenceCallParticipants",
+      { call, ids: [1], block: new Uint8Array(1) },
+      "ids[0]",
+      "bigint"
+    ],
+    ["phone.sendConferenceCallBroadcast", { call, block: "AAEC" }, "block", "Uint8Array"],
+    ["phone.inviteConferenceCallParticipant", { call, userId: "not a user!" }, "userId", "a username"],
+    ["phone.declineConferenceCallInvite", { msgId: 2 ** 31 }, "msgId", "between"],
+    [
+      "phone.getGroupCallChainBlocks",
+      { call, subChainId: 0, offset: 0, limit: -1 },
+      "limit",
+      "greater than or equal to 0"
+    ],
+    [
+      "phone.sendGroupCallMessage",
+      { call, randomId: 5, message: { text: "hi", entities: [] } },
+      "randomId",
+      "bigint"
+    ],
+    [
+      "phone.sendGroupCallMessage",
+      { call, randomId: 5n, message: { text: "hi", entities: [{ _tag: "MessageEntityBold", offset: 0 }] } },
+      "message.entities[0].length",
+      "Missing key"
+    ],
+    ["phone.sendGroupCallEncryptedMessage", { call }, "encryptedMessage", "Missing key"],
+    ["phone.deleteGroupCallMessages", { call, messages: [1.5] }, "messages[0]", "integer"],
+    [
+      "phone.deleteGroupCallParticipantMessages",
+      { call, participant: { _tag: "Nope" } },
+      "participant",
+      "InputPeerSelf"
+    ],
+    ["phone.getGroupCallStars", { call: { id: 1n } }, "call.accessHash", "Missing key"],
     ["phone.requestCall", { ...request, randomId: 2 ** 31 }, "randomId", "between"],
     ["phone.requestCall", { ...request, randomId: 1.5 }, "randomId", "integer"],
     ["phone.requestCall", { ...request, gAHash: new Uint8Array(31) }, "gAHash", "exactly 32 bytes"],

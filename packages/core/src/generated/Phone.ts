@@ -9,6 +9,7 @@ import type { PhoneError } from "../Errors.js"
 import { make, present, resolveUser } from "../internal/phone.js"
 import { Bytes, DataJson, InputFile, InputPeer, Int256, Int32, Long, TextWithEntities } from "../Model.js"
 import { JsonText, methods as spec } from "../overlay/phone.js"
+import { sameFlag } from "../overlay/registry.js"
 import { GroupCallRef, PhoneCallRef, ProtocolInput, UserRef } from "../overlay/phoneInputs.js"
 import type { MethodResult } from "../RpcMethods.js"
 import type { TelegramRpc } from "../TelegramRpc.js"
@@ -442,7 +443,7 @@ export const JoinGroupCallInput = Schema.Struct({
   block: Schema.optionalKey(Bytes),
   /** The WebRTC join parameters, as JSON text. */
   params: JsonText
-})
+}).check(sameFlag("flags.3", ["publicKey","block"], []))
 /**
  * The input `JoinGroupCallInput` accepts (the encoded side of its Schema).
  *
@@ -750,7 +751,7 @@ export const checkGroupCall = make("phone.checkGroupCall", CheckGroupCallInput, 
  * @category inputs
  */
 export const ToggleGroupCallRecordInput = Schema.Struct({
-  /** `true` to start recording, `false` to stop. */
+  /** `true` to start recording; `false` (the default) to stop. */
   start: Schema.optionalKey(Schema.Boolean),
   /** Record video too, in this orientation (default: audio only). */
   video: Schema.optionalKey(spec["phone.toggleGroupCallRecord"].fields.video.schema),
@@ -797,17 +798,17 @@ export const EditGroupCallParticipantInput = Schema.Struct({
   call: GroupCallRef,
   /** The participant (yourself or, as an admin, someone else). */
   participant: InputPeer,
-  /** TL `muted`. */
+  /** Mute or unmute them (unchanged when absent). */
   muted: Schema.optionalKey(Schema.Boolean),
   /** The participant's volume for you (10000 = 100%). */
   volume: Schema.optionalKey(spec["phone.editGroupCallParticipant"].fields.volume.schema),
-  /** TL `raise_hand`. */
+  /** Raise or lower your hand (unchanged when absent). */
   raiseHand: Schema.optionalKey(Schema.Boolean),
-  /** TL `video_stopped`. */
+  /** Stop or start their video (unchanged when absent). */
   videoStopped: Schema.optionalKey(Schema.Boolean),
-  /** TL `video_paused`. */
+  /** Pause or resume their video (unchanged when absent). */
   videoPaused: Schema.optionalKey(Schema.Boolean),
-  /** TL `presentation_paused`. */
+  /** Pause or resume their screen sharing (unchanged when absent). */
   presentationPaused: Schema.optionalKey(Schema.Boolean)
 })
 /**
@@ -1248,7 +1249,7 @@ export const CreateConferenceCallInput = Schema.Struct({
   block: Schema.optionalKey(Bytes),
   /** The WebRTC join parameters, as JSON text (with `join`). */
   params: Schema.optionalKey(JsonText)
-})
+}).check(sameFlag("flags.3", ["join","publicKey","block","params"], ["join"]))
 /**
  * The input `CreateConferenceCallInput` accepts (the encoded side of its Schema).
  *

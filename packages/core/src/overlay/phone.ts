@@ -300,7 +300,7 @@ export const methods = {
     category: "group calls",
     fields: {
       call,
-      start: { doc: "`true` to start recording, `false` to stop." },
+      start: { doc: "`true` to start recording; `false` (the default) to stop." },
       title: { doc: "The recording's title." },
       video: {
         schema: RecordVideo,
@@ -320,6 +320,11 @@ export const methods = {
     fields: {
       call,
       participant: { doc: "The participant (yourself or, as an admin, someone else)." },
+      muted: { doc: "Mute or unmute them (unchanged when absent)." },
+      raiseHand: { doc: "Raise or lower your hand (unchanged when absent)." },
+      videoStopped: { doc: "Stop or start their video (unchanged when absent)." },
+      videoPaused: { doc: "Pause or resume their video (unchanged when absent)." },
+      presentationPaused: { doc: "Pause or resume their screen sharing (unchanged when absent)." },
       volume: {
         schema: Int32.check(Schema.isGreaterThanOrEqualTo(1)),
         doc: "The participant's volume for you (10000 = 100%)."

@@ -83,8 +83,54 @@ const tlNameOfClass = (className: string): string => {
   return `${className.slice(0, dot + 1)}${last.charAt(0).toLowerCase()}${last.slice(1)}`
 }
 
-/** The model's (and GramJS's) camelCase of a TL name. */
-const camel = (name: string): string => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+const camelNames = new Map<string, string>()
+/** The model's (and GramJS's) camelCase of a TL name (memoised: it runs for every field of every request). */
+const camel = (name: string): string => {
+  let c = camelNames.get(name)
+  if (c === undefined) {
+    c = name.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase())
+    camelNames.set(name, c)
+  }
+  return c
+}
+
+/** Per modelled constructor, computed once: its TL field names, camelCase keys and flag keys. */
+interface FieldSets {
+  readonly modelled: ReadonlySet<string>
+  readonly keys: ReadonlyArray<string>
+  readonly flags: ReadonlySet<string>
+}
+const fieldSets = new WeakMap<object, FieldSets>()
+
+/** Per TL combinator, computed once: the camelCase names of its parameters and of its `true` flags. */
+interface ParamSets {
+  readonly keys: ReadonlySet<string>
+  readonly flags: ReadonlySet<string>
+}
+const paramSets = new WeakMap<Tl.Definition, ParamSets>()
+const paramSetsOf = (def: Tl.Definition): ParamSets => {
+  let sets = paramSets.get(def)
+  if (sets === undefined) {
+    sets = {
+      keys: new Set(def.params.map((p) => camel(p.name))),
+      flags: new Set(def.params.filter((p) => p.type === "true").map((p) => camel(p.name)))
+    }
+    paramSets.set(def, sets)
+  }
+  return sets
+}
+const fieldSetsOf = (ctor: (typeof constructors)[string]): FieldSets => {
+  let sets = fieldSets.get(ctor)
+  if (sets === undefined) {
+    sets = {
+      modelled: new Set(ctor.fields.map((f) => f[0])),
+      keys: ctor.fields.map((f) => camel(f[0])),
+      flags: new Set(ctor.fields.filter((f) => f[1] === "f").map((f) => camel(f[0])))
+    }
+    fieldSets.set(ctor, sets)
+  }
+  return sets
+}
 
 /** Whether a backend `Update` object is one the model carries. */
 export const isModelledUpdate = (wire: unknown): boolean => {
@@ -283,10 +329,18 @@ const build = (backend: Backend): SchemaCodec => {
       if (p.flag !== undefined) set.add(`${p.flag.field}.${p.flag.bit}`)
     }
     // a flag bit shared by several fields (`bot:flags.14?true bot_info_version:flags.14?int`):
-    // the library sets the bit when one is present and then writes all of them
+    // the library sets the bit when one is present and then writes all of them. A field the
+    // model does not carry is sent as its zero value; one it carries must be given.
     for (const p of params)
       if (p.flag !== undefined && p.type !== "true" && out[camel(p.name)] === undefined)
-        if (set.has(`${p.flag.field}.${p.flag.bit}`)) out[camel(p.name)] = zero(p.type, name)
+        if (set.has(`${p.flag.field}.${p.flag.bit}`)) {
+          if (modelled === undefined || modelled.has(p.name))
+            return fail(
+              "encode",
+              `${name}.${camel(p.name)} is missing (it shares ${p.flag.field}.${p.flag.bit} with a field that is set)`
+            )
+          out[camel(p.name)] = zero(p.type, name)
+        }
     return out
   }
 
@@ -305,18 +359,17 @@ const build = (backend: Backend): SchemaCodec => {
 
   /** A field the model set that this layer has no place for (a flag counts as set when `true`). */
   const checkCarried = (
-    name: string,
-    params: Params,
+    def: Tl.Definition,
     keys: Iterable<string>,
     value: Readonly<Record<string, unknown>>,
     isFlag: (key: string) => boolean
   ) => {
     if (lenient) return
+    const carried = paramSetsOf(def).keys
     for (const key of keys) {
       const v = value[key]
       if (v === undefined || (v === false && isFlag(key)) || key === "_tag") continue
-      if (!params.some((p) => camel(p.name) === key))
-        fail("encode", `${name}.${key} is not in layer ${layer}`)
+      if (!carried.has(key)) fail("encode", `${def.name}.${key} is not in layer ${layer}`)
     }
   }
 
@@ -353,15 +406,8 @@ const build = (backend: Backend): SchemaCodec => {
     }
     if (ctor === undefined || def === undefined)
       return fail("encode", `${type}: ${ctorName} is not in layer ${layer}`)
-    const modelled = new Set(ctor.fields.map((f) => f[0]))
-    const flags = new Set(ctor.fields.filter((f) => f[1] === "f").map((f) => camel(f[0])))
-    checkCarried(
-      def.name,
-      def.params,
-      ctor.fields.map((f) => camel(f[0])),
-      v,
-      (key) => flags.has(key)
-    )
+    const { modelled, keys, flags } = fieldSetsOf(ctor)
+    checkCarried(def, keys, v, (key) => flags.has(key))
     return new (classOf(def.name, "encode"))(encodeArgs(def.name, def.params, v, modelled) as never)
   }
 
@@ -592,10 +638,8 @@ const build = (backend: Backend): SchemaCodec => {
     const def = functionOf(method, "encode")
     if (typeof params !== "object" || params === null) return fail("encode", `${method}: expected an object`)
     const v = params as Readonly<Record<string, unknown>>
-    const newestParams = newest.byName.get(method)?.params ?? def.params
-    checkCarried(method, def.params, Object.keys(v), v, (key) =>
-      newestParams.some((p) => p.type === "true" && camel(p.name) === key)
-    )
+    const flags = paramSetsOf(newest.byName.get(method) ?? def).flags
+    checkCarried(def, Object.keys(v), v, (key) => flags.has(key))
     return new (classOf(method, "encode"))(encodeArgs(method, def.params, v, undefined) as never)
   }
 
