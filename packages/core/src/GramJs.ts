@@ -51,6 +51,7 @@ import { type MethodName, type MethodParams, type MethodResult, RpcMethods } fro
 import {
   type Account,
   type CallConfig,
+  type ConnectionState,
   type ResolveFailure,
   RpcError,
   type RpcFailure,
@@ -462,6 +463,17 @@ const withTimeout =
 const promise = <A>(method: string, f: () => Promise<A>): Effect.Effect<A, RpcFailure> =>
   Effect.tryPromise({ try: f, catch: (e) => classify(method, e) })
 
+/**
+ * The state a GramJS `UpdateConnectionState` event reports (`state`: 1 connected, -1
+ * disconnected, 0 broken: the auth key was reset, so nothing gets through); `undefined` for
+ * any other event.
+ */
+const connectionStateOf = (event: unknown): ConnectionState | undefined => {
+  if (typeof event !== "object" || event === null || Codec.classNameOf(event) !== undefined) return undefined
+  const state = (event as { state?: unknown }).state
+  return state === 1 ? "Connected" : state === -1 || state === 0 ? "Disconnected" : undefined
+}
+
 /** Telegram's own answer when something that is not a user is used as one. */
 const notAUser = () => new RpcError({ method: "resolveUser", code: 400, type: "USER_ID_INVALID" })
 
@@ -530,12 +542,22 @@ export const make = Effect.fnUntraced(function* (
   const account: Account = { userId, isBot: meObject.bot === true }
 
   const hub = yield* PubSub.unbounded<Model.Update>()
+  // the transport's state, its latest one replayed to each subscriber: connected now (`getMe`
+  // was just answered), then whatever GramJS reports
+  const link = yield* PubSub.unbounded<ConnectionState>({ replay: 1 })
+  PubSub.publishUnsafe(link, "Connected")
   const publishAll = (updates: ReadonlyArray<Model.Update>) =>
     updates.length === 0 ? Effect.void : PubSub.publishAll(hub, updates)
 
   // pushed updates: GramJS splits containers and calls the handler once per update; it also
-  // passes `UpdateConnectionState` objects (no `className`), which are ignored
+  // passes `UpdateConnectionState` objects (no `className`, a numeric `state`: 1 connected,
+  // -1 disconnected, 0 broken auth key), which feed `connection`
   const handler = (event: unknown): void => {
+    const state = connectionStateOf(event)
+    if (state !== undefined) {
+      PubSub.publishUnsafe(link, state)
+      return
+    }
     if (!Codec.isModelledUpdate(event)) return
     const decoded = Rpc.decodeUpdate(event)
     if (Result.isSuccess(decoded)) PubSub.publishUnsafe(hub, decoded.success)
@@ -545,7 +567,8 @@ export const make = Effect.fnUntraced(function* (
     Effect.sync(() => client.addEventHandler(handler as never, builder as never)),
     () =>
       Effect.sync(() => client.removeEventHandler(handler as never, builder as never)).pipe(
-        Effect.andThen(PubSub.shutdown(hub))
+        Effect.andThen(PubSub.shutdown(hub)),
+        Effect.andThen(PubSub.shutdown(link))
       )
   )
 
@@ -669,6 +692,7 @@ export const make = Effect.fnUntraced(function* (
     invoke,
     resolveUser,
     subscribe: Effect.map(PubSub.subscribe(hub), (sub) => Stream.fromSubscription(sub)),
+    connection: Effect.map(PubSub.subscribe(link), (sub) => Stream.fromSubscription(sub)),
     callConfig
   })
 

@@ -78,6 +78,8 @@ export interface UserRec {
   readonly blocked: Set<bigint>
   protocol: PhoneCallProtocol | null
   readonly pubsub: PubSub.PubSub<Model.Update>
+  /** The state of this user's connection (`disconnect` / `reconnect`), its latest one replayed. */
+  readonly link: PubSub.PubSub<TelegramRpc.ConnectionState>
   readonly log: Array<Model.Update>
   readonly pending: Array<Model.Update>
   dropNext: number
@@ -267,6 +269,8 @@ export class World {
         if (this.usersByPhone.has(phone)) return yield* handleError(op, `phone "${phone}" is taken`)
       }
       const pubsub = yield* PubSub.unbounded<Model.Update>()
+      const link = yield* PubSub.unbounded<TelegramRpc.ConnectionState>({ replay: 1 })
+      PubSub.publishUnsafe(link, "Connected")
       const id = this.nextUserId++
       const accessHash = this.rng.nextPositiveLong()
       const bot = options.bot ?? false
@@ -298,6 +302,7 @@ export class World {
         blocked: new Set(),
         protocol: options.protocol === undefined ? Protocol.defaultClientProtocol() : options.protocol,
         pubsub,
+        link,
         log: [],
         pending: [],
         dropNext: 0,
@@ -622,6 +627,7 @@ export class World {
       invoke,
       resolveUser,
       subscribe: Effect.map(PubSub.subscribe(actor.pubsub), (sub) => Stream.fromSubscription(sub)),
+      connection: Effect.map(PubSub.subscribe(actor.link), (sub) => Stream.fromSubscription(sub)),
       callConfig: this.request(
         actor,
         "help.getConfig",
@@ -1275,10 +1281,12 @@ export class World {
       disconnect: (user) =>
         modify("disconnect", user, (rec) => {
           rec.connected = false
+          PubSub.publishUnsafe(rec.link, "Disconnected")
         }),
       reconnect: (user) =>
         modify("reconnect", user, (rec) => {
           rec.connected = true
+          PubSub.publishUnsafe(rec.link, "Connected")
           const held = rec.pending.splice(0)
           for (const update of held) this.publishNow(rec, update)
         })
