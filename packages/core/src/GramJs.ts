@@ -9,17 +9,19 @@
  *   api hash and a `StringSession` (all secrets `Redacted`), optionally pinned to a server
  *   (`{ ip, port, dcId }`, e.g. a loopback test server). Released: `disconnect()` + `destroy()`.
  *   Its keep-alive ping (every 9 s) is a fiber of the layer, not GramJS's own loop, so nothing
- *   of it keeps running (or keeps the process alive) once the layer is released.
+ *   of it keeps running (or keeps the process alive) once the layer is released. Its sockets
+ *   have Nagle's algorithm off (`TCP_NODELAY`), which GramJS leaves on.
  *
- * Every request runs in a span named after its TL method, times out after `requestTimeout`
- * (default 30 s) with a `TransportError`, and fails with errors classified by
- * `classifyGramJsError`. GramJS never sleeps on flood waits here (`floodSleepThreshold: 0`).
+ * Every request runs in a span named after its TL method (unless the caller, e.g. `Phone`,
+ * already opened it), times out after `requestTimeout` (default 30 s) with a `TransportError`
+ * (`Effect.timeoutOrElse` on the fiber's `Clock`, so `TestClock` drives it), and fails with
+ * errors classified by `classifyGramJsError`. GramJS never sleeps on flood waits here
+ * (`floodSleepThreshold: 0`). `TelegramRpc.connection` follows GramJS's connection-state events.
  *
  * @since 0.1.0
  */
 import { isIP } from "node:net"
 import {
-  Clock,
   Config,
   ConfigProvider,
   Context,
@@ -325,130 +327,55 @@ export interface GramJsOptions extends MakeOptions {
 
 const DEFAULT_TIMEOUT: Duration.Input = "30 seconds"
 
-const spanOptions = (method: string) =>
-  ({ kind: "client", attributes: { "rpc.system": "telegram-mtproto", "rpc.method": method } }) as const
-
 /**
- * A request deadline, parsed once per layer (not once per request): the duration, its
- * message, and whether a plain `setTimeout` can implement it.
+ * A request's span: kind `client`, named after the TL method. No stack trace: it would only
+ * ever point here, and capturing one costs on every request.
  */
+const spanOptions = (method: string) =>
+  ({
+    kind: "client",
+    attributes: { "rpc.system": "telegram-mtproto", "rpc.method": method },
+    captureStackTrace: false
+  }) as const
+
+/** A request deadline, parsed once per layer: the duration and the message of its timeout. */
 interface Deadline {
   readonly duration: Duration.Duration
-  readonly millis: number
-  /** `setTimeout` holds it (finite, positive, at most 2^31 - 1 ms). */
-  readonly timer: boolean
   readonly message: string
 }
 
-const MAX_TIMER_MILLIS = 2 ** 31 - 1
-
 const deadlineOf = (timeout: Duration.Input): Deadline => {
   const duration = Duration.fromInputUnsafe(timeout)
-  const millis = Duration.toMillis(duration)
-  return {
-    duration,
-    millis,
-    timer: Number.isFinite(millis) && millis > 0 && millis <= MAX_TIMER_MILLIS,
-    message: `no answer within ${Duration.format(duration)}`
-  }
+  return { duration, message: `no answer within ${Duration.format(duration)}` }
 }
-
-/** The Clock a fiber sees when nobody provided one (`TestClock` replaces it in tests). */
-const liveClock = Context.get(Context.empty(), Clock.Clock)
-
-/** Turns what GramJS answered into what the request succeeds or fails with. */
-type Settle<A> = (wire: unknown) => Effect.Effect<A, RpcFailure>
 
 /**
- * Runs `f` and settles its answer, or fails with `TransportError` when it has not answered
- * within the deadline; GramJS's rejections are classified. With the live clock this is one
- * `Effect.callback` racing the promise against one `setTimeout` (no extra fibers per
- * request); with any other clock (e.g. `TestClock`) it is `Effect.timeoutOrElse` on that
- * clock, so tests drive it.
+ * Sends `f`'s request: GramJS's rejections are classified, and no answer within the deadline
+ * is a `TransportError`. One path for every clock: the deadline is `Effect.timeoutOrElse` on
+ * the fiber's `Clock`, so `TestClock` drives it in tests. GramJS cannot cancel a request, so
+ * an interrupted or timed-out one is only abandoned (a late answer is ignored).
  */
-const request = <A>(
-  fiber: Fiber.Fiber<unknown, unknown>,
+const request = (
   method: string,
   deadline: Deadline,
-  f: () => Promise<unknown>,
-  settle: Settle<A>
-): Effect.Effect<A, RpcFailure> => {
-  if (fiber.getRef(Clock.Clock) !== liveClock || !deadline.timer) {
-    return Effect.flatMap(
-      Effect.timeoutOrElse(promise(method, f), {
-        duration: deadline.duration,
-        orElse: () => Effect.fail(new TransportError({ method, message: deadline.message }))
-      }),
-      settle
-    )
-  }
-  return Effect.callback<A, RpcFailure>((resume) => new Pending(method, deadline, settle, resume).start(f))
-}
-
-/** One request in flight on the live clock: whichever of answer, rejection or timer comes first wins. */
-class Pending<A> {
-  private settled = false
-  private timer: ReturnType<typeof setTimeout> | undefined = undefined
-  constructor(
-    private readonly method: string,
-    private readonly deadline: Deadline,
-    private readonly settle: Settle<A>,
-    private readonly resume: (effect: Effect.Effect<A, RpcFailure>) => void
-  ) {}
-
-  /** Sends the request and arms the timer; the returned effect runs if the fiber is interrupted. */
-  start(f: () => Promise<unknown>): Effect.Effect<void> {
-    this.timer = setTimeout(expire, this.deadline.millis, this)
-    try {
-      f().then(
-        (wire) => this.succeed(wire),
-        (error) => this.fail(error)
-      )
-    } catch (error) {
-      this.fail(error)
-    }
-    // GramJS has no way to cancel the request itself: stop the timer, ignore a late answer
-    return Effect.sync(() => this.finish())
-  }
-
-  /** Marks the request settled; `false` when it already was. */
-  finish(): boolean {
-    if (this.settled) return false
-    this.settled = true
-    clearTimeout(this.timer)
-    return true
-  }
-
-  succeed(wire: unknown): void {
-    if (!this.finish()) return
-    let next: Effect.Effect<A, RpcFailure>
-    try {
-      next = this.settle(wire)
-    } catch (defect) {
-      next = Effect.die(defect)
-    }
-    this.resume(next)
-  }
-
-  fail(error: unknown): void {
-    if (this.finish()) this.resume(Effect.fail(classify(this.method, error)))
-  }
-
-  timeout(): void {
-    if (this.finish())
-      this.resume(Effect.fail(new TransportError({ method: this.method, message: this.deadline.message })))
-  }
-}
-
-function expire(pending: { timeout(): void }): void {
-  pending.timeout()
-}
+  f: () => Promise<unknown>
+): Effect.Effect<unknown, RpcFailure> =>
+  Effect.timeoutOrElse(promise(method, f), {
+    duration: deadline.duration,
+    orElse: () => Effect.fail(new TransportError({ method, message: deadline.message }))
+  })
 
 /** Whether the fiber already runs in a span named `method` (e.g. the one `Phone` opens). */
 const inSpanNamed = (fiber: Fiber.Fiber<unknown, unknown>, method: string): boolean => {
   const parent = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
   return parent !== undefined && parent._tag === "Span" && parent.name === method
 }
+
+/** `effect` in a span named after the TL method, unless the caller already opened that span. */
+const methodSpan = <A, E>(method: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.withFiber((fiber) =>
+    inSpanNamed(fiber, method) ? effect : Effect.withSpan(effect, method, spanOptions(method))
+  )
 
 const withTimeout =
   (method: string, timeout: Duration.Input) =>
@@ -574,63 +501,35 @@ export const make = Effect.fnUntraced(function* (
 
   const deadline = deadlineOf(timeout)
 
-  // one span wrapper per method, made on first use: its options (and the stack trace Effect
-  // captures for a span) are computed once, not on every request
-  const spans = new Map<string, <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>>()
-  const spanFor = (method: string) => {
-    let span = spans.get(method)
-    if (span === undefined) {
-      span = Effect.withSpan(method, spanOptions(method))
-      spans.set(method, span)
-    }
-    return span
-  }
-
-  // the span of a request sent by `invoke`: nothing inside it opens spans or logs (it is one
-  // callback around `client.invoke`), so it is a leaf (`Effect.useSpan`) and the fiber's
-  // context is left alone; its options are made once per method
-  const leafSpanOptions = new Map<string, ReturnType<typeof spanOptions>>()
-  const leafSpan = <A, E>(method: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
-    let options = leafSpanOptions.get(method)
-    if (options === undefined) {
-      options = spanOptions(method)
-      leafSpanOptions.set(method, options)
-    }
-    return Effect.useSpan(method, options, () => effect)
-  }
-
   const send = (method: string, wire: object): Effect.Effect<unknown, RpcFailure> =>
-    spanFor(method)(
-      Effect.withFiber((fiber) =>
-        request(fiber, method, deadline, () => client.invoke(wire as never), Effect.succeed)
-      )
+    Effect.withSpan(
+      request(method, deadline, () => client.invoke(wire as never)),
+      method,
+      spanOptions(method)
     )
 
-  // the hot path: one fiber-context read, the codec, one callback; a span of its own only
-  // when the caller (e.g. `Phone`) has not already opened one named after the method
   const invoke = <M extends MethodName>(
     method: M,
     params: MethodParams<M>
   ): Effect.Effect<MethodResult<M>, RpcFailure> =>
-    Effect.withFiber((fiber) => {
-      const encoded = Rpc.encodeRequest(method, params)
-      const effect: Effect.Effect<MethodResult<M>, RpcFailure> = Result.isFailure(encoded)
-        ? Effect.fail(
-            new TransportError({
-              method,
-              message: `not sent: ${encoded.failure.message}`,
-              cause: encoded.failure
-            })
-          )
-        : request(
-            fiber,
-            method,
-            deadline,
-            () => client.invoke(encoded.success as never),
-            (wire) => decoded(method, wire)
-          )
-      return inSpanNamed(fiber, method) ? effect : leafSpan(method, effect)
-    })
+    methodSpan(
+      method,
+      Effect.suspend(() => {
+        const encoded = Rpc.encodeRequest(method, params)
+        return Result.isFailure(encoded)
+          ? Effect.fail(
+              new TransportError({
+                method,
+                message: `not sent: ${encoded.failure.message}`,
+                cause: encoded.failure
+              })
+            )
+          : Effect.flatMap(
+              request(method, deadline, () => client.invoke(encoded.success as never)),
+              (wire) => decoded(method, wire)
+            )
+      })
+    )
 
   const decoded = <M extends MethodName>(
     method: M,
@@ -765,6 +664,20 @@ export const layerFromClient = (
   toLayer(make(client as ClientLike, options))
 
 /**
+ * GramJS's TCP Full connection with Nagle's algorithm off (`TCP_NODELAY`). GramJS leaves it on,
+ * and it writes an ack and the next request as separate packets: the second then waits for
+ * the server's ACK of the first, which a server that has nothing to send delays by up to
+ * 40 ms (Linux's delayed-ACK minimum). Each request of a handshake paid it over loopback.
+ */
+class NoDelayConnection extends ConnectionTCPFull {
+  override async _connect(): Promise<void> {
+    await super._connect()
+    const socket = (this.socket as unknown as { client?: { setNoDelay?: (on: boolean) => unknown } }).client
+    socket?.setNoDelay?.(true)
+  }
+}
+
+/**
  * The GramJS client options this SDK uses: no flood sleeping, bounded retries, a quiet
  * logger, and (with `server`) a connection pinned to that address and port.
  */
@@ -790,13 +703,13 @@ const clientFor = (options: GramJsOptions): TelegramClient => {
     // or `StringSession.save()` throws.
     session.setDC(server.dcId, server.ip, 443)
     const { ip, port } = server
-    class PinnedConnection extends ConnectionTCPFull {
+    class PinnedConnection extends NoDelayConnection {
       constructor(o: ConstructorParameters<typeof ConnectionTCPFull>[0]) {
         super({ ...o, ip, port })
       }
     }
     params.connection = PinnedConnection
-  }
+  } else params.connection = NoDelayConnection
   const client = new TelegramClient(session, options.apiId, Redacted.value(options.apiHash), params)
   // GramJS starts its own ping loop on connect unless it believes one runs: `keepAlive` is ours
   ;(client as unknown as { _loopStarted: boolean })._loopStarted = true

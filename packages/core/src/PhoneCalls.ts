@@ -603,7 +603,7 @@ const activate = (
     const transportDown = SubscriptionRef.changes(link).pipe(
       Stream.filter((state) => state === "Disconnected"),
       Stream.runHead,
-      Effect.andThen(
+      Effect.andThen(() =>
         Effect.fail(
           new TransportFailure({
             method: "phone.discardCall",
