@@ -66,7 +66,7 @@ import { type ConnectionState, TelegramRpc, type UserNotFound, type UserRef } fr
  */
 export class CallDiscarded extends Schema.TaggedError<CallDiscarded>()("CallDiscarded", {
   callId: Schema.BigInt,
-  reason: Schema.Literals(["Missed", "Disconnect", "Hangup", "Busy", "AllowGroupCall", "None"]),
+  reason: Schema.Literals(["Missed", "Disconnect", "Hangup", "Busy", "MigrateConferenceCall", "None"]),
   needRating: Schema.Boolean,
   needDebug: Schema.Boolean
 }) {

@@ -3,11 +3,16 @@ import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import { Redacted, Result, Schema, SchemaAST } from "effect"
 import * as Model from "../src/Model.js"
-import { isMethodName, methodByConstructorId, methodNames, RpcMethods } from "../src/RpcMethods.js"
+import {
+  isMethodName,
+  type MethodName,
+  methodByConstructorId,
+  methodNames,
+  RpcMethods
+} from "../src/RpcMethods.js"
 
-// The layer-198 TL the package ships, copied into the repo (catalog/phone-types.tl).
-const tl = readFileSync(fileURLToPath(new URL("../catalog/phone-types.tl", import.meta.url)), "utf8")
-
+// The shipped TL of layers 198 and 229 (catalog/tl/), parsed here independently of the
+// generators, so the generated registry is checked against the data rather than against itself.
 interface TlFunction {
   readonly name: string
   readonly id: number
@@ -15,23 +20,30 @@ interface TlFunction {
   readonly result: string
 }
 
-const functions: ReadonlyArray<TlFunction> = tl
-  .slice(tl.indexOf("---functions---"))
-  .split("\n")
-  .map((line) => /^([\w.]+)#([0-9a-f]+) (.*)= ([\w.<>]+);$/.exec(line.trim()))
-  .filter((m): m is RegExpExecArray => m !== null)
-  .map((m) => ({
-    name: m[1] as string,
-    id: Number.parseInt(m[2] as string, 16),
-    params: (m[3] as string)
-      .split(" ")
-      .filter((p) => p.length > 0 && p !== "flags:#")
-      .map((p) => {
-        const [name, type] = p.split(":") as [string, string]
-        return { name, type }
-      }),
-    result: m[4] as string
-  }))
+const functionsOf = (layer: number): ReadonlyArray<TlFunction> => {
+  const tl = readFileSync(fileURLToPath(new URL(`../catalog/tl/api-${layer}.tl`, import.meta.url)), "utf8")
+  return tl
+    .slice(tl.indexOf("\n---functions---"))
+    .split("\n")
+    .map((line) =>
+      /^((?:phone\.|messages\.getDhConfig)[\w.]*)#([0-9a-f]+) (.*)= ([\w.<>]+);$/.exec(line.trim())
+    )
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({
+      name: m[1] as string,
+      id: Number.parseInt(m[2] as string, 16),
+      params: (m[3] as string)
+        .split(" ")
+        .filter((p) => p.length > 0 && p !== "flags:#")
+        .map((p) => {
+          const [name, type] = p.split(":") as [string, string]
+          return { name, type }
+        }),
+      result: m[4] as string
+    }))
+}
+const functions229 = functionsOf(229)
+const functions198 = functionsOf(198)
 
 const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
 
@@ -47,23 +59,30 @@ const resultSchemas: Record<string, Schema.Top> = {
   "phone.JoinAsPeers": Model.PhoneJoinAsPeers,
   "phone.ExportedGroupCallInvite": Model.PhoneExportedGroupCallInvite,
   "phone.GroupCallStreamChannels": Model.PhoneGroupCallStreamChannels,
-  "phone.GroupCallStreamRtmpUrl": Model.PhoneGroupCallStreamRtmpUrl
+  "phone.GroupCallStreamRtmpUrl": Model.PhoneGroupCallStreamRtmpUrl,
+  "phone.GroupCallStars": Model.PhoneGroupCallStars
 }
 
-describe("RpcMethods registry against the layer-198 TL", () => {
-  it("carries exactly the 32 phone.* functions and messages.getDhConfig", () => {
-    expect(functions).toHaveLength(33)
-    expect([...methodNames].sort()).toEqual(functions.map((f) => f.name).sort())
-    expect(functions.filter((f) => f.name.startsWith("phone."))).toHaveLength(32)
+const layersOf = (name: MethodName): Readonly<Record<number, number>> => RpcMethods[name].layers
+
+describe("RpcMethods registry against the shipped TL", () => {
+  it("carries exactly the 43 phone.* functions of layer 229 and messages.getDhConfig", () => {
+    expect(functions229).toHaveLength(44)
+    expect([...methodNames].sort()).toEqual(functions229.map((f) => f.name).sort())
+    expect(functions229.filter((f) => f.name.startsWith("phone."))).toHaveLength(43)
   })
 
-  for (const fn of functions) {
-    it(`${fn.name}: constructor id, fields, optionality, result`, () => {
+  for (const fn of functions229) {
+    it(`${fn.name}: layer-229 constructor id, fields, optionality, result`, () => {
       expect(isMethodName(fn.name)).toBe(true)
       if (!isMethodName(fn.name)) return
       const entry = RpcMethods[fn.name]
       expect(entry.constructorId >>> 0).toBe(fn.id)
+      expect(layersOf(fn.name)[229]).toBe(fn.id)
       expect(methodByConstructorId(fn.id)).toBe(fn.name)
+      const old = Object.hasOwn(layersOf(fn.name), 198)
+        ? functions198.find((f) => f.name === fn.name)
+        : undefined
       const fields = entry.params.fields as Record<string, Schema.Top>
       expect(Object.keys(fields).sort()).toEqual(fn.params.map((p) => camel(p.name)).sort())
       for (const p of fn.params) {
@@ -71,10 +90,11 @@ describe("RpcMethods registry against the layer-198 TL", () => {
         expect(field, p.name).toBeDefined()
         if (field === undefined) continue
         const optional = SchemaAST.isOptional(field.ast)
-        // flags.N?true is a required boolean, any other flags.N?X an optional key
-        expect(optional, `${fn.name}.${p.name}`).toBe(
-          /^flags\.\d+\?/.test(p.type) && !p.type.endsWith("?true")
-        )
+        // flags.N?true is a required boolean, any other flags.N?X an optional key, and so is a
+        // field layer 198's form of the method lacks
+        const flagged = /^flags\.\d+\?/.test(p.type)
+        const missingIn198 = old !== undefined && !old.params.some((q) => q.name === p.name)
+        expect(optional, `${fn.name}.${p.name}`).toBe(!p.type.endsWith("?true") && (flagged || missingIn198))
       }
       const expected = resultSchemas[fn.result]
       expect(expected, fn.result).toBeDefined()
@@ -86,10 +106,23 @@ describe("RpcMethods registry against the layer-198 TL", () => {
     })
   }
 
+  it("layer 198: every method but the draft createConferenceCall, under its layer-198 id", () => {
+    expect(functions198).toHaveLength(33)
+    for (const fn of functions198) {
+      if (fn.name === "phone.createConferenceCall") continue
+      expect(isMethodName(fn.name) && layersOf(fn.name)[198], fn.name).toBe(fn.id)
+      expect(methodByConstructorId(fn.id)).toBe(fn.name)
+    }
+    // layer 198's draft (peer, key_fingerprint) is not layer 229's method: not in 198 here
+    expect(Object.hasOwn(layersOf("phone.createConferenceCall"), 198)).toBe(false)
+    expect(methodByConstructorId(0xdfc909ab)).toBeUndefined()
+    expect(methodNames.filter((m) => !Object.hasOwn(layersOf(m), 198))).toHaveLength(12)
+  })
+
   it("rejects unknown method names and constructor ids", () => {
-    expect(isMethodName("phone.deleteConferenceCallParticipants")).toBe(false)
+    expect(isMethodName("phone.nope")).toBe(false)
     expect(isMethodName("toString")).toBe(false)
-    expect(methodByConstructorId(0x8ca60525)).toBeUndefined()
+    expect(methodByConstructorId(0x12345678)).toBeUndefined()
   })
 })
 
@@ -103,7 +136,7 @@ describe("Model schemas", () => {
     const bad = decode({ start: true, video: true, call })
     expect(Result.isFailure(bad)).toBe(true)
     if (Result.isFailure(bad))
-      expect(bad.failure.message).toContain("videoPortrait must be set exactly when video")
+      expect(bad.failure.message).toContain("video, videoPortrait share TL flags.2: set all of them or none")
     expect(Result.isFailure(decode({ start: false, video: false, call, videoPortrait: true }))).toBe(true)
   })
 
@@ -136,9 +169,54 @@ describe("Model schemas", () => {
     const decode = Schema.decodeUnknownResult(Model.Update)
     const ok = decode({
       _tag: "UpdateGroupCall",
+      liveStory: false,
       call: { _tag: "GroupCallDiscarded", id: 1n, accessHash: 2n, duration: 3 }
     })
     expect(Result.isSuccess(ok)).toBe(true)
-    expect(Result.isFailure(decode({ _tag: "UpdateGroupCall", call: { _tag: "Nope" } }))).toBe(true)
+    expect(
+      Result.isFailure(decode({ _tag: "UpdateGroupCall", liveStory: false, call: { _tag: "Nope" } }))
+    ).toBe(true)
+  })
+
+  it("layer 229's call changes: conferenceSupported on PhoneCall, the MigrateConferenceCall reason", () => {
+    const decodeCall = Schema.decodeUnknownResult(Model.PhoneCall)
+    const protocol = {
+      udpP2p: true,
+      udpReflector: true,
+      minLayer: 65,
+      maxLayer: 92,
+      libraryVersions: ["4.0.0"]
+    }
+    const active = {
+      _tag: "PhoneCall",
+      p2pAllowed: false,
+      video: false,
+      id: 1n,
+      accessHash: 2n,
+      date: 3,
+      adminId: 4n,
+      participantId: 5n,
+      gAOrB: new Uint8Array(1),
+      keyFingerprint: 6n,
+      protocol,
+      connections: [],
+      startDate: 7
+    }
+    expect(Result.isFailure(decodeCall(active))).toBe(true)
+    const decoded = decodeCall({ ...active, conferenceSupported: true })
+    expect(
+      Result.isSuccess(decoded) && decoded.success._tag === "PhoneCall" && decoded.success.conferenceSupported
+    ).toBe(true)
+    const decodeReason = Schema.decodeUnknownResult(Model.DiscardReason)
+    expect(Result.getOrUndefined(decodeReason({ _tag: "MigrateConferenceCall", slug: "abc" }))).toEqual({
+      _tag: "MigrateConferenceCall",
+      slug: "abc"
+    })
+    expect(Result.isFailure(decodeReason({ _tag: "MigrateConferenceCall" }))).toBe(true)
+    // layer 198's draft reason and conference_call field are not modelled
+    expect(Result.isFailure(decodeReason({ _tag: "AllowGroupCall", encryptedKey: new Uint8Array(1) }))).toBe(
+      true
+    )
+    expect(Object.keys(Model.PhoneCall.cases.PhoneCallWaiting.fields)).not.toContain("conferenceCall")
   })
 })

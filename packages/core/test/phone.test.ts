@@ -130,7 +130,39 @@ const fns: Record<keyof typeof Phone.inputs, readonly [AnyFn, unknown]> = {
     Phone.saveCallLog,
     { peer, file: { _tag: "InputFile", id: 1n, parts: 1, name: "log.txt", md5Checksum: "" } }
   ],
-  "phone.createConferenceCall": [Phone.createConferenceCall, { peer, keyFingerprint: 99n }]
+  "phone.createConferenceCall": [Phone.createConferenceCall, { randomId: 99 }],
+  "phone.deleteConferenceCallParticipants": [
+    Phone.deleteConferenceCallParticipants,
+    { call, ids: [1001n], block: new Uint8Array([1, 2]), kick: true }
+  ],
+  "phone.sendConferenceCallBroadcast": [
+    Phone.sendConferenceCallBroadcast,
+    { call, block: new Uint8Array([3]) }
+  ],
+  "phone.inviteConferenceCallParticipant": [
+    Phone.inviteConferenceCallParticipant,
+    { call, userId: "@alice" }
+  ],
+  "phone.declineConferenceCallInvite": [Phone.declineConferenceCallInvite, { msgId: 12 }],
+  "phone.getGroupCallChainBlocks": [
+    Phone.getGroupCallChainBlocks,
+    { call, subChainId: 0, offset: 0, limit: 10 }
+  ],
+  "phone.sendGroupCallMessage": [
+    Phone.sendGroupCallMessage,
+    { call, randomId: 5n, message: { text: "hi", entities: [] } }
+  ],
+  "phone.sendGroupCallEncryptedMessage": [
+    Phone.sendGroupCallEncryptedMessage,
+    { call, encryptedMessage: new Uint8Array([4, 5]) }
+  ],
+  "phone.deleteGroupCallMessages": [Phone.deleteGroupCallMessages, { call, messages: [1, 2] }],
+  "phone.deleteGroupCallParticipantMessages": [
+    Phone.deleteGroupCallParticipantMessages,
+    { call, participant: self, reportSpam: true }
+  ],
+  "phone.getGroupCallStars": [Phone.getGroupCallStars, { call }],
+  "phone.saveDefaultSendAs": [Phone.saveDefaultSendAs, { call, sendAs: self }]
 }
 const run = (method: keyof typeof fns, input: unknown = fns[method][1]) => fns[method][0](input as never)
 const methods = Object.keys(fns) as Array<keyof typeof fns>
@@ -138,7 +170,7 @@ const methods = Object.keys(fns) as Array<keyof typeof fns>
 // ---------------------------------------------------------------------------------------------
 
 describe("every method", () => {
-  it("has a function and an input schema for each of the 33 registry methods", () => {
+  it("has a function and an input schema for each of the 44 registry methods", () => {
     expect(methods.sort()).toEqual(Object.keys(RpcMethods).sort())
     expect(Object.keys(Phone.inputs).sort()).toEqual(methods.sort())
   })
@@ -185,15 +217,22 @@ describe("a method the backend's layer lacks fails at once with MethodNotInLayer
       assert.strictEqual(calls.length, 0)
     })
   )
-  it.effect("every function: sent on its first layer and on 198, refused one layer before", () =>
+  it.effect("every function: sent on each shipped layer that has it, refused at once on the others", () =>
     Effect.gen(function* () {
-      const { methods } = yield* Effect.promise(() => import("../src/generated/Methods.js"))
       for (const method of Object.keys(fns) as Array<keyof typeof fns>) {
-        const first = (methods as Record<string, { readonly firstLayer: number | undefined }>)[method]
-          ?.firstLayer
-        const on198 = fake({ layer: 198 })
-        yield* run(method).pipe(Effect.provide(on198.layer))
-        assert.strictEqual(on198.calls.length, 1, method)
+        const info = RpcMethods[method]
+        for (const shipped of [198, 229]) {
+          const backend = fake({ layer: shipped })
+          const exit = yield* run(method).pipe(Effect.provide(backend.layer), Effect.exit)
+          if (Object.hasOwn(info.layers, shipped)) {
+            assert.isTrue(Exit.isSuccess(exit), `${method} on ${shipped}`)
+            assert.strictEqual(backend.calls.length, 1, method)
+          } else {
+            assert.isTrue(Exit.isFailure(exit), `${method} on ${shipped}`)
+            assert.strictEqual(backend.calls.length, 0, method)
+          }
+        }
+        const first: number | undefined = info.firstLayer
         if (first === undefined) continue
         const before = fake({ layer: first - 1 })
         const error = yield* run(method).pipe(Effect.flip, Effect.provide(before.layer))
@@ -201,6 +240,34 @@ describe("a method the backend's layer lacks fails at once with MethodNotInLayer
         assert.strictEqual(before.calls.length, 0, method)
       }
     })
+  )
+  it.effect.each([
+    ["phone.createConferenceCall", 229],
+    ["phone.deleteConferenceCallParticipants", 202],
+    ["phone.sendConferenceCallBroadcast", 202],
+    ["phone.inviteConferenceCallParticipant", 202],
+    ["phone.declineConferenceCallInvite", 202],
+    ["phone.getGroupCallChainBlocks", 202],
+    ["phone.sendGroupCallMessage", 216],
+    ["phone.sendGroupCallEncryptedMessage", 216],
+    ["phone.deleteGroupCallMessages", 217],
+    ["phone.deleteGroupCallParticipantMessages", 217],
+    ["phone.getGroupCallStars", 217],
+    ["phone.saveDefaultSendAs", 217]
+  ] as const)(
+    "%s on a layer-198 backend: MethodNotInLayer naming layer 198 and layer %i",
+    ([method, first]) =>
+      Effect.gen(function* () {
+        const { calls, resolved, layer } = fake({ layer: 198 })
+        const error = yield* run(method).pipe(Effect.flip, Effect.provide(layer))
+        assert.instanceOf(error, Errors.MethodNotInLayer)
+        assert.strictEqual(error.method, method)
+        assert.strictEqual(error.layer, 198)
+        assert.strictEqual(error.firstLayer, first)
+        assert.include(error.message, `${method} is not in layer 198 (it first appears in layer ${first})`)
+        assert.strictEqual(calls.length, 0)
+        assert.strictEqual(resolved.length, 0)
+      })
   )
 })
 
@@ -250,6 +317,63 @@ describe("input validation: InvalidInput names the field, nothing is sent", () =
   const request = fns["phone.requestCall"][1] as Record<string, unknown>
   const rating = fns["phone.setCallRating"][1] as Record<string, unknown>
   it.effect.each([
+    // the methods of layer 229
+    ["phone.createConferenceCall", { randomId: 1.5 }, "randomId", "integer"],
+    ["phone.createConferenceCall", { randomId: 1, join: true }, "publicKey", "share TL flags.3"],
+    [
+      "phone.createConferenceCall",
+      { randomId: 1, join: true, publicKey: new Uint8Array(32), block: new Uint8Array(1), params: "{" },
+      "params",
+      "valid JSON"
+    ],
+    [
+      "phone.joinGroupCall",
+      { call, joinAs: self, params: "{}", publicKey: new Uint8Array(31), block: new Uint8Array(1) },
+      "publicKey",
+      "exactly 32 bytes"
+    ],
+    [
+      "phone.joinGroupCall",
+      { call, joinAs: self, params: "{}", block: new Uint8Array(1) },
+      "publicKey",
+      "flags.3"
+    ],
+    [
+      "phone.deleteConferenceCallParticipants",
+      { call, ids: [1], block: new Uint8Array(1) },
+      "ids[0]",
+      "bigint"
+    ],
+    ["phone.sendConferenceCallBroadcast", { call, block: "AAEC" }, "block", "Uint8Array"],
+    ["phone.inviteConferenceCallParticipant", { call, userId: "not a user!" }, "userId", "a username"],
+    ["phone.declineConferenceCallInvite", { msgId: 2 ** 31 }, "msgId", "between"],
+    [
+      "phone.getGroupCallChainBlocks",
+      { call, subChainId: 0, offset: 0, limit: -1 },
+      "limit",
+      "greater than or equal to 0"
+    ],
+    [
+      "phone.sendGroupCallMessage",
+      { call, randomId: 5, message: { text: "hi", entities: [] } },
+      "randomId",
+      "bigint"
+    ],
+    [
+      "phone.sendGroupCallMessage",
+      { call, randomId: 5n, message: { text: "hi", entities: [{ _tag: "MessageEntityBold", offset: 0 }] } },
+      "message.entities[0].length",
+      "Missing key"
+    ],
+    ["phone.sendGroupCallEncryptedMessage", { call }, "encryptedMessage", "Missing key"],
+    ["phone.deleteGroupCallMessages", { call, messages: [1.5] }, "messages[0]", "integer"],
+    [
+      "phone.deleteGroupCallParticipantMessages",
+      { call, participant: { _tag: "Nope" } },
+      "participant",
+      "InputPeerSelf"
+    ],
+    ["phone.getGroupCallStars", { call: { id: 1n } }, "call.accessHash", "Missing key"],
     ["phone.requestCall", { ...request, randomId: 2 ** 31 }, "randomId", "between"],
     ["phone.requestCall", { ...request, randomId: 1.5 }, "randomId", "integer"],
     ["phone.requestCall", { ...request, gAHash: new Uint8Array(31) }, "gAHash", "exactly 32 bytes"],
