@@ -67,7 +67,7 @@ const library: Live.Library<FakeClient, FakeSessionInvalid, FakeConfigInvalid> =
   newSession: unused("newSession"),
   ConnectionTCPFull: class {
     readonly socket = undefined
-    async _connect() {}
+    async connect() {}
   },
   silentLogger: () => undefined,
   rawEvents: () => "fake-raw-builder",

@@ -64,10 +64,10 @@ export interface ConnectionParams {
   readonly [key: string]: unknown
 }
 
-/** A library's TCP Full connection class: it connects in `_connect`, its `socket.client` is the `net.Socket`. */
+/** A library's TCP Full connection class: `connect()` connects, its `socket.client` is the `net.Socket`. */
 export type ConnectionClass = new (
   params: ConnectionParams
-) => { _connect(): Promise<void>; readonly socket: unknown }
+) => { connect(): Promise<void>; readonly socket: unknown }
 
 /** The codecs between the domain model and a library's `Api` objects. */
 export interface Codecs {
@@ -567,14 +567,15 @@ export const makeLive = <Client, I, SessionError, ConfigError extends { readonly
   ): Layer.Layer<TelegramRpc | I, RpcError | TransportFailure> => toLayer(make(client as ClientLike, options))
 
   /**
-   * GramJS's TCP Full connection with Nagle's algorithm off (`TCP_NODELAY`). GramJS leaves it on,
-   * and it writes an ack and the next request as separate packets: the second then waits for
-   * the server's ACK of the first, which a server that has nothing to send delays by up to
-   * 40 ms (Linux's delayed-ACK minimum). Each request of a handshake paid it over loopback.
+   * The library's TCP Full connection with Nagle's algorithm off (`TCP_NODELAY`), set once
+   * `connect()` has connected. GramJS leaves it on, and it writes an ack and the next request
+   * as separate packets: the second then waits for the server's ACK of the first, which a
+   * server that has nothing to send delays by up to 40 ms (Linux's delayed-ACK minimum). Each
+   * request of a handshake paid it over loopback.
    */
   class NoDelayConnection extends library.ConnectionTCPFull {
-    override async _connect(): Promise<void> {
-      await super._connect()
+    override async connect(): Promise<void> {
+      await super.connect()
       const socket = (this.socket as unknown as { client?: { setNoDelay?: (on: boolean) => unknown } }).client
       socket?.setNoDelay?.(true)
     }
