@@ -57,6 +57,7 @@ const fake = (
       return (options.resolve ?? (() => Effect.succeed(alice)))(ref)
     },
     subscribe: Effect.succeed(Stream.empty),
+    connection: Effect.succeed(Stream.succeed("Connected" as const)),
     callConfig: Effect.succeed({
       callReceiveTimeoutMs: 20_000,
       callRingTimeoutMs: 90_000,

@@ -564,8 +564,9 @@ export interface Service {
     count?: number
   ) => Effect.Effect<void, TestTelegramError>
   /**
-   * Cuts `user` off: their requests fail with `TransportError` and their updates are held back
-   * until `reconnect` (then delivered in order, as `updates.getDifference` would).
+   * Cuts `user` off: their requests fail with `TransportError`, their updates are held back
+   * until `reconnect` (then delivered in order, as `updates.getDifference` would), and their
+   * seam's `connection` reports `"Disconnected"`.
    */
   readonly disconnect: (user: TestUser) => Effect.Effect<void, TestTelegramError>
   /** Reconnects `user` and delivers the updates held back while they were away. */
@@ -603,7 +604,8 @@ export const layer = (options?: Options): Layer.Layer<TestTelegram> =>
 
 /**
  * A `TelegramRpc` that is never connected: every request (`callConfig` included) fails with
- * `TransportError`, and no update ever arrives (a subscription's stream ends at once).
+ * `TransportError`, no update ever arrives (a subscription's stream ends at once), and
+ * `connection` reports `"Disconnected"`.
  *
  * @since 0.1.0
  * @category layers
@@ -624,6 +626,7 @@ export const offlineFor = (account: TelegramRpc.Account): Layer.Layer<TelegramRp
         })
       ),
     subscribe: Effect.succeed(Stream.empty),
+    connection: Effect.succeed(Stream.concat(Stream.succeed("Disconnected" as const), Stream.never)),
     callConfig: Effect.fail(
       new TelegramRpc.TransportError({
         method: "help.getConfig",

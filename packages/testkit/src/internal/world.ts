@@ -8,7 +8,7 @@
 import type { RpcMethods } from "@tgphone/core"
 import { type Model, TelegramRpc } from "@tgphone/core"
 import * as Tl from "@tgphone/core/Tl"
-import { Effect, Layer, type Scope } from "effect"
+import { Effect, Layer, PubSub, type Scope, Stream } from "effect"
 import type {
   GroupCallInfo,
   Options,
@@ -197,6 +197,7 @@ export class World {
       invoke,
       resolveUser,
       subscribe: this.delivery.subscribe(actor),
+      connection: Effect.map(PubSub.subscribe(actor.link), (sub) => Stream.fromSubscription(sub)),
       callConfig: this.request(actor, "help.getConfig", {}, (): TelegramRpc.CallConfig => this.callConfig, {
         userOnly: false
       })

@@ -16,6 +16,7 @@ import {
   RpcMethods
 } from "../../RpcMethods.js"
 import * as C from "./codec.js"
+import * as LiveCodecs from "./liveCodecs.js"
 
 /**
  * A request the backend received that the registry does not carry.
@@ -230,20 +231,5 @@ export const decodeUser = (user: unknown): Result.Result<Model.User, C.CodecErro
   attempt("User", "decode", () => codec.user.decode(user))
 
 /** GramJS `InputPeer` / `InputUser` / `InputChannel` → domain `InputUser`, when it names a user. */
-export const inputUserFromEntity = (entity: unknown): Result.Result<Model.InputUser, C.CodecError> =>
-  attempt("InputUser", "decode", () => {
-    const o = entity as Record<string, unknown>
-    switch (C.classNameOf(entity)) {
-      case "InputPeerUser":
-      case "InputUser":
-        return { _tag: "InputUser", userId: C.toBigInt(o.userId), accessHash: C.toBigInt(o.accessHash) }
-      case "InputPeerSelf":
-      case "InputUserSelf":
-        return { _tag: "InputUserSelf" }
-      default:
-        throw new C.CodecError({
-          direction: "decode",
-          message: `not a user: ${C.classNameOf(entity) ?? typeof entity}`
-        })
-    }
-  })
+export const inputUserFromEntity: (entity: unknown) => Result.Result<Model.InputUser, C.CodecError> =
+  LiveCodecs.inputUserFromEntity
