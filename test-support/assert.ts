@@ -1,6 +1,7 @@
 /**
- * `assertMatches`: the assert form of a partial match, for results whose other fields (ids,
- * access hashes, dates) a test does not pin down.
+ * Assertions the packages' tests share (not a test file itself). `assertMatches`: the assert
+ * form of a partial match, for results whose other fields (ids, access hashes, dates) a test
+ * does not pin down.
  */
 import { assert } from "@effect/vitest"
 
