@@ -1,6 +1,7 @@
-import { describe, expect, it } from "@effect/vitest"
-import { Arbitrary, Effect, Redacted, Result, Schema } from "effect"
+import { assert, describe, it } from "@effect/vitest"
+import { Arbitrary, Effect, Redacted, Schema } from "effect"
 import { Api } from "telegram"
+import { failure, success as getOk } from "../../../test-support/assert.js"
 import * as Rpc from "../src/internal/gramjs/rpc.js"
 import * as Model from "../src/Model.js"
 import { type MethodName, methodNames, RpcMethods } from "../src/RpcMethods.js"
@@ -45,11 +46,6 @@ const sample = <S extends Schema.Top>(schema: S, count: number, seed: string) =>
     size: 6,
     maxDiscards: count * 200
   })
-
-const getOk = <A, E>(r: Result.Result<A, E>): A => {
-  if (Result.isFailure(r)) throw new Error(`expected success, got ${String(r.failure)}`)
-  return r.success
-}
 
 const bytesOf = (o: unknown): Uint8Array => (o as { getBytes(): Buffer }).getBytes()
 
@@ -101,12 +97,12 @@ const carriedBy198 =
  */
 const subsetOf = (decoded: unknown, original: unknown, path = "$"): void => {
   if (Array.isArray(decoded)) {
-    expect(Array.isArray(original), path).toBe(true)
+    assert.isTrue(Array.isArray(original), path)
     // the updates layer 198 has no constructor for are dropped
     const list = (original as ReadonlyArray<unknown>).filter(
       (o) => !NOT_IN_198.has(String((o as { _tag?: unknown } | null)?._tag))
     )
-    expect(decoded.length, path).toBe(list.length)
+    assert.strictEqual(decoded.length, list.length, path)
     for (const [i, d] of decoded.entries()) subsetOf(d, list[i], `${path}[${i}]`)
     return
   }
@@ -116,19 +112,19 @@ const subsetOf = (decoded: unknown, original: unknown, path = "$"): void => {
       if (k === "raw") continue
       // the reason a layer-198 client sees for a call moved into a conference
       if (k === "reason" && (o[k] as { _tag?: unknown } | undefined)?._tag === "MigrateConferenceCall") {
-        expect(v, `${path}.${k}`).toEqual({ _tag: "Hangup" })
+        assert.deepStrictEqual(v, { _tag: "Hangup" }, `${path}.${k}`)
         continue
       }
       // a flag the layer lacks reads back as false
       if (v === false && o[k] !== false) {
-        expect(o[k], `${path}.${k}`).toBe(true)
+        assert.strictEqual(o[k], true, `${path}.${k}`)
         continue
       }
       subsetOf(v, o[k], `${path}.${k}`)
     }
     return
   }
-  expect(plain(decoded), path).toEqual(plain(original))
+  assert.deepStrictEqual(plain(decoded), plain(original), path)
 }
 
 // ---- requests -------------------------------------------------------------------------------
@@ -144,18 +140,18 @@ describe("request codecs: domain → Api → TL bytes → tgReadObject → domai
           ),
           { count: RUNS, seed: `req:${method}`, size: 6, maxDiscards: RUNS * 200 }
         )
-        expect(values.length).toBe(RUNS)
+        assert.lengthOf(values, RUNS)
         for (const params of values) {
           const request = getOk(Rpc.encodeRequest(method, params as never))
           const wire = bytesOf(request)
           const id = Buffer.from(wire).readUInt32LE(0)
-          expect(id).toBe((RpcMethods[method].layers as Readonly<Record<number, number>>)[GRAMJS])
+          assert.strictEqual(id, (RpcMethods[method].layers as Readonly<Record<number, number>>)[GRAMJS])
           const read = getOk(Rpc.readObject(wire))
           const decoded = getOk(Rpc.decodeRequest(read))
-          expect(decoded.method).toBe(method)
-          expect(plain(decoded.params)).toEqual(plain(params))
+          assert.strictEqual(decoded.method, method)
+          assert.deepStrictEqual(plain(decoded.params), plain(params))
           // and the decoded params are valid registry values
-          expect(Schema.is(RpcMethods[method].params as Schema.Top)(decoded.params)).toBe(true)
+          assert.isTrue(Schema.is(RpcMethods[method].params as Schema.Top)(decoded.params))
         }
       })
     )
@@ -163,25 +159,28 @@ describe("request codecs: domain → Api → TL bytes → tgReadObject → domai
 
   it("the registry's layer-198 constructor ids are GramJS's, and it has no others", () => {
     for (const method of inGramJs) {
-      expect((Rpc.requestClassOf(method) as unknown as { CONSTRUCTOR_ID: number }).CONSTRUCTOR_ID).toBe(
-        (RpcMethods[method].layers as Readonly<Record<number, number>>)[GRAMJS]
+      assert.strictEqual(
+        (Rpc.requestClassOf(method) as unknown as { CONSTRUCTOR_ID: number }).CONSTRUCTOR_ID,
+        (RpcMethods[method].layers as Readonly<Record<number, number>>)[GRAMJS],
+        method
       )
     }
-    expect(inGramJs.length).toBe(32)
-    expect(
-      methodNames.filter((m) => !inGramJs.includes(m)).map((m) => Rpc.encodeRequest(m, {} as never)._tag)
-    ).toEqual(Array(12).fill("Failure"))
+    assert.lengthOf(inGramJs, 32)
+    assert.deepStrictEqual(
+      methodNames.filter((m) => !inGramJs.includes(m)).map((m) => Rpc.encodeRequest(m, {} as never)._tag),
+      Array(12).fill("Failure")
+    )
   })
 
   it("a parameter layer 198 lacks is a CodecError naming it, not dropped", () => {
-    const failure = Rpc.encodeRequest("phone.getGroupCallStreamRtmpUrl", {
-      liveStory: true,
-      peer: { _tag: "InputPeerSelf" },
-      revoke: false
-    })
-    expect(Result.isFailure(failure) && failure.failure.message).toBe(
-      "phone.getGroupCallStreamRtmpUrl.liveStory is not in layer 198"
+    const error = failure(
+      Rpc.encodeRequest("phone.getGroupCallStreamRtmpUrl", {
+        liveStory: true,
+        peer: { _tag: "InputPeerSelf" },
+        revoke: false
+      })
     )
+    assert.strictEqual(error.message, "phone.getGroupCallStreamRtmpUrl.liveStory is not in layer 198")
   })
 })
 
@@ -192,19 +191,20 @@ describe("result codecs: domain → serializeResult bytes → readResult (GramJS
     it.effect(method, () =>
       Effect.gen(function* () {
         const values = yield* sample(RpcMethods[method].result as Schema.Top, RUNS, `res:${method}`)
-        expect(values.length).toBe(RUNS)
+        assert.lengthOf(values, RUNS)
         for (const result of values) {
           const data = getOk(Rpc.serializeResult(method, result as never))
           const decoded = getOk(Rpc.readResult(method, data))
           subsetOf(decoded, result)
-          expect(Schema.is(RpcMethods[method].result as Schema.Top)(decoded)).toBe(true)
+          assert.isTrue(Schema.is(RpcMethods[method].result as Schema.Top)(decoded))
           // what layer 198 carries survives unchanged
-          expect(
-            plain(getOk(Rpc.readResult(method, getOk(Rpc.serializeResult(method, decoded as never)))))
-          ).toEqual(plain(decoded))
+          assert.deepStrictEqual(
+            plain(getOk(Rpc.readResult(method, getOk(Rpc.serializeResult(method, decoded as never))))),
+            plain(decoded)
+          )
           // the in-memory path (client.invoke resolves to the GramJS object) agrees
           const wire = getOk(Rpc.encodeResult(method, result as never))
-          expect(plain(getOk(Rpc.decodeResult(method, wire)))).toEqual(plain(decoded))
+          assert.deepStrictEqual(plain(getOk(Rpc.decodeResult(method, wire))), plain(decoded))
         }
       })
     )
@@ -225,7 +225,7 @@ describe("update codecs", () => {
       ]
       const values = (yield* sample(Model.Update, 120, "update")).filter((u) => in198.includes(u._tag))
       const tags = new Set(values.map((u) => u._tag))
-      expect(tags.size).toBe(5)
+      assert.deepStrictEqual([...tags].sort(), [...in198].sort())
       for (const update of values) {
         const wire = bytesOf(getOk(Rpc.encodeUpdate(update)))
         const decoded = getOk(Rpc.decodeUpdate(getOk(Rpc.readObject(wire))))
@@ -255,9 +255,14 @@ describe("update codecs", () => {
         )
       )
     )
-    expect(u.updates).toEqual([{ _tag: "UpdatePhoneCall", phoneCall: { _tag: "PhoneCallEmpty", id: 9n } }])
-    expect(u.users.map((x) => [x.id, x.accessHash, x.firstName, x.bot])).toEqual([[5n, 6n, "Ann", true]])
-    expect(u.users[0]?.raw).toBeInstanceOf(Api.User)
+    assert.deepStrictEqual(u.updates, [
+      { _tag: "UpdatePhoneCall", phoneCall: { _tag: "PhoneCallEmpty", id: 9n } }
+    ])
+    assert.deepStrictEqual(
+      u.users.map((x) => [x.id, x.accessHash, x.firstName, x.bot]),
+      [[5n, 6n, "Ann", true]]
+    )
+    assert.instanceOf(u.users[0]?.raw, Api.User)
   })
 
   it("flattens updatesCombined, updateShort, updatesTooLong and short messages", () => {
@@ -270,15 +275,20 @@ describe("update codecs", () => {
       seq: 0
     })
     const c = getOk(Rpc.decodeUpdates(roundTrip(combined)))
-    expect(c.updates).toHaveLength(1)
-    expect(c.chats).toEqual([{ _tag: "ChatForbidden", id: 3n, title: "t" }])
+    assert.deepStrictEqual(c.updates, [
+      { _tag: "UpdatePhoneCall", phoneCall: { _tag: "PhoneCallEmpty", id: 9n } }
+    ])
+    assert.deepStrictEqual(c.chats, [{ _tag: "ChatForbidden", id: 3n, title: "t" }])
     const short = getOk(Rpc.decodeUpdates(roundTrip(new Api.UpdateShort({ update: phoneCall, date: 1 }))))
-    expect(short.updates.map((x) => x._tag)).toEqual(["UpdatePhoneCall"])
+    assert.deepStrictEqual(
+      short.updates.map((x) => x._tag),
+      ["UpdatePhoneCall"]
+    )
     const shortOther = getOk(
       Rpc.decodeUpdates(roundTrip(new Api.UpdateShort({ update: unmodelled, date: 1 })))
     )
-    expect(shortOther.updates).toEqual([])
-    expect(getOk(Rpc.decodeUpdates(roundTrip(new Api.UpdatesTooLong()))).updates).toEqual([])
+    assert.deepStrictEqual(shortOther.updates, [])
+    assert.deepStrictEqual(getOk(Rpc.decodeUpdates(roundTrip(new Api.UpdatesTooLong()))).updates, [])
     const msg = new Api.UpdateShortMessage({
       id: 1,
       userId: 2n as never,
@@ -287,16 +297,17 @@ describe("update codecs", () => {
       ptsCount: 1,
       date: 1
     })
-    expect(getOk(Rpc.decodeUpdates(roundTrip(msg))).updates).toEqual([])
+    assert.deepStrictEqual(getOk(Rpc.decodeUpdates(roundTrip(msg))).updates, [])
   })
 
   it("a single Update decodes as a one-element Updates", () => {
-    expect(getOk(Rpc.decodeUpdates(roundTrip(phoneCall))).updates).toHaveLength(1)
+    assert.deepStrictEqual(getOk(Rpc.decodeUpdates(roundTrip(phoneCall))).updates, [
+      { _tag: "UpdatePhoneCall", phoneCall: { _tag: "PhoneCallEmpty", id: 9n } }
+    ])
   })
 
   it("decodeUpdate fails typed on an unmodelled update", () => {
-    const r = Rpc.decodeUpdate(unmodelled)
-    expect(Result.isFailure(r) && r.failure._tag).toBe("CodecError")
+    assert.strictEqual(failure(Rpc.decodeUpdate(unmodelled))._tag, "CodecError")
   })
 })
 
@@ -304,12 +315,10 @@ describe("update codecs", () => {
 
 describe("codec failures are values", () => {
   it("decodeRequest: a request outside the registry is UnsupportedRequest", () => {
-    const r = Rpc.decodeRequest(getOk(Rpc.readObject(bytesOf(new Api.help.GetConfig()))))
-    expect(Result.isFailure(r) && r.failure._tag).toBe("UnsupportedRequest")
-    if (Result.isFailure(r) && r.failure._tag === "UnsupportedRequest")
-      expect(r.failure.className).toBe("help.GetConfig")
-    const n = Rpc.decodeRequest(null)
-    expect(Result.isFailure(n) && n.failure._tag).toBe("UnsupportedRequest")
+    const r = failure(Rpc.decodeRequest(getOk(Rpc.readObject(bytesOf(new Api.help.GetConfig())))))
+    if (r._tag !== "UnsupportedRequest") return assert.fail(`expected UnsupportedRequest, got ${r._tag}`)
+    assert.strictEqual(r.className, "help.GetConfig")
+    assert.strictEqual(failure(Rpc.decodeRequest(null))._tag, "UnsupportedRequest")
   })
 
   it("unwrapRequest strips invokeWithLayer > initConnection > invokeWithoutUpdates", () => {
@@ -328,31 +337,24 @@ describe("codec failures are values", () => {
       })
     })
     const read = getOk(Rpc.readObject(bytesOf(wrapped)))
-    expect(getOk(Rpc.decodeRequest(Rpc.unwrapRequest(read))).method).toBe("phone.getCallConfig")
-    const direct = Rpc.decodeRequest(read)
-    expect(Result.isFailure(direct) && direct.failure._tag).toBe("UnsupportedRequest")
-    expect(Rpc.unwrapRequest(inner)).toBe(inner)
+    assert.strictEqual(getOk(Rpc.decodeRequest(Rpc.unwrapRequest(read))).method, "phone.getCallConfig")
+    assert.strictEqual(failure(Rpc.decodeRequest(read))._tag, "UnsupportedRequest")
+    assert.strictEqual(Rpc.unwrapRequest(inner), inner)
   })
 
   it("decodeResult: a wrong constructor is a CodecError naming what was expected", () => {
-    const r = Rpc.decodeResult("phone.requestCall", new Api.DataJSON({ data: "{}" }))
-    expect(Result.isFailure(r)).toBe(true)
-    if (Result.isFailure(r)) {
-      expect(r.failure._tag).toBe("CodecError")
-      expect(r.failure.message).toContain("expected phone.PhoneCall, got DataJSON")
-    }
-    const b = Rpc.decodeResult("phone.receivedCall", 1)
-    expect(Result.isFailure(b)).toBe(true)
+    const r = failure(Rpc.decodeResult("phone.requestCall", new Api.DataJSON({ data: "{}" })))
+    assert.strictEqual(r._tag, "CodecError")
+    assert.include(r.message, "expected phone.PhoneCall, got DataJSON")
+    assert.strictEqual(failure(Rpc.decodeResult("phone.receivedCall", 1))._tag, "CodecError")
   })
 
   it("encodeRequest: a missing required field is a CodecError, not a throw", () => {
-    const r = Rpc.encodeRequest("phone.receivedCall", {} as never)
-    expect(Result.isFailure(r) && r.failure.message).toContain("peer is missing")
+    assert.include(failure(Rpc.encodeRequest("phone.receivedCall", {} as never)).message, "peer is missing")
   })
 
   it("serializeResult: an out-of-range int is a CodecError, not a throw", () => {
-    const r = Rpc.serializeResult("phone.checkGroupCall", [2 ** 40])
-    expect(Result.isFailure(r)).toBe(true)
+    assert.strictEqual(failure(Rpc.serializeResult("phone.checkGroupCall", [2 ** 40]))._tag, "CodecError")
   })
 
   it("InputPeerRaw passes a GramJS InputPeer through, and rejects anything else", () => {
@@ -364,35 +366,38 @@ describe("codec failures are values", () => {
     const params = { peer: { _tag: "InputPeerRaw" as const, raw: fromMessage } }
     const request = getOk(Rpc.encodeRequest("phone.getGroupCallJoinAs", params))
     const decoded = getOk(Rpc.decodeRequest(getOk(Rpc.readObject(bytesOf(request)))))
-    expect(decoded.method).toBe("phone.getGroupCallJoinAs")
+    assert.strictEqual(decoded.method, "phone.getGroupCallJoinAs")
     const peer = (decoded.params as { peer: Model.InputPeer }).peer
-    expect(peer._tag).toBe("InputPeerRaw")
-    const bad = Rpc.encodeRequest("phone.getGroupCallJoinAs", {
-      peer: { _tag: "InputPeerRaw", raw: { x: 1 } }
-    })
-    expect(Result.isFailure(bad) && bad.failure.message).toContain(
-      "InputPeerRaw.raw is not a backend InputPeer object"
+    assert.strictEqual(peer._tag, "InputPeerRaw")
+    const bad = failure(
+      Rpc.encodeRequest("phone.getGroupCallJoinAs", {
+        peer: { _tag: "InputPeerRaw", raw: { x: 1 } }
+      })
     )
+    assert.include(bad.message, "InputPeerRaw.raw is not a backend InputPeer object")
   })
 
   it("inputUserFromEntity accepts user peers only", () => {
-    expect(
-      getOk(Rpc.inputUserFromEntity(new Api.InputPeerUser({ userId: 1n as never, accessHash: -2n as never })))
-    ).toEqual({
-      _tag: "InputUser",
-      userId: 1n,
-      accessHash: -2n
-    })
-    expect(getOk(Rpc.inputUserFromEntity(new Api.InputPeerSelf()))).toEqual({ _tag: "InputUserSelf" })
-    const r = Rpc.inputUserFromEntity(
-      new Api.InputPeerChannel({ channelId: 1n as never, accessHash: 2n as never })
+    assert.deepStrictEqual(
+      getOk(
+        Rpc.inputUserFromEntity(new Api.InputPeerUser({ userId: 1n as never, accessHash: -2n as never }))
+      ),
+      {
+        _tag: "InputUser",
+        userId: 1n,
+        accessHash: -2n
+      }
     )
-    expect(Result.isFailure(r) && r.failure.message).toContain("not a user: InputPeerChannel")
+    assert.deepStrictEqual(getOk(Rpc.inputUserFromEntity(new Api.InputPeerSelf())), { _tag: "InputUserSelf" })
+    const r = failure(
+      Rpc.inputUserFromEntity(new Api.InputPeerChannel({ channelId: 1n as never, accessHash: 2n as never }))
+    )
+    assert.include(r.message, "not a user: InputPeerChannel")
   })
 
   it("userEmpty decodes to a User with its id", () => {
     const u = getOk(Rpc.decodeUser(new Api.UserEmpty({ id: 42n as never })))
-    expect([u.id, u.bot, u.deleted]).toEqual([42n, false, false])
+    assert.deepStrictEqual([u.id, u.bot, u.deleted], [42n, false, false])
   })
 })
 

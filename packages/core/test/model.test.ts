@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { describe, expect, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { Redacted, Result, Schema, SchemaAST } from "effect"
 import * as Model from "../src/Model.js"
 import {
@@ -67,62 +67,80 @@ const layersOf = (name: MethodName): Readonly<Record<number, number>> => RpcMeth
 
 describe("RpcMethods registry against the shipped TL", () => {
   it("carries exactly the 43 phone.* functions of layer 229 and messages.getDhConfig", () => {
-    expect(functions229).toHaveLength(44)
-    expect([...methodNames].sort()).toEqual(functions229.map((f) => f.name).sort())
-    expect(functions229.filter((f) => f.name.startsWith("phone."))).toHaveLength(43)
+    assert.lengthOf(functions229, 44)
+    assert.deepStrictEqual([...methodNames].sort(), functions229.map((f) => f.name).sort())
+    assert.lengthOf(
+      functions229.filter((f) => f.name.startsWith("phone.")),
+      43
+    )
   })
 
   for (const fn of functions229) {
     it(`${fn.name}: layer-229 constructor id, fields, optionality, result`, () => {
-      expect(isMethodName(fn.name)).toBe(true)
-      if (!isMethodName(fn.name)) return
+      if (!isMethodName(fn.name)) return assert.fail(`${fn.name} is not a registry method name`)
       const entry = RpcMethods[fn.name]
-      expect(entry.constructorId >>> 0).toBe(fn.id)
-      expect(layersOf(fn.name)[229]).toBe(fn.id)
-      expect(methodByConstructorId(fn.id)).toBe(fn.name)
+      assert.strictEqual(entry.constructorId >>> 0, fn.id)
+      assert.strictEqual(layersOf(fn.name)[229], fn.id)
+      assert.strictEqual(methodByConstructorId(fn.id), fn.name)
       const old = Object.hasOwn(layersOf(fn.name), 198)
         ? functions198.find((f) => f.name === fn.name)
         : undefined
       const fields = entry.params.fields as Record<string, Schema.Top>
-      expect(Object.keys(fields).sort()).toEqual(fn.params.map((p) => camel(p.name)).sort())
+      assert.deepStrictEqual(Object.keys(fields).sort(), fn.params.map((p) => camel(p.name)).sort())
       for (const p of fn.params) {
         const field = fields[camel(p.name)]
-        expect(field, p.name).toBeDefined()
-        if (field === undefined) continue
+        assert.isDefined(field, p.name)
         const optional = SchemaAST.isOptional(field.ast)
         // flags.N?true is a required boolean, any other flags.N?X an optional key, and so is a
         // field layer 198's form of the method lacks
         const flagged = /^flags\.\d+\?/.test(p.type)
         const missingIn198 = old !== undefined && !old.params.some((q) => q.name === p.name)
-        expect(optional, `${fn.name}.${p.name}`).toBe(!p.type.endsWith("?true") && (flagged || missingIn198))
+        assert.strictEqual(
+          optional,
+          !p.type.endsWith("?true") && (flagged || missingIn198),
+          `${fn.name}.${p.name}`
+        )
       }
       const expected = resultSchemas[fn.result]
-      expect(expected, fn.result).toBeDefined()
+      assert.isDefined(expected, fn.result)
       if (fn.result === "Vector<int>" || fn.result === "Bool") {
-        expect(entry.result.ast._tag).toBe(expected?.ast._tag)
+        assert.strictEqual(entry.result.ast._tag, expected.ast._tag)
       } else {
-        expect(entry.result).toBe(expected)
+        assert.strictEqual<Schema.Top>(entry.result, expected)
       }
     })
   }
 
   it("layer 198: every method but the draft createConferenceCall, under its layer-198 id", () => {
-    expect(functions198).toHaveLength(33)
+    assert.lengthOf(functions198, 33)
     for (const fn of functions198) {
       if (fn.name === "phone.createConferenceCall") continue
-      expect(isMethodName(fn.name) && layersOf(fn.name)[198], fn.name).toBe(fn.id)
-      expect(methodByConstructorId(fn.id)).toBe(fn.name)
+      assert.strictEqual(isMethodName(fn.name) && layersOf(fn.name)[198], fn.id, fn.name)
+      assert.strictEqual(methodByConstructorId(fn.id), fn.name)
     }
     // layer 198's draft (peer, key_fingerprint) is not layer 229's method: not in 198 here
-    expect(Object.hasOwn(layersOf("phone.createConferenceCall"), 198)).toBe(false)
-    expect(methodByConstructorId(0xdfc909ab)).toBeUndefined()
-    expect(methodNames.filter((m) => !Object.hasOwn(layersOf(m), 198))).toHaveLength(12)
+    assert.isFalse(Object.hasOwn(layersOf("phone.createConferenceCall"), 198))
+    assert.isUndefined(methodByConstructorId(0xdfc909ab))
+    assert.deepStrictEqual(methodNames.filter((m) => !Object.hasOwn(layersOf(m), 198)).sort(), [
+      "phone.createConferenceCall",
+      "phone.declineConferenceCallInvite",
+      "phone.deleteConferenceCallParticipants",
+      "phone.deleteGroupCallMessages",
+      "phone.deleteGroupCallParticipantMessages",
+      "phone.getGroupCallChainBlocks",
+      "phone.getGroupCallStars",
+      "phone.inviteConferenceCallParticipant",
+      "phone.saveDefaultSendAs",
+      "phone.sendConferenceCallBroadcast",
+      "phone.sendGroupCallEncryptedMessage",
+      "phone.sendGroupCallMessage"
+    ])
   })
 
   it("rejects unknown method names and constructor ids", () => {
-    expect(isMethodName("phone.nope")).toBe(false)
-    expect(isMethodName("toString")).toBe(false)
-    expect(methodByConstructorId(0x12345678)).toBeUndefined()
+    assert.isFalse(isMethodName("phone.nope"))
+    assert.isFalse(isMethodName("toString"))
+    assert.isUndefined(methodByConstructorId(0x12345678))
   })
 })
 
@@ -131,38 +149,37 @@ describe("Model schemas", () => {
 
   it("toggleGroupCallRecord ties videoPortrait to video (shared flags.2)", () => {
     const decode = Schema.decodeUnknownResult(RpcMethods["phone.toggleGroupCallRecord"].params)
-    expect(Result.isSuccess(decode({ start: true, video: true, call, videoPortrait: false }))).toBe(true)
-    expect(Result.isSuccess(decode({ start: true, video: false, call }))).toBe(true)
+    assert.isTrue(Result.isSuccess(decode({ start: true, video: true, call, videoPortrait: false })))
+    assert.isTrue(Result.isSuccess(decode({ start: true, video: false, call })))
     const bad = decode({ start: true, video: true, call })
-    expect(Result.isFailure(bad)).toBe(true)
-    if (Result.isFailure(bad))
-      expect(bad.failure.message).toContain("video, videoPortrait share TL flags.2: set all of them or none")
-    expect(Result.isFailure(decode({ start: false, video: false, call, videoPortrait: true }))).toBe(true)
+    if (Result.isSuccess(bad)) return assert.fail("video without videoPortrait decoded")
+    assert.include(bad.failure.message, "video, videoPortrait share TL flags.2: set all of them or none")
+    assert.isTrue(Result.isFailure(decode({ start: false, video: false, call, videoPortrait: true })))
   })
 
   it("Long rejects values outside the signed 64-bit range", () => {
     const decode = Schema.decodeUnknownResult(Model.Long)
-    expect(Result.isSuccess(decode(2n ** 63n - 1n))).toBe(true)
-    expect(Result.isFailure(decode(2n ** 63n))).toBe(true)
-    expect(Result.isFailure(decode(1))).toBe(true)
+    assert.isTrue(Result.isSuccess(decode(2n ** 63n - 1n)))
+    assert.isTrue(Result.isFailure(decode(2n ** 63n)))
+    assert.isTrue(Result.isFailure(decode(1)))
   })
 
   it("Int32 rejects values outside the signed 32-bit range", () => {
     const decode = Schema.decodeUnknownResult(Model.Int32)
-    expect(Result.isSuccess(decode(-(2 ** 31)))).toBe(true)
-    expect(Result.isFailure(decode(2 ** 31))).toBe(true)
-    expect(Result.isFailure(decode(1.5))).toBe(true)
+    assert.isTrue(Result.isSuccess(decode(-(2 ** 31))))
+    assert.isTrue(Result.isFailure(decode(2 ** 31)))
+    assert.isTrue(Result.isFailure(decode(1.5)))
   })
 
   it("Updates defaults chats to empty when constructed", () => {
-    expect(new Model.Updates({ updates: [], users: [] }).chats).toEqual([])
+    assert.deepStrictEqual(new Model.Updates({ updates: [], users: [] }).chats, [])
   })
 
   it("the RTMP stream key is redacted", () => {
     const url = new Model.PhoneGroupCallStreamRtmpUrl({ url: "rtmps://x", key: Redacted.make("secret-key") })
-    expect(String(url.key)).not.toContain("secret-key")
-    expect(JSON.stringify(url)).not.toContain("secret-key")
-    expect(Redacted.value(url.key)).toBe("secret-key")
+    assert.notInclude(String(url.key), "secret-key")
+    assert.notInclude(JSON.stringify(url), "secret-key")
+    assert.strictEqual(Redacted.value(url.key), "secret-key")
   })
 
   it("group-call updates are part of Update", () => {
@@ -172,10 +189,10 @@ describe("Model schemas", () => {
       liveStory: false,
       call: { _tag: "GroupCallDiscarded", id: 1n, accessHash: 2n, duration: 3 }
     })
-    expect(Result.isSuccess(ok)).toBe(true)
-    expect(
+    assert.isTrue(Result.isSuccess(ok))
+    assert.isTrue(
       Result.isFailure(decode({ _tag: "UpdateGroupCall", liveStory: false, call: { _tag: "Nope" } }))
-    ).toBe(true)
+    )
   })
 
   it("layer 229's call changes: conferenceSupported on PhoneCall, the MigrateConferenceCall reason", () => {
@@ -202,21 +219,22 @@ describe("Model schemas", () => {
       connections: [],
       startDate: 7
     }
-    expect(Result.isFailure(decodeCall(active))).toBe(true)
+    assert.isTrue(Result.isFailure(decodeCall(active)))
     const decoded = decodeCall({ ...active, conferenceSupported: true })
-    expect(
+    assert.isTrue(
       Result.isSuccess(decoded) && decoded.success._tag === "PhoneCall" && decoded.success.conferenceSupported
-    ).toBe(true)
-    const decodeReason = Schema.decodeUnknownResult(Model.DiscardReason)
-    expect(Result.getOrUndefined(decodeReason({ _tag: "MigrateConferenceCall", slug: "abc" }))).toEqual({
-      _tag: "MigrateConferenceCall",
-      slug: "abc"
-    })
-    expect(Result.isFailure(decodeReason({ _tag: "MigrateConferenceCall" }))).toBe(true)
-    // layer 198's draft reason and conference_call field are not modelled
-    expect(Result.isFailure(decodeReason({ _tag: "AllowGroupCall", encryptedKey: new Uint8Array(1) }))).toBe(
-      true
     )
-    expect(Object.keys(Model.PhoneCall.cases.PhoneCallWaiting.fields)).not.toContain("conferenceCall")
+    const decodeReason = Schema.decodeUnknownResult(Model.DiscardReason)
+    assert.deepStrictEqual(
+      Result.getOrUndefined(decodeReason({ _tag: "MigrateConferenceCall", slug: "abc" })),
+      {
+        _tag: "MigrateConferenceCall",
+        slug: "abc"
+      }
+    )
+    assert.isTrue(Result.isFailure(decodeReason({ _tag: "MigrateConferenceCall" })))
+    // layer 198's draft reason and conference_call field are not modelled
+    assert.isTrue(Result.isFailure(decodeReason({ _tag: "AllowGroupCall", encryptedKey: new Uint8Array(1) })))
+    assert.notInclude(Object.keys(Model.PhoneCall.cases.PhoneCallWaiting.fields), "conferenceCall")
   })
 })

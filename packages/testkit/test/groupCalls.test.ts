@@ -6,9 +6,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Errors, Model, RpcMethods } from "@tgphone/core"
 import { Effect, Redacted } from "effect"
+import { assertMatches } from "../../../test-support/assert.js"
 import type * as TestTelegram from "../src/TestTelegram.js"
 import { as, duo, gA, gB, invoke, protocol, requestParams, ring, rpcError } from "./support.js"
-import { assertMatches } from "./support-assert.js"
 
 const json = (value: unknown) => new Model.DataJson({ data: JSON.stringify(value) })
 

@@ -22,10 +22,10 @@ import {
 } from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
+import { assertMatches } from "../../../test-support/assert.js"
 import type * as TestTelegram from "../src/TestTelegram.js"
 import type * as TestTelegramError from "../src/TestTelegramError.js"
 import { duo } from "./support.js"
-import { assertMatches } from "./support-assert.js"
 
 type Rpc = TelegramRpc.TelegramRpc["Service"]
 

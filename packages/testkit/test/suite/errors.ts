@@ -12,7 +12,7 @@ import { assert, it } from "@effect/vitest"
 import { Errors, Model, Phone, type RpcMethods } from "@tgphone/core"
 import { PhoneCallProtocol } from "@tgphone/crypto"
 import { Duration, Effect } from "effect"
-import { assertMatches } from "../support-assert.js"
+import { assertMatches } from "../../../../test-support/assert.js"
 import {
   type Backend,
   gA,

@@ -5,7 +5,7 @@
 import { assert, it } from "@effect/vitest"
 import { Model, Phone, RpcMethods, TelegramRpc } from "@tgphone/core"
 import { Effect, Redacted } from "effect"
-import { assertMatches } from "../support-assert.js"
+import { assertMatches } from "../../../../test-support/assert.js"
 import { type Backend, gA, gAHash, gB, protocolInput, refOf, scene } from "../support-backend.js"
 
 type MethodName = keyof typeof Phone.inputs

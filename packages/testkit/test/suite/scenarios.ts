@@ -8,7 +8,7 @@
 import { assert, it } from "@effect/vitest"
 import type { PhoneCalls } from "@tgphone/core"
 import { Effect, Fiber, Option, Redacted, type Scope, Stream } from "effect"
-import { assertMatches } from "../support-assert.js"
+import { assertMatches } from "../../../../test-support/assert.js"
 import { type Backend, type Scene, scene } from "../support-backend.js"
 
 /** Bob listens, Alice calls `@bob_b`, Bob accepts: both ends of the active call. */

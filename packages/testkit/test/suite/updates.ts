@@ -7,7 +7,7 @@
 import { assert, it } from "@effect/vitest"
 import { type Model, Phone, TelegramRpc } from "@tgphone/core"
 import { Effect, Fiber, Stream } from "effect"
-import { assertMatches } from "../support-assert.js"
+import { assertMatches } from "../../../../test-support/assert.js"
 import { type Backend, gA, gAHash, gB, protocolInput, refOf, scene } from "../support-backend.js"
 
 /** The backend's seam service for a user (`as(user)(rpcOf)`). */
