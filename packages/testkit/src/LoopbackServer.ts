@@ -1,10 +1,12 @@
 /**
- * A real MTProto 2.0 server on 127.0.0.1 that stock GramJS `TelegramClient`s connect to over
- * TCP. It speaks TCP Full, Intermediate, Padded Intermediate and Abridged framing,
- * AES-256-IGE with msg_key checks, salts, sessions, containers, acks, gzip, pings and pushed
- * updates; it creates auth keys with fresh clients and logs them in with a code, and it
- * answers the housekeeping requests GramJS sends by itself. Everything else goes to a
- * {@link Handler} you supply.
+ * A real MTProto 2.0 server on 127.0.0.1 that stock clients (GramJS `TelegramClient`s,
+ * teleproto, mtcute) connect to over TCP. It speaks TCP Full, Intermediate, Padded
+ * Intermediate and Abridged framing, AES-256-IGE with msg_key checks, salts, sessions,
+ * containers, acks, gzip, pings and pushed updates, and each client's TL layer (the one it
+ * declares with `invokeWithLayer`, or the nearest the server has a schema for: `docs/loopback.md`);
+ * it creates auth keys with fresh clients and logs them in with a code, and it answers the
+ * housekeeping requests clients send by themselves. Everything else goes to a {@link Handler}
+ * you supply.
  *
  * @example
  * ```ts
@@ -30,6 +32,7 @@
  *
  * @since 0.1.0
  */
+import type * as Tl from "@tgphone/core/Tl"
 import { Context, Effect, Exit, Layer, Option, Redacted, Schema, type Scope } from "effect"
 import { Api, helpers } from "telegram"
 import type { TelegramClientParams } from "telegram/client/telegramBaseClient.js"
@@ -39,7 +42,7 @@ import { type Connection, ConnectionTCPAbridged, ConnectionTCPFull } from "teleg
 import { randomBytes } from "./internal/mtproto/crypto.js"
 import { testRsaKey } from "./internal/mtproto/handshake.js"
 import * as Internal from "./internal/mtproto/server.js"
-import type { TlResult } from "./internal/mtproto/tl.js"
+import type * as TlCodec from "./internal/mtproto/tlCodec.js"
 import { accountOf, WorldBackend } from "./internal/mtproto/worldBackend.js"
 import * as TestTelegram from "./TestTelegram.js"
 
@@ -61,6 +64,21 @@ export interface Account {
 }
 
 /**
+ * A TL object as the server reads and writes it in a layer's schema (`@tgphone/core/Tl`):
+ * the combinator's name under `_`, its parameters by their TL (snake_case) names; `int` is a
+ * number, `long` a bigint, `bytes` a `Uint8Array`, `Bool` and `flags.N?true` booleans,
+ * vectors arrays, an absent optional parameter an absent key.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import type { LoopbackServer } from "@tgphone/testkit"
+ *
+ * const updates: LoopbackServer.TlObject = { _: "updates", updates: [], users: [], chats: [], date: 0, seq: 1 }
+ */
+export type TlObject = TlCodec.TlObject
+
+/**
  * One decoded content request, after the server has removed `invokeWithLayer`,
  * `initConnection`, `invokeAfterMsg(s)` and `invokeWithoutUpdates`.
  *
@@ -70,7 +88,17 @@ export interface Account {
 export interface Request {
   /** The signed-in account, or `undefined` for a fresh auth key that has not logged in. */
   readonly account: Account | undefined
-  /** The GramJS `Api` request object (use `instanceof Api.phone.RequestCall` etc.). */
+  /** The request as a {@link TlObject} of the caller's layer (`{ _: "phone.requestCall", … }`). */
+  readonly tl: TlObject
+  /** The API layer the caller is served in (see `docs/loopback.md`). */
+  readonly layer: number
+  /** That layer's schema, to read `tl` and build results by it. */
+  readonly schema: Tl.Schema
+  /**
+   * The request as a GramJS (layer 198) `Api` object (use `instanceof Api.phone.RequestCall`
+   * etc.), whatever the caller's layer: `tl` re-written in layer 198 and read by GramJS. A
+   * request layer 198 cannot express is a stand-in with only `className` and `getBytes`.
+   */
   readonly request: { readonly className: string; getBytes(): Buffer }
   /** GramJS class name of the request, e.g. `"phone.RequestCall"`. */
   readonly method: string
@@ -81,13 +109,15 @@ export interface Request {
 }
 
 /**
- * What a handler may return: a GramJS TL object (`new Api.X(...)`), a Bool, a vector of TL
- * objects, or raw TL bytes.
+ * What a handler may return: a value of the method's result type written in the caller's
+ * layer (a {@link TlObject}, a Bool, a vector), a GramJS TL object (`new Api.X(...)`) or a
+ * vector of them (read as layer 198 and re-written in the caller's layer), or raw TL bytes
+ * (sent as they are, whatever the caller's layer).
  *
  * @since 0.1.0
  * @category models
  */
-export type Result = TlResult
+export type Result = Internal.TlResult
 
 /**
  * The server's answer as an `rpc_error`: a numeric code and the error text
@@ -208,6 +238,12 @@ export interface Options<R = never> {
   readonly limits?: Partial<Limits> | undefined
   /** Receives a line for every dropped connection and handler defect (diagnostics). */
   readonly onProblem?: ((problem: string) => void) | undefined
+  /**
+   * TL schemas of API layers to speak besides the ones `@tgphone/core/Tl` ships (one given for
+   * a shipped layer replaces it). Clients are served in the nearest layer the server speaks
+   * (see `docs/loopback.md`).
+   */
+  readonly schemas?: ReadonlyArray<Tl.Schema> | undefined
 }
 
 /**
@@ -271,8 +307,11 @@ export interface Server {
   readonly clientOptions: (options?: {
     readonly transport?: ClientTransport | undefined
   }) => TelegramClientParams
-  /** Pushes an `Updates` object to every live connection of the account; returns how many got it. */
-  readonly push: (userId: bigint, updates: Api.TypeUpdates) => Effect.Effect<number>
+  /**
+   * Pushes an `Updates` object (a GramJS object or a {@link TlObject}) to every live
+   * connection of the account, written in each connection's layer; returns how many got it.
+   */
+  readonly push: (userId: bigint, updates: Api.TypeUpdates | TlObject) => Effect.Effect<number>
   /** Closes every connection of the account (GramJS reconnects by itself). */
   readonly disconnect: (userId: bigint) => Effect.Effect<number>
   /** Changes the server salt: every client's next message gets `bad_server_salt` and is resent. */
@@ -411,7 +450,8 @@ const makeInternal = <R = never>(
             gzipMinBytes: options.gzipMinBytes ?? 1024,
             idleTimeoutMs: options.idleTimeoutMs ?? 120_000,
             limits: { ...defaultLimits, ...options.limits },
-            onProblem: options.onProblem
+            onProblem: options.onProblem,
+            schemas: options.schemas
           })
           await s.listen()
           return s
@@ -480,10 +520,11 @@ export interface WorldOptions extends Omit<Options, "handler" | "accounts"> {
 
 /**
  * A server backed by an in-memory world (`TestTelegram`): its users are the accounts (mint a
- * session per user), every request in tgphone's method registry is decoded with core's GramJS
- * codecs, run through that user's `TelegramRpc` from the world and encoded back (an `RpcError`
- * becomes an `rpc_error`, a `TransportError` `-503 Timeout`), and each user's updates are
- * pushed to their live connections as `Updates`. Users added to the world later become
+ * session per user), every request in tgphone's method registry is read in the caller's layer
+ * and mapped to the world's model, run through that user's `TelegramRpc` from the world and
+ * written back in the caller's layer (an `RpcError` becomes an `rpc_error`, a `TransportError`
+ * `-503 Timeout`), and each user's updates are pushed to their live connections as `Updates`,
+ * each in its connection's layer. Users added to the world later become
  * accounts when a session is minted for them.
  *
  * @example
@@ -515,7 +556,7 @@ export const serve = (
     const scope = yield* Effect.scope
     let target: Internal.MtprotoServer | undefined
     const backend = new WorldBackend(world, options.echoResultUpdates ?? true, (userId, updates) => {
-      target?.push(userId, updates as Internal.RequestContext["request"])
+      target?.push(userId, updates)
     })
     const worldHandler = backend.handler(scope)
     const users = yield* world.users

@@ -11,26 +11,12 @@
  */
 import * as NodeCrypto from "node:crypto"
 import type * as Net from "node:net"
-import { Api } from "telegram"
 import { decryptMessage, encryptMessage } from "./crypto.js"
 import { FrameDecoder, FrameEncoder } from "./framing.js"
 import { Handshake } from "./handshake.js"
 import type { KeyEntry, MtprotoServer, SessionState } from "./server.js"
-import {
-  gzipPacked,
-  Ids,
-  isRequest,
-  isRequestConstructor,
-  msgContainer,
-  readContainer,
-  readGzipPacked,
-  readObjectBudgeted,
-  rpcError,
-  rpcResult,
-  serializeBytes,
-  type TlBudget,
-  toLong
-} from "./tl.js"
+import { gzipPacked, Ids, msgContainer, readContainer, readGzipPacked, rpcResult } from "./tl.js"
+import { isFunction, readBoxed, service, type TlBudget, type TlValue } from "./tlCodec.js"
 
 /**
  * The largest unencrypted frame payload: the handshake's messages have known sizes (20-byte
@@ -293,11 +279,12 @@ export class Connection {
       session.created = true
       this.server.stats.newSessionsCreated++
       out.push({
-        body: new Api.NewSessionCreated({
-          firstMsgId: toLong(msgId),
-          uniqueId: toLong(NodeCrypto.randomBytes(8).readBigInt64LE(0)),
-          serverSalt: toLong(this.server.salt)
-        }).getBytes(),
+        body: service({
+          _: "new_session_created",
+          first_msg_id: msgId,
+          unique_id: NodeCrypto.randomBytes(8).readBigInt64LE(0),
+          server_salt: this.server.salt
+        }),
         contentRelated: true
       })
     }
@@ -322,11 +309,12 @@ export class Connection {
     if (badMsg !== undefined) {
       this.server.stats.badMsgNotificationsSent++
       out.push({
-        body: new Api.BadMsgNotification({
-          badMsgId: toLong(msgId),
-          badMsgSeqno: seqNo,
-          errorCode: badMsg
-        }).getBytes(),
+        body: service({
+          _: "bad_msg_notification",
+          bad_msg_id: msgId,
+          bad_msg_seqno: seqNo,
+          error_code: badMsg
+        }),
         contentRelated: false
       })
       return
@@ -367,69 +355,69 @@ export class Connection {
       return
     }
     if (ctor === Ids.msgsAck) return
-    // what a message may be is decided before it is parsed: a request or a service message
-    if (!isRequestConstructor(ctor) && !SERVICE_CONSTRUCTORS.has(ctor)) {
+    // what a message may be is decided before it is parsed: a request of the key's layer or a
+    // service message
+    const entry = this.entry!
+    const invalid = (): void => {
       out.push({ body: rpcResult(msgId, rpcError(400, "INPUT_CONSTRUCTOR_INVALID")), contentRelated: true })
       this.server.stats.rpcErrorsSent++
+    }
+    if (!isFunction(entry.schema, ctor) && !SERVICE_CONSTRUCTORS.has(ctor)) {
+      invalid()
       return
     }
-    const read = readObjectBudgeted(body, budget)
+    const read = readBoxed(body, entry.schema, budget, this.server.schemaFor)
     if (read._tag === "Fail" && read.reason === "budget") {
       this.close("message exceeds maxTlObjects or maxTlDepth")
       return
     }
-    const obj = read._tag === "Ok" ? read.value : undefined
-    if (obj instanceof Api.Ping) {
-      this.server.stats.pings++
-      out.push({
-        body: new Api.Pong({ msgId: toLong(msgId), pingId: obj.pingId }).getBytes(),
-        contentRelated: false
-      })
+    if (read._tag === "Fail") {
+      // malformed: answer so the client never waits
+      invalid()
       return
     }
-    if (obj instanceof Api.PingDelayDisconnect) {
-      this.server.stats.pings++
-      out.push({
-        body: new Api.Pong({ msgId: toLong(msgId), pingId: obj.pingId }).getBytes(),
-        contentRelated: false
-      })
-      if (this.disconnectTimer !== undefined) clearTimeout(this.disconnectTimer)
-      const delay = Math.max(1, obj.disconnectDelay) * 1000
-      this.disconnectTimer = setTimeout(() => this.close(), delay)
-      this.disconnectTimer.unref()
-      return
-    }
-    if (obj instanceof Api.DestroySession) {
-      const target = BigInt(obj.sessionId.toString())
-      const known = this.entry?.sessions.delete(target) === true
-      out.push({ body: destroySessionAnswer(known, target), contentRelated: false })
-      return
-    }
-    if (obj instanceof Api.GetFutureSalts) {
-      out.push({ body: this.server.futureSalts(msgId, obj.num), contentRelated: false })
-      return
-    }
-    if (obj instanceof Api.MsgsStateReq) {
-      out.push({ body: msgsStateInfo(msgId, obj.msgIds, session), contentRelated: false })
-      return
-    }
-    // the server keeps no copies of what it sent (a client that lost an answer resends its
-    // request, which is answered again), so msg_resend_req has nothing to resend;
-    // msgs_all_info is informational and wants no answer
-    if (obj instanceof Api.MsgResendReq || obj instanceof Api.MsgsAllInfo) return
-    if (obj instanceof Api.HttpWait) return // only meaningful over HTTP, which the server does not serve
-    if (obj instanceof Api.RpcDropAnswer) {
-      out.push({ body: rpcResult(msgId, u32(Ids.rpcAnswerUnknown)), contentRelated: true })
-      return
-    }
-    if (!isRequest(obj)) {
-      // an unknown constructor or a non-request object: answer so the client never waits
-      out.push({ body: rpcResult(msgId, rpcError(400, "INPUT_CONSTRUCTOR_INVALID")), contentRelated: true })
-      this.server.stats.rpcErrorsSent++
-      return
+    const obj = read.value
+    switch (obj._) {
+      case "ping":
+      case "ping_delay_disconnect": {
+        this.server.stats.pings++
+        out.push({ body: service({ _: "pong", msg_id: msgId, ping_id: obj.ping_id }), contentRelated: false })
+        if (obj._ === "ping_delay_disconnect") {
+          if (this.disconnectTimer !== undefined) clearTimeout(this.disconnectTimer)
+          const delay = Math.max(1, Number(obj.disconnect_delay)) * 1000
+          this.disconnectTimer = setTimeout(() => this.close(), delay)
+          this.disconnectTimer.unref()
+        }
+        return
+      }
+      case "destroy_session": {
+        const target = obj.session_id as bigint
+        const known = entry.sessions.delete(target)
+        out.push({
+          body: service({ _: known ? "destroy_session_ok" : "destroy_session_none", session_id: target }),
+          contentRelated: false
+        })
+        return
+      }
+      case "get_future_salts":
+        out.push({ body: this.server.futureSalts(msgId, Number(obj.num)), contentRelated: false })
+        return
+      case "msgs_state_req":
+        out.push({ body: msgsStateInfo(msgId, obj.msg_ids, session), contentRelated: false })
+        return
+      // the server keeps no copies of what it sent (a client that lost an answer resends its
+      // request, which is answered again), so msg_resend_req has nothing to resend;
+      // msgs_all_info is informational and wants no answer; http_wait is only meaningful over
+      // HTTP, which the server does not serve
+      case "msg_resend_req":
+      case "msgs_all_info":
+      case "http_wait":
+        return
+      case "rpc_drop_answer":
+        out.push({ body: rpcResult(msgId, service({ _: "rpc_answer_unknown" })), contentRelated: true })
+        return
     }
     this.server.stats.requests++
-    const entry = this.entry!
     void this.server.dispatch(entry, this.id, obj).then((reply) => {
       if (this.closed) return
       try {
@@ -555,34 +543,21 @@ export const sessionOf = (entry: KeyEntry, sessionId: bigint): SessionState => {
   return session
 }
 
-const u32 = (n: number): Buffer => {
-  const b = Buffer.alloc(4)
-  b.writeUInt32LE(n >>> 0)
-  return b
-}
-
-/** `destroy_session_ok` or, for a session the key does not have, `destroy_session_none`. */
-const destroySessionAnswer = (known: boolean, sessionId: bigint): Buffer => {
-  const b = Buffer.alloc(12)
-  b.writeUInt32LE(known ? Ids.destroySessionOk : 0x62d350c9, 0)
-  b.writeBigInt64LE(sessionId, 4)
-  return b
-}
+const rpcError = (code: number, message: string): Buffer =>
+  service({ _: "rpc_error", error_code: code, error_message: message })
 
 /**
  * `msgs_state_info req_msg_id:long info:string`, one byte per asked msg_id
  * (service_messages_about_messages): 4 received, 1 too old to know, 3 too new, 2 not received.
  */
-const msgsStateInfo = (reqMsgId: bigint, ids: ReadonlyArray<Api.long>, session: SessionState): Buffer => {
+const msgsStateInfo = (reqMsgId: bigint, ids: TlValue | undefined, session: SessionState): Buffer => {
   const now = Date.now() / 1000
-  const info = Buffer.alloc(ids.length)
-  ids.forEach((raw, i) => {
-    const id = BigInt(raw.toString())
+  const list = Array.isArray(ids) ? (ids as ReadonlyArray<TlValue>) : []
+  const info = new Uint8Array(list.length)
+  list.forEach((raw, i) => {
+    const id = typeof raw === "bigint" ? raw : 0n
     const seconds = Number(id >> 32n)
     info[i] = session.seen.has(id) ? 4 : seconds < now - 300 ? 1 : seconds > now + 30 ? 3 : 2
   })
-  const head = Buffer.alloc(12)
-  head.writeUInt32LE(0x04deb57d, 0)
-  head.writeBigInt64LE(reqMsgId, 4)
-  return Buffer.concat([head, serializeBytes(info)])
+  return service({ _: "msgs_state_info", req_msg_id: reqMsgId, info })
 }

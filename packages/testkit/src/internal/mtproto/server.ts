@@ -1,29 +1,35 @@
 /**
  * The loopback MTProto 2.0 server: a `node:net` listener on 127.0.0.1, one {@link Connection}
  * per socket (`connection.ts`), accounts keyed by auth key, pushes, and request dispatch:
- * the handler first, then the built-in RPCs (`builtins.ts`). Promise/callback based;
- * `LoopbackServer` wraps it in Effect.
+ * the handler first, then the built-in RPCs (`builtins.ts`). Each auth key is served in the
+ * layer its client declared with `invokeWithLayer` (`servedLayer`); requests are read and
+ * results and pushes written in it. Promise/callback based; `LoopbackServer` wraps it in Effect.
  *
  * @internal
  */
 import * as NodeCrypto from "node:crypto"
 import * as Net from "node:net"
-import { Api } from "telegram"
+import * as Tl from "@tgphone/core/Tl"
+import { LAYER as GRAMJS_LAYER } from "telegram/tl/AllTLObjects.js"
 import type { Limits } from "../../LoopbackServer.js"
 import * as builtins from "./builtins.js"
 import { Connection } from "./connection.js"
 import { authKeyId } from "./crypto.js"
 import { prepareTestRsaKey } from "./handshake.js"
+import { readObject, type TlSerializable } from "./tl.js"
 import {
-  classNameOf,
-  isRequest,
-  rpcError,
-  serializeResult,
-  type TlResult,
-  type TlSerializable,
-  toLong,
-  unwrap
-} from "./tl.js"
+  isTlObject,
+  readBoxed,
+  type SchemaResolver,
+  servedLayer,
+  service,
+  TlError,
+  type TlObject,
+  type TlValue,
+  unwrap,
+  writeBoxed,
+  writeValue
+} from "./tlCodec.js"
 
 export { normalisePhone } from "./builtins.js"
 export { maxPlainFrameBytes } from "./connection.js"
@@ -43,13 +49,33 @@ export interface Account {
 export interface RequestContext {
   /** The signed-in account, or `undefined` for a fresh auth key that has not logged in. */
   readonly account: Account | undefined
-  /** The request with its connection wrappers removed (a GramJS `Api` request object). */
+  /** The request with its connection wrappers removed, as a TL object of the caller's layer. */
+  readonly tl: TlObject
+  /** The layer the caller is served in. */
+  readonly layer: number
+  /** That layer's schema. */
+  readonly schema: Tl.Schema
+  /**
+   * The request as a GramJS (layer 198) `Api` object, built on first access from `tl`
+   * re-written in layer 198; a stand-in with only `className` and `getBytes` when layer 198
+   * cannot express it.
+   */
   readonly request: TlSerializable & { readonly className: string }
   /** GramJS class name of the request, e.g. `"phone.RequestCall"`. */
   readonly method: string
   readonly connectionId: number
   readonly authKeyId: bigint
 }
+
+/**
+ * A result: a TL value of the method's result type (a TL object, a Bool, a vector; written in
+ * the caller's layer), a GramJS object or vector of them (their layer-198 bytes, re-read and
+ * re-written in the caller's layer), or raw TL bytes (sent as they are).
+ */
+export type TlResult = TlValue | TlSerializable | ReadonlyArray<TlSerializable>
+
+/** An `Updates` to push: a TL object, a GramJS object, or a TL object per layer. */
+export type PushedUpdates = TlObject | TlSerializable | ((schema: Tl.Schema) => TlObject)
 
 /** The handler's answer. */
 export type HandlerReply =
@@ -84,6 +110,8 @@ export interface ServerOptions {
   readonly limits: Limits
   /** Called for every dropped connection or frame (diagnostics, never throws). */
   readonly onProblem?: ((problem: string) => void) | undefined
+  /** API layers to speak besides the shipped ones (a layer given here replaces a shipped one). */
+  readonly schemas?: ReadonlyArray<Tl.Schema> | undefined
 }
 
 /** Counters, for tests and benchmarks. */
@@ -137,6 +165,61 @@ export interface KeyEntry {
   readonly id: bigint
   userId: bigint | undefined
   readonly sessions: Map<bigint, SessionState>
+  /** The layer the key's client declared last (`invokeWithLayer`), if any. */
+  declaredLayer: number | undefined
+  /** The schema the key is served in (`servedLayer` of the declared layer; the oldest until one is declared). */
+  schema: Tl.Schema
+}
+
+/** The layer of GramJS's `Api` classes (the public handler API's objects). */
+const gramjsLayer: number = GRAMJS_LAYER
+
+/** GramJS's class name of a TL combinator (`phone.requestCall` → `phone.RequestCall`). */
+export const gramjsName = (name: string): string => {
+  const dot = name.lastIndexOf(".")
+  return name.slice(0, dot + 1) + name.charAt(dot + 1).toUpperCase() + name.slice(dot + 2)
+}
+
+const hasBytes = (v: unknown): v is TlSerializable =>
+  typeof v === "object" && v !== null && typeof (v as { getBytes?: unknown }).getBytes === "function"
+
+/** A GramJS object as a TL object (its layer-198 bytes, read with the layer-198 schema). */
+const fromGramJs = (v: TlSerializable): TlObject => {
+  const read = readBoxed(v.getBytes(), Tl.schema(gramjsLayer))
+  if (read._tag === "Fail") throw new TlError(`a GramJS object does not read in layer 198: ${read.message}`)
+  return read.value
+}
+
+/** Writes a result of TL type `type` in `schema`'s layer. Throws `TlError`. */
+export const encodeResult = (schema: Tl.Schema, type: Tl.Type, value: TlResult): Buffer => {
+  if (value instanceof Uint8Array) return Buffer.from(value)
+  if (hasBytes(value))
+    return schema.layer === gramjsLayer ? value.getBytes() : writeValue(schema, type, fromGramJs(value))
+  if (Array.isArray(value) && value.some(hasBytes)) {
+    const items = (value as ReadonlyArray<unknown>).map((v) => (hasBytes(v) ? fromGramJs(v) : (v as TlValue)))
+    return writeValue(schema, type, items)
+  }
+  return writeValue(schema, type, value as TlValue)
+}
+
+/**
+ * The request as GramJS reads it in its layer, or, when that layer cannot express it (a
+ * constructor or a required field it lacks), a stand-in with the name and the caller's bytes.
+ */
+const gramjsRequest = (
+  query: TlObject,
+  schema: Tl.Schema
+): TlSerializable & { readonly className: string } => {
+  const standIn = { className: gramjsName(query._), getBytes: () => writeBoxed(schema, query) }
+  let bytes: Buffer
+  try {
+    bytes = writeBoxed(Tl.schema(gramjsLayer), query)
+  } catch (e) {
+    if (e instanceof TlError) return standIn
+    throw e
+  }
+  const obj = readObject(bytes)
+  return hasBytes(obj) ? (obj as TlSerializable & { readonly className: string }) : standIn
 }
 
 /** The loopback server. */
@@ -157,7 +240,21 @@ export class MtprotoServer {
   private nextConnectionId = 1
   private boundPort = 0
 
+  /** The schema of every layer the server speaks, by layer. */
+  private readonly schemas: ReadonlyMap<number, Tl.Schema>
+  /** The layers the server speaks, ascending. */
+  readonly layers: ReadonlyArray<number>
+  /** The schema a declared layer is served in. */
+  readonly schemaFor: SchemaResolver = (declared) => {
+    const layer = servedLayer(declared, this.layers)
+    return this.schemas.get(layer) ?? Tl.schema(layer)
+  }
+
   constructor(readonly options: ServerOptions) {
+    const schemas = new Map<number, Tl.Schema>(Tl.layers.map((l) => [l, Tl.schema(l)]))
+    for (const s of options.schemas ?? []) schemas.set(s.layer, s)
+    this.schemas = schemas
+    this.layers = [...schemas.keys()].sort((a, b) => a - b)
     this.listener = Net.createServer((socket) => {
       if (this.connections.size >= options.limits.maxConnections) {
         this.stats.connectionsRefused++
@@ -211,18 +308,26 @@ export class MtprotoServer {
   addKey(key: Buffer, userId: bigint | undefined): bigint {
     const id = authKeyId(key)
     if (userId === undefined) this.stats.authKeysCreated++
-    this.keys.set(id, { key, id, userId, sessions: new Map() })
+    this.keys.set(id, {
+      key,
+      id,
+      userId,
+      sessions: new Map(),
+      declaredLayer: undefined,
+      schema: this.schemaFor(0)
+    })
     return id
   }
 
   /** `bad_server_salt` for a message. */
   badServerSalt(msgId: bigint, seqNo: number): Buffer {
-    return new Api.BadServerSalt({
-      badMsgId: toLong(msgId),
-      badMsgSeqno: seqNo,
-      errorCode: 48,
-      newServerSalt: toLong(this.salt)
-    }).getBytes()
+    return service({
+      _: "bad_server_salt",
+      bad_msg_id: msgId,
+      bad_msg_seqno: seqNo,
+      error_code: 48,
+      new_server_salt: this.salt
+    })
   }
 
   /**
@@ -233,17 +338,15 @@ export class MtprotoServer {
   futureSalts(reqMsgId: bigint, num: number): Buffer {
     const n = Math.max(1, Math.min(64, Math.trunc(num)))
     const now = Math.floor(Date.now() / 1000)
-    const b = Buffer.alloc(20 + 16 * n)
-    b.writeUInt32LE(0xae500895, 0)
-    b.writeBigInt64LE(reqMsgId, 4)
-    b.writeInt32LE(now, 12)
-    b.writeInt32LE(n, 16)
-    for (let i = 0; i < n; i++) {
-      b.writeInt32LE(now + 3600 * i, 20 + 16 * i)
-      b.writeInt32LE(now + 3600 * (i + 1), 24 + 16 * i)
-      b.writeBigInt64LE(this.salt, 28 + 16 * i)
-    }
-    return b
+    const salts: Array<TlObject> = []
+    for (let i = 0; i < n; i++)
+      salts.push({
+        _: "future_salt",
+        valid_since: now + 3600 * i,
+        valid_until: now + 3600 * (i + 1),
+        salt: this.salt
+      })
+    return service({ _: "future_salts", req_msg_id: reqMsgId, now, salts })
   }
 
   /** Picks a new server salt: every client gets one `bad_server_salt` and moves on. */
@@ -263,18 +366,43 @@ export class MtprotoServer {
     return { pts: 1, qts: 0, seq: st?.seq ?? 0, date: Math.max(now, st?.date ?? 0) }
   }
 
-  /** Pushes serialised `Updates` to every live connection of an account; returns how many got it. */
-  push(userId: bigint, updates: TlSerializable): number {
-    const body = updates.getBytes()
+  /**
+   * Pushes `Updates` to every live connection of an account, each written in its connection's
+   * layer (a value its layer cannot express is not sent there); returns how many got it.
+   */
+  push(userId: bigint, updates: PushedUpdates): number {
+    const bodies = new Map<number, Buffer | undefined>()
+    const bodyFor = (schema: Tl.Schema): Buffer | undefined => {
+      if (bodies.has(schema.layer)) return bodies.get(schema.layer)
+      let body: Buffer | undefined
+      try {
+        body =
+          typeof updates === "function"
+            ? writeBoxed(schema, updates(schema))
+            : isTlObject(updates)
+              ? writeBoxed(schema, updates)
+              : encodeResult(schema, "Updates", updates)
+      } catch (e) {
+        if (!(e instanceof TlError)) throw e
+        this.problem(`cannot push in layer ${schema.layer}: ${e.message}`)
+      }
+      bodies.set(schema.layer, body)
+      return body
+    }
     const prev = this.pushed.get(userId) ?? { seq: 0, date: 0 }
-    const fields = updates as { readonly seq?: unknown; readonly date?: unknown }
+    const fields = (typeof updates === "function" ? updates(Tl.schema(Tl.newest)) : updates) as {
+      readonly seq?: unknown
+      readonly date?: unknown
+    }
     this.pushed.set(userId, {
       seq: typeof fields.seq === "number" ? Math.max(prev.seq, fields.seq) : prev.seq,
       date: typeof fields.date === "number" ? Math.max(prev.date, fields.date) : prev.date
     })
     let n = 0
     for (const c of this.connections) {
-      if (c.entry?.userId === userId && c.push(body)) n++
+      if (c.entry?.userId !== userId) continue
+      const body = bodyFor(c.entry.schema)
+      if (body !== undefined && c.push(body)) n++
     }
     this.stats.updatesPushed += n
     return n
@@ -292,31 +420,47 @@ export class MtprotoServer {
     return n
   }
 
-  /** Runs one request: built-ins, then the handler, then METHOD_NOT_SUPPORTED. Never rejects. */
-  async dispatch(entry: KeyEntry, connectionId: number, raw: unknown): Promise<Buffer> {
-    const { query } = unwrap(raw)
-    const method = classNameOf(query)
+  /**
+   * Runs one request: the handler, then the built-ins, then METHOD_NOT_SUPPORTED; the result
+   * is written in the layer the key is served in. Never rejects.
+   */
+  async dispatch(entry: KeyEntry, connectionId: number, raw: TlObject): Promise<Buffer> {
+    const { query, layer } = unwrap(raw)
+    if (layer !== undefined && layer !== entry.declaredLayer) {
+      entry.declaredLayer = layer
+      entry.schema = this.schemaFor(layer)
+    }
+    const schema = entry.schema
+    const def = schema.byName.get(query._)
+    const method = gramjsName(query._)
     const account = entry.userId === undefined ? undefined : this.accounts.get(entry.userId)
     const error = (code: number, message: string): Buffer => {
       this.stats.rpcErrorsSent++
-      return rpcError(code, message)
+      return service({ _: "rpc_error", error_code: code, error_message: message })
     }
-    if (!isRequest(query)) return error(400, "INPUT_METHOD_INVALID")
-    if (account === undefined && !builtins.UNAUTHORISED_OK.has(method))
+    if (def === undefined || def.kind !== "function") return error(400, "INPUT_METHOD_INVALID")
+    if (account === undefined && !builtins.UNAUTHORISED_OK.has(query._))
       return error(401, "AUTH_KEY_UNREGISTERED")
     try {
+      let request: (TlSerializable & { readonly className: string }) | undefined
       const reply = await this.options.handler({
         account,
-        request: query,
+        tl: query,
+        layer: schema.layer,
+        schema,
+        get request() {
+          request ??= gramjsRequest(query, schema)
+          return request
+        },
         method,
         connectionId,
         authKeyId: entry.id
       })
-      if (reply._tag === "Result") return serializeResult(reply.value)
+      if (reply._tag === "Result") return encodeResult(schema, def.type, reply.value)
       if (reply._tag === "Error") return error(reply.code, reply.message)
       const builtin = builtins.builtin(this, entry, account, query)
       if (builtin !== undefined) {
-        if (builtin._tag === "Result") return serializeResult(builtin.value)
+        if (builtin._tag === "Result") return encodeResult(schema, def.type, builtin.value)
         if (builtin._tag === "Error") return error(builtin.code, builtin.message)
       }
       return error(400, "METHOD_NOT_SUPPORTED")

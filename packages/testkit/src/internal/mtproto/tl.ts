@@ -1,15 +1,18 @@
 /**
- * TL glue for the loopback server: GramJS's generated `Api` classes read requests and write
- * results; the few MTProto service constructors GramJS keeps outside `Api`
- * (`msg_container`, `rpc_result`, `gzip_packed`) are written and read here.
+ * Framing of MTProto's message layer that no schema describes (`msg_container`, `rpc_result`,
+ * `gzip_packed`, `message`), and GramJS helpers for what the server and its tests exchange
+ * with GramJS: its 64-bit integers and its reader (the handshake's MTProto objects, and tests
+ * that read the server's answers as a GramJS client would). API-layer objects are read and
+ * written by the schema-driven codec (`tlCodec.ts`).
  *
  * Spec: https://core.telegram.org/mtproto/service_messages
  *
  * @internal
  */
 import * as Zlib from "node:zlib"
-import { Api, extensions, helpers } from "telegram"
-import { tlobjects } from "telegram/tl/AllTLObjects.js"
+import type { Api } from "telegram"
+import { extensions, helpers } from "telegram"
+import { readValue, serviceSchema } from "./tlCodec.js"
 
 /** GramJS's 64-bit integer type (big-integer), as its generated constructors expect. */
 export type Long = Api.long
@@ -39,9 +42,6 @@ export interface TlSerializable {
   getBytes(): Buffer
 }
 
-/** What a request may return: a TL object, a Bool, a vector of TL objects, or raw TL bytes. */
-export type TlResult = TlSerializable | boolean | ReadonlyArray<TlSerializable> | Uint8Array
-
 const int32 = (n: number): Buffer => {
   const b = Buffer.alloc(4)
   b.writeUInt32LE(n >>> 0)
@@ -58,17 +58,6 @@ export const serializeBytes = (data: Uint8Array): Buffer => {
   return Buffer.concat([head, data, Buffer.alloc(pad)])
 }
 
-/** Serialises a result value. */
-export const serializeResult = (value: TlResult): Buffer => {
-  if (typeof value === "boolean") return int32(value ? Ids.boolTrue : Ids.boolFalse)
-  if (value instanceof Uint8Array) return Buffer.from(value)
-  if (Array.isArray(value)) {
-    const items = value as ReadonlyArray<TlSerializable>
-    return Buffer.concat([int32(Ids.vector), int32(items.length), ...items.map((i) => i.getBytes())])
-  }
-  return (value as TlSerializable).getBytes()
-}
-
 /** `rpc_result req_msg_id:long result:Object`. */
 export const rpcResult = (reqMsgId: bigint, result: Uint8Array): Buffer => {
   const head = Buffer.alloc(12)
@@ -76,10 +65,6 @@ export const rpcResult = (reqMsgId: bigint, result: Uint8Array): Buffer => {
   head.writeBigInt64LE(reqMsgId, 4)
   return Buffer.concat([head, result])
 }
-
-/** `rpc_error error_code:int error_message:string`. */
-export const rpcError = (code: number, message: string): Buffer =>
-  new Api.RpcError({ errorCode: code, errorMessage: message }).getBytes()
 
 /** `gzip_packed packed_data:bytes` around `data`. */
 export const gzipPacked = (data: Uint8Array): Buffer =>
@@ -128,76 +113,11 @@ export const readContainer = (body: Buffer): Array<RawMessage> | undefined => {
 /** Unpacks a `gzip_packed` body (after its constructor id); `undefined` if malformed or too large. */
 export const readGzipPacked = (body: Buffer, maxBytes: number): Buffer | undefined => {
   try {
-    const reader = new extensions.BinaryReader(body.subarray(4))
-    const packed = reader.tgReadBytes()
+    const packed = readValue(body.subarray(4), serviceSchema, "bytes")
+    if (!(packed instanceof Uint8Array)) return undefined
     return Zlib.gunzipSync(packed, { maxOutputLength: maxBytes })
   } catch {
     return undefined
-  }
-}
-
-/**
- * What one frame may cost to parse: at most `objects` TL values (objects, vector items that
- * are objects, longs, int128/256s, strings and bytes) in all, nested at most `depth` deep.
- * Shared by every message of a frame (a container's messages draw on one budget).
- */
-export interface TlBudget {
-  objects: number
-  readonly depth: number
-}
-
-/** Thrown inside the reader when a budget runs out (caught by {@link readObject}). */
-class BudgetExceeded extends Error {}
-
-/** GramJS's reader, counting what it reads against a {@link TlBudget}. */
-class BudgetedReader extends extensions.BinaryReader {
-  private level = 0
-  constructor(
-    data: Buffer,
-    private readonly budget: TlBudget
-  ) {
-    super(data)
-  }
-  private spend(): void {
-    if (--this.budget.objects < 0) throw new BudgetExceeded("TL object budget exceeded")
-  }
-  override tgReadObject(): ReturnType<extensions.BinaryReader["tgReadObject"]> {
-    this.spend()
-    if (++this.level > this.budget.depth) throw new BudgetExceeded("TL nesting too deep")
-    try {
-      return super.tgReadObject()
-    } finally {
-      this.level--
-    }
-  }
-  override readLargeInt(bits: number, signed?: boolean): ReturnType<extensions.BinaryReader["readLargeInt"]> {
-    this.spend()
-    return super.readLargeInt(bits, signed)
-  }
-  override tgReadBytes(): Buffer {
-    this.spend()
-    return super.tgReadBytes()
-  }
-}
-
-/** Why {@link readObject} found nothing. */
-export type ReadFailure = "malformed" | "budget"
-
-/**
- * Reads one TL object with GramJS's reader; a {@link ReadFailure} when the bytes do not
- * parse or cost more than `budget` allows (the reader stops as soon as it runs out).
- */
-export const readObjectBudgeted = (
-  body: Buffer,
-  budget: TlBudget
-):
-  | { readonly _tag: "Ok"; readonly value: unknown }
-  | { readonly _tag: "Fail"; readonly reason: ReadFailure } => {
-  try {
-    const obj: unknown = new BudgetedReader(body, budget).tgReadObject()
-    return obj instanceof Promise ? { _tag: "Fail", reason: "malformed" } : { _tag: "Ok", value: obj }
-  } catch (e) {
-    return { _tag: "Fail", reason: e instanceof BudgetExceeded ? "budget" : "malformed" }
   }
 }
 
@@ -211,50 +131,3 @@ export const readObject = (body: Buffer): unknown => {
     return undefined
   }
 }
-
-/** Whether a constructor id names a TL function (a request) GramJS knows. */
-export const isRequestConstructor = (id: number): boolean => {
-  const clazz = (tlobjects as Record<number, { readonly classType?: string } | undefined>)[id >>> 0]
-  return clazz !== undefined && clazz.classType === "request"
-}
-
-/** The connection-level wrappers a request may be nested in. */
-export interface Unwrapped {
-  readonly query: unknown
-  readonly layer: number | undefined
-  readonly initConnection: Api.InitConnection | undefined
-  readonly withoutUpdates: boolean
-}
-
-/** Peels `invokeWithLayer`, `initConnection`, `invokeAfterMsg(s)` and `invokeWithoutUpdates`. */
-export const unwrap = (request: unknown): Unwrapped => {
-  let query = request
-  let layer: number | undefined
-  let initConnection: Api.InitConnection | undefined
-  let withoutUpdates = false
-  for (let i = 0; i < 8; i++) {
-    if (query instanceof Api.InvokeWithLayer) {
-      layer = query.layer
-      query = query.query
-    } else if (query instanceof Api.InitConnection) {
-      initConnection = query
-      query = query.query
-    } else if (query instanceof Api.InvokeAfterMsg || query instanceof Api.InvokeAfterMsgs) {
-      query = query.query
-    } else if (query instanceof Api.InvokeWithoutUpdates) {
-      withoutUpdates = true
-      query = query.query
-    } else break
-  }
-  return { query, layer, initConnection, withoutUpdates }
-}
-
-/** The TL name of a request object (`"phone.requestCall"` style is GramJS's `"phone.RequestCall"`). */
-export const classNameOf = (obj: unknown): string =>
-  typeof obj === "object" && obj !== null && "className" in obj && typeof obj.className === "string"
-    ? obj.className
-    : "unknown"
-
-/** Whether `obj` is a GramJS request (a TL function) rather than a constructor. */
-export const isRequest = (obj: unknown): obj is TlSerializable & { readonly className: string } =>
-  typeof obj === "object" && obj !== null && "classType" in obj && obj.classType === "request"

@@ -1,7 +1,9 @@
 /**
- * The loopback server backed by the in-memory world: requests are decoded with core's GramJS
- * codecs into `{ method, params }`, run through the caller's `TelegramRpc` from the world, and
- * encoded back; each user's update stream is pushed to their live connections as `Updates`.
+ * The loopback server backed by the in-memory world: requests, read in the caller's layer, are
+ * mapped generically (`modelTl.ts`) to `{ method, params }` of tgphone's method registry, run
+ * through the caller's `TelegramRpc` from the world, and the result mapped back and written in
+ * the caller's layer; each user's update stream is pushed to their live connections as
+ * `Updates`, written in each connection's layer. The world never sees a layer.
  *
  * Updates carried in an RPC result (the world delivers them to the caller's stream too, as
  * tgphone's GramJS layer does) are pushed to the caller as well when `echoResultUpdates` is on,
@@ -11,12 +13,14 @@
  *
  * @internal
  */
-import { Model, type TelegramRpc } from "@tgphone/core"
-import * as GramJs from "@tgphone/core/GramJs"
-import { Effect, Exit, Option, Result, Scope, Stream } from "effect"
-import { Api } from "telegram"
+import { Model, RpcMethods, type TelegramRpc } from "@tgphone/core"
+import * as Tl from "@tgphone/core/Tl"
+import { Effect, Exit, Option, Scope, Stream } from "effect"
 import type * as TestTelegram from "../../TestTelegram.js"
-import type { Account, Handler } from "./server.js"
+import { user as userObject } from "./builtins.js"
+import { fromModelValue, toModel } from "./modelTl.js"
+import type { Account, RequestContext, TlResult } from "./server.js"
+import { TlError, type TlObject, writeBoxed } from "./tlCodec.js"
 
 /** Per-user bookkeeping for echo suppression. */
 interface Track {
@@ -43,12 +47,23 @@ export const accountOf = (u: TestTelegram.UserInfo): Account => ({
   bot: u.bot
 })
 
+const newest = Tl.schema(Tl.newest)
+
+/** An update's identity: its bytes in the newest layer. */
 const signature = (update: Model.Update): string | undefined => {
-  const encoded = GramJs.encodeUpdate(update)
-  if (Result.isFailure(encoded)) return undefined
-  const o = encoded.success as { getBytes?: () => Buffer }
-  return typeof o.getBytes === "function" ? o.getBytes().toString("hex") : undefined
+  try {
+    return writeBoxed(newest, fromModelValue(newest, "Update", update) as TlObject).toString("hex")
+  } catch (e) {
+    if (e instanceof TlError) return undefined
+    throw e
+  }
 }
+
+/** One update as an `updates` of a layer (the model's `Updates` has no date or seq; seq 0 is "unordered"). */
+const updatesIn =
+  (update: Model.Update) =>
+  (schema: Tl.Schema): TlObject =>
+    fromModelValue(schema, "Updates", new Model.Updates({ updates: [update], users: [] })) as TlObject
 
 /** Glue between one world and one server. */
 export class WorldBackend {
@@ -58,7 +73,7 @@ export class WorldBackend {
   constructor(
     readonly world: TestTelegram.Service,
     readonly echoResultUpdates: boolean,
-    readonly push: (userId: bigint, updates: object) => void
+    readonly push: (userId: bigint, updates: (schema: Tl.Schema) => TlObject) => void
   ) {}
 
   private track(userId: bigint): Track {
@@ -108,8 +123,7 @@ export class WorldBackend {
           return
         }
       }
-      const encoded = GramJs.encodeUpdates(new Model.Updates({ updates: [update], users: [] }))
-      if (Result.isSuccess(encoded)) self.push(userId, encoded.success as object)
+      self.push(userId, updatesIn(update))
     })
   }
 
@@ -117,63 +131,49 @@ export class WorldBackend {
    * `contacts.getContacts`: the account's contacts in the world. GramJS resolves a `+phone`
    * only among the account's contacts (`getInputEntity`), as against Telegram.
    */
-  private contacts(userId: bigint): Effect.Effect<Uint8Array | undefined> {
+  private contacts(userId: bigint): Effect.Effect<TlObject | undefined> {
     const self = this
     return Effect.gen(function* () {
       const me = yield* self.world.user(userId)
       if (Option.isNone(me)) return undefined
-      const users: Array<Api.TypeUser> = []
+      const users: Array<TlObject> = []
       for (const id of me.value.contacts) {
         const c = yield* self.world.user(id)
         if (Option.isNone(c)) continue
-        const u = c.value
-        const encoded = GramJs.encodeUser(
-          new Model.User({
-            id: u.id,
-            accessHash: u.accessHash,
-            firstName: u.firstName,
-            ...(u.lastName === undefined ? {} : { lastName: u.lastName }),
-            ...(u.username === undefined ? {} : { username: u.username }),
-            ...(u.phone === undefined ? {} : { phone: u.phone.replace(/^\+/, "") }),
-            bot: u.bot,
-            self: false,
-            deleted: u.deactivated
-          })
-        )
-        if (Result.isSuccess(encoded)) users.push(encoded.success as Api.TypeUser)
+        users.push({ ...userObject(accountOf(c.value), false), deleted: c.value.deactivated })
       }
-      const contacts = users.map((u) => new Api.Contact({ userId: u.id, mutual: false }))
-      return new Uint8Array(new Api.contacts.Contacts({ contacts, savedCount: 0, users }).getBytes())
+      const contacts = users.map((u) => ({ _: "contact", user_id: u.id, mutual: false }))
+      return { _: "contacts.contacts", contacts, saved_count: 0, users }
     })
   }
 
   /** The request handler. */
   handler(
     scope: Scope.Scope
-  ): (request: Parameters<Handler>[0]) => Effect.Effect<Uint8Array | undefined, WorldRpcFailure> {
+  ): (request: RequestContext) => Effect.Effect<TlResult | undefined, WorldRpcFailure> {
     const self = this
     return (req) =>
       Effect.gen(function* () {
         if (req.account === undefined) return undefined
-        if (req.request.className === "contacts.GetContacts") return yield* self.contacts(req.account.userId)
-        const decoded = GramJs.decodeRequest(req.request)
-        if (Result.isFailure(decoded)) {
-          if (decoded.failure._tag === "UnsupportedRequest") return undefined
-          return yield* Effect.fail({ code: 400, text: "INPUT_REQUEST_INVALID" })
-        }
+        const method = req.tl._
+        if (method === "contacts.getContacts") return yield* self.contacts(req.account.userId)
+        if (!RpcMethods.isMethodName(method)) return undefined
+        const schema = req.schema
+        const spec = RpcMethods.RpcMethods[method]
+        const params = toModel(schema, req.tl, spec.params)
+        if (params._tag === "Fail") return yield* Effect.fail({ code: 400, text: "INPUT_REQUEST_INVALID" })
         const found = yield* self.world.user(req.account.userId)
         if (Option.isNone(found)) return yield* Effect.fail({ code: 401, text: "AUTH_KEY_UNREGISTERED" })
         yield* self.ensurePusher(found.value, scope)
         const rpc = yield* self.world
           .rpcFor(found.value)
           .pipe(Effect.mapError(() => ({ code: 401, text: "AUTH_KEY_UNREGISTERED" })))
-        const { method, params } = decoded.success
         const t = self.track(req.account.userId)
         t.inflight++
         const exit = yield* Effect.exit(
           (rpc.invoke as (m: string, p: unknown) => Effect.Effect<unknown, TelegramRpc.RpcFailure>)(
             method,
-            params
+            params.value
           )
         )
         if (!self.echoResultUpdates && Exit.isSuccess(exit) && exit.value instanceof Model.Updates) {
@@ -196,9 +196,13 @@ export class WorldBackend {
           if (e._tag === "TransportError") return yield* Effect.fail({ code: -503, text: "Timeout" })
           return yield* Effect.fail({ code: e.code, text: e.type })
         }
-        const bytes = GramJs.serializeResult(method as never, exit.value as never)
-        if (Result.isFailure(bytes)) return yield* Effect.die(bytes.failure)
-        return bytes.success
+        const resultType = schema.byName.get(method)?.type
+        if (resultType === undefined)
+          return yield* Effect.die(new TlError(`${method} is not in layer ${schema.layer}`))
+        return yield* Effect.try({
+          try: () => fromModelValue(schema, resultType, exit.value),
+          catch: (e) => e
+        }).pipe(Effect.orDie)
       })
   }
 }
