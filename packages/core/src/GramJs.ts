@@ -354,6 +354,7 @@ const gramjs: Live.Library<TelegramClientType, SessionInvalid, ConfigInvalid> = 
       : undefined,
   ping: (disconnectDelay) =>
     new Api.PingDelayDisconnect({ pingId: helpers.generateRandomLong(true), disconnectDelay }),
+  afterConnect: () => Promise.resolve(),
   toLibraryInteger: (n) => helpers.returnBigInt(n),
   classify,
   codec: {

@@ -170,6 +170,14 @@ const teleproto: Live.Library<TelegramClientType, SessionInvalid, ConfigInvalid>
       : undefined,
   ping: (disconnectDelay) =>
     new Api.PingDelayDisconnect({ pingId: helpers.generateRandomLong(true), disconnectDelay }),
+  afterConnect: async (client) => {
+    // teleproto's ping loop (replaced by the layer's keep-alive) would start its update
+    // manager, which drops every update until it runs and reads the update state
+    const manager = (client as unknown as { updateManager: { start(): void; ensureState(): Promise<void> } })
+      .updateManager
+    manager.start()
+    await manager.ensureState()
+  },
   toLibraryInteger: (n) => helpers.returnBigInt(n),
   classify: classifyTeleprotoError,
   codec: liveCodecs(makeCodec({ Api, layer: TELEPROTO_LAYER, returnBigInt: (n) => helpers.returnBigInt(n) })),

@@ -84,6 +84,7 @@ const library: Live.Library<FakeClient, FakeSessionInvalid, FakeConfigInvalid> =
         }
   },
   ping: (disconnectDelay) => new Request("PingDelayDisconnect", { disconnectDelay }),
+  afterConnect: unused("afterConnect"),
   toLibraryInteger: (n) => n,
   classify: (method, error) => new TransportError({ method, message: `fake: ${String(error)}` }),
   codec: {

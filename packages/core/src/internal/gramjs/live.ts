@@ -117,6 +117,12 @@ export interface Library<Client, SessionError, ConfigError extends { readonly me
   readonly callConfigOf: (result: unknown) => CallConfig | undefined
   /** `new Api.PingDelayDisconnect({ pingId: <random>, disconnectDelay })`. */
   readonly ping: (disconnectDelay: number) => object
+  /**
+   * What an owned client still needs once connected, besides the layer's own keep-alive (which
+   * replaces the library's ping loop): GramJS nothing; teleproto starts its update manager,
+   * which its ping loop would otherwise start, and reads the update state.
+   */
+  readonly afterConnect: (client: Client) => Promise<void>
   /** A `bigint` as the library's integer (`helpers.returnBigInt`). */
   readonly toLibraryInteger: (n: bigint) => unknown
   /** Anything the library failed with, as a seam error. */
@@ -659,6 +665,7 @@ export const makeLive = <Client, I, SessionError, ConfigError extends { readonly
           }).pipe(
             Effect.flatMap((client) =>
               connect(client, options).pipe(
+                Effect.andThen(promise("connect", () => library.afterConnect(client as unknown as Client))),
                 withTimeout("connect", options.connectTimeout ?? options.requestTimeout ?? DEFAULT_TIMEOUT),
                 Effect.onError(() => Effect.forkDetach(release(client))),
                 Effect.as(client)
