@@ -9,9 +9,10 @@
 import { mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { describe, expect, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { PhoneCalls } from "@tgphone/core"
-import { ConfigProvider, Console, Effect, Redacted, Stream } from "effect"
+import { LoopbackServer } from "@tgphone/testkit"
+import { ConfigProvider, Console, Effect, Logger, Redacted, Stream } from "effect"
 import * as Env from "./_shared/env.js"
 import * as AnswerCalls from "./answer-calls.js"
 import * as CallAndPrintEmoji from "./call-and-print-emoji.js"
@@ -43,15 +44,16 @@ describe("examples (loopback mode)", () => {
     () =>
       Effect.gen(function* () {
         const { lines, result } = yield* capture(CallAndPrintEmoji.loopback)
-        expect(result.caller.emojis).toHaveLength(4)
-        expect(result.caller.emojis).toEqual(result.callee.emojis)
-        expect(result.caller.fingerprint).toMatch(/^[0-9a-f]{16}$/)
-        expect(result.caller.fingerprint).toBe(result.callee.fingerprint)
-        expect(result.caller.callId).toBe(result.callee.callId)
-        expect(lines).toContain(
+        assert.lengthOf(result.caller.emojis, 4)
+        assert.deepStrictEqual(result.caller.emojis, result.callee.emojis)
+        assert.match(result.caller.fingerprint, /^[0-9a-f]{16}$/)
+        assert.strictEqual(result.caller.fingerprint, result.callee.fingerprint)
+        assert.strictEqual(result.caller.callId, result.callee.callId)
+        assert.include(
+          lines,
           `caller sees emoji ${result.caller.emojis.join(" ")}  fingerprint ${result.caller.fingerprint}`
         )
-        expect(lines.at(-1)).toBe("emoji match ✔")
+        assert.strictEqual(lines.at(-1), "emoji match ✔")
       }),
     TIMEOUT
   )
@@ -62,13 +64,14 @@ describe("examples (loopback mode)", () => {
       Effect.gen(function* () {
         const { lines, result } = yield* capture(AnswerCalls.loopback)
         const accepted = result.decisions.find((d) => d._tag === "Accepted")
-        expect(accepted?.callerId).toBe(result.bobId)
-        expect(accepted?._tag === "Accepted" ? accepted.emojis : []).toEqual(result.bobCall.emojis)
-        expect(result.decisions.filter((d) => d._tag === "Declined").map((d) => d.callerId)).toEqual([
-          result.carolId
-        ])
-        expect(result.carolCall).toEqual({ _tag: "Discarded", reason: "Busy" })
-        expect(lines).toContain(`declined a call from ${result.carolId} (not a contact)`)
+        assert.strictEqual(accepted?.callerId, result.bobId)
+        assert.deepStrictEqual(accepted?._tag === "Accepted" ? accepted.emojis : [], result.bobCall.emojis)
+        assert.deepStrictEqual(
+          result.decisions.filter((d) => d._tag === "Declined").map((d) => d.callerId),
+          [result.carolId]
+        )
+        assert.deepStrictEqual(result.carolCall, { _tag: "Discarded", reason: "Busy" })
+        assert.include(lines, `declined a call from ${result.carolId} (not a contact)`)
       }),
     TIMEOUT
   )
@@ -78,16 +81,21 @@ describe("examples (loopback mode)", () => {
     () =>
       Effect.gen(function* () {
         const { result } = yield* capture(RateLastCall.loopback)
-        expect(result.last.needRating).toBe(true)
+        assert.isTrue(result.last.needRating)
         // Signalling feedback (the 11.0.0 call's SCTP handshake) is not what this example is about.
         const mine = result.feedback.filter((f) => f.callId === result.last.id && f._tag !== "Signaling")
-        expect(mine.map((f) => f._tag)).toEqual(["Rating", "Debug"])
+        assert.deepStrictEqual(
+          mine.map((f) => f._tag),
+          ["Rating", "Debug"]
+        )
         const rating = mine[0]
-        expect(
-          rating?._tag === "Rating" ? [rating.rating, rating.comment, rating.userInitiative] : []
-        ).toEqual([4, "a bit of echo", false])
+        assert.deepStrictEqual(
+          rating?._tag === "Rating" ? [rating.rating, rating.comment, rating.userInitiative] : [],
+          [4, "a bit of echo", false]
+        )
         const debug = mine[1]
-        expect(debug?._tag === "Debug" ? debug.json : undefined).toMatchObject({ transport: "loopback" })
+        assert.strictEqual(debug?._tag, "Debug")
+        assert.deepInclude(debug?._tag === "Debug" ? debug.json : undefined, { transport: "loopback" })
       }),
     TIMEOUT
   )
@@ -98,25 +106,28 @@ describe("examples (loopback mode)", () => {
       Effect.gen(function* () {
         const { lines, result } = yield* capture(RequestCallErrors.loopback)
         // one outcome per attempt, each with its own advice
-        expect(result.map((o) => [o.tag, o.advice])).toEqual([
-          ["UserPrivacyRestricted", "they only take calls from some people: send them a message instead"],
-          ["UserIsBlocked", "they blocked you: you cannot call them"],
-          ["InputUserDeactivated", "this account was deleted"],
-          ["ParticipantVersionOutdated", "their app cannot take calls: ask them to update Telegram"],
-          ["UserIdInvalid", "that is not someone you can call (yourself, or an unknown id)"],
-          ["CallTimeout", "their phone seems offline"],
-          ["CallDiscarded", "they declined or are busy"],
-          ["RandomIdDuplicate", "a retry reused a random id: just call again"],
-          ["ParticipantCallFailed", "Telegram could not reach them: try later"],
-          ["CallProtocolFlagsInvalid", "this app's call protocol is misconfigured (P2P/reflector flags)"],
-          ["CallProtocolLayerInvalid", "this app's call protocol is misconfigured (layer range)"],
-          ["FloodWait", "too many calls: wait 42s (see flood-wait-retry.ts)"],
+        assert.deepStrictEqual(
+          result.map((o) => [o.tag, o.advice]),
           [
-            "InvalidInput",
-            "a bug in this app: protocol.udpP2p both udp_p2p and udp_reflector must be set (got udp_p2p=false, udp_reflector=false)"
+            ["UserPrivacyRestricted", "they only take calls from some people: send them a message instead"],
+            ["UserIsBlocked", "they blocked you: you cannot call them"],
+            ["InputUserDeactivated", "this account was deleted"],
+            ["ParticipantVersionOutdated", "their app cannot take calls: ask them to update Telegram"],
+            ["UserIdInvalid", "that is not someone you can call (yourself, or an unknown id)"],
+            ["CallTimeout", "their phone seems offline"],
+            ["CallDiscarded", "they declined or are busy"],
+            ["RandomIdDuplicate", "a retry reused a random id: just call again"],
+            ["ParticipantCallFailed", "Telegram could not reach them: try later"],
+            ["CallProtocolFlagsInvalid", "this app's call protocol is misconfigured (P2P/reflector flags)"],
+            ["CallProtocolLayerInvalid", "this app's call protocol is misconfigured (layer range)"],
+            ["FloodWait", "too many calls: wait 42s (see flood-wait-retry.ts)"],
+            [
+              "InvalidInput",
+              "a bug in this app: protocol.udpP2p both udp_p2p and udp_reflector must be set (got udp_p2p=false, udp_reflector=false)"
+            ]
           ]
-        ])
-        expect(lines).toHaveLength(result.length) // one line of advice per attempt
+        )
+        assert.lengthOf(lines, result.length) // one line of advice per attempt
       }),
     TIMEOUT
   )
@@ -126,10 +137,13 @@ describe("examples (loopback mode)", () => {
     () =>
       Effect.gen(function* () {
         const { lines, result } = yield* capture(FloodWaitRetry.loopback)
-        expect(result.requestCallAttempts).toBe(3)
-        expect(result.getCallConfigAttempts).toBe(2)
-        expect(result.emojis).toHaveLength(4)
-        expect(lines.filter((l) => l.includes("flood wait on phone.requestCall"))).toHaveLength(2)
+        assert.strictEqual(result.requestCallAttempts, 3)
+        assert.strictEqual(result.getCallConfigAttempts, 2)
+        assert.lengthOf(result.emojis, 4)
+        assert.lengthOf(
+          lines.filter((l) => l.includes("flood wait on phone.requestCall")),
+          2
+        )
       }),
     TIMEOUT
   )
@@ -139,10 +153,10 @@ describe("examples (loopback mode)", () => {
     () =>
       Effect.gen(function* () {
         const { result } = yield* capture(ExistingClient.loopback)
-        expect(result.ringTimeoutMs).toBe(90_000)
-        expect(result.dhVersion).toBe(3)
-        expect(result.emojis).toHaveLength(4)
-        expect(result.stillConnectedAs).toBe("Alice")
+        assert.strictEqual(result.ringTimeoutMs, 90_000)
+        assert.strictEqual(result.dhVersion, 3)
+        assert.lengthOf(result.emojis, 4)
+        assert.strictEqual(result.stillConnectedAs, "Alice")
       }),
     TIMEOUT
   )
@@ -152,12 +166,18 @@ describe("examples (loopback mode)", () => {
     () =>
       Effect.gen(function* () {
         const { result } = yield* capture(GroupCalls.loopback)
-        expect(result.whileBoth.map((p) => [p.name, p.source])).toEqual([
-          ["Alice", 1111],
-          ["Bob", 2222]
-        ])
-        expect(result.afterBobLeft.map((p) => p.name)).toEqual(["Alice"])
-        expect(result.ended).toBe(true)
+        assert.deepStrictEqual(
+          result.whileBoth.map((p) => [p.name, p.source]),
+          [
+            ["Alice", 1111],
+            ["Bob", 2222]
+          ]
+        )
+        assert.deepStrictEqual(
+          result.afterBobLeft.map((p) => p.name),
+          ["Alice"]
+        )
+        assert.isTrue(result.ended)
       }),
     TIMEOUT
   )
@@ -167,11 +187,18 @@ describe("examples (loopback mode)", () => {
 const codeBlocks = (markdown: string): Array<string> =>
   [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? "")
 
+/** `source` with its line `Effect.runPromise(<effect>)` (and its comment) turned into an export. */
+const exportRun = (source: string, effect: string) => {
+  const line = new RegExp(`^Effect\\.runPromise\\(${effect.replace(/[.()]/g, "\\$&")}\\)( //.*)?$`, "m")
+  assert.match(source, line)
+  return source.replace(line, `export default ${effect}`)
+}
+
 /**
  * Runs a guide's program: written to a git-ignored folder inside `examples/` (so its imports
- * resolve like an example's), with `Effect.runPromise(program)` turned into an export.
+ * resolve like an example's), with `Effect.runPromise(<effect>)` turned into an export.
  */
-const runGuideProgram = (source: string) =>
+const runGuideProgram = (source: string, effect = "program") =>
   Effect.acquireUseRelease(
     Effect.promise(async () => {
       const dir = join(here, ".tgphone-tmp", `guide-${process.pid}-${Date.now()}`)
@@ -180,11 +207,8 @@ const runGuideProgram = (source: string) =>
     }),
     (dir) =>
       Effect.gen(function* () {
-        expect(source).toContain("Effect.runPromise(program)")
         const file = join(dir, "program.ts")
-        yield* Effect.promise(() =>
-          writeFile(file, source.replace("Effect.runPromise(program)", "export default program"))
-        )
+        yield* Effect.promise(() => writeFile(file, exportRun(source, effect)))
         const module = yield* Effect.promise(
           () => import(pathToFileURL(file).href) as Promise<{ default: Effect.Effect<unknown> }>
         )
@@ -213,8 +237,8 @@ describe("docs/getting-started.md", () => {
         if (inMemory === undefined || loopback === undefined) return yield* Effect.die("guide blocks missing")
 
         const first = yield* runGuideProgram(inMemory)
-        expect(emojiOf(first.lines, "Alice")?.split(" ")).toHaveLength(4)
-        expect(emojiOf(first.lines, "Alice")).toBe(emojiOf(first.lines, "Bob"))
+        assert.lengthOf(emojiOf(first.lines, "Alice")?.split(" ") ?? [], 4)
+        assert.strictEqual(emojiOf(first.lines, "Alice"), emojiOf(first.lines, "Bob"))
 
         // Step 3: its imports added to step 2's file, its `program` replacing step 2's.
         const imports = loopback.split("\n").filter((l) => l.startsWith("import "))
@@ -226,8 +250,37 @@ describe("docs/getting-started.md", () => {
         const end = inMemory.indexOf("Effect.runPromise(program)")
         const combined = `${imports.join("\n")}\n${inMemory.slice(0, start)}${program}\n${inMemory.slice(end)}`
         const second = yield* runGuideProgram(combined)
-        expect(emojiOf(second.lines, "Alice")?.split(" ")).toHaveLength(4)
-        expect(emojiOf(second.lines, "Alice")).toBe(emojiOf(second.lines, "Bob"))
+        assert.lengthOf(emojiOf(second.lines, "Alice")?.split(" ") ?? [], 4)
+        assert.strictEqual(emojiOf(second.lines, "Alice"), emojiOf(second.lines, "Bob"))
+      }),
+    TIMEOUT
+  )
+})
+
+describe("README.md", () => {
+  it.live(
+    "the ten-line program runs as written with the loopback layer in place of Live",
+    () =>
+      Effect.gen(function* () {
+        const readme = yield* Effect.promise(() => readFile(join(here, "../README.md"), "utf8"))
+        const [tenLines, loopback] = codeBlocks(readme)
+        if (tenLines === undefined || loopback === undefined)
+          return yield* Effect.die("README blocks missing")
+        // the ten lines without their last one (which runs the program with Live), then the
+        // loopback block, whose last line runs it with Loopback
+        const runLive = /^Effect\.runPromise\(program\.pipe\(Effect\.provide\(Live\)\)\)( \/\/.*)?$/m
+        assert.match(tenLines, runLive)
+        const messages: Array<unknown> = []
+        const logger = Logger.make((options) => {
+          messages.push(options.message)
+        })
+        yield* runGuideProgram(
+          `${tenLines.replace(runLive, "")}\n${loopback}`,
+          "program.pipe(Effect.provide(Loopback))"
+        ).pipe(Effect.provide(Logger.layer([logger])))
+        // the call was verified (its 4 emoji were logged) and rated (else the program failed)
+        assert.lengthOf(messages, 1)
+        assert.match(String((messages[0] as ReadonlyArray<unknown>)[0]), /^say these aloud: \S+ \S+ \S+ \S+$/)
       }),
     TIMEOUT
   )
@@ -282,7 +335,7 @@ describe("examples (live mode, pointed at a loopback server with TG_SERVER_IP / 
         const called = yield* capture(
           CallAndPrintEmoji.live.pipe(withEnv({ TG_PEER: "@bob_demo", TG_HOLD_SECONDS: "0" }))
         )
-        expect(called.result.emojis).toHaveLength(4)
+        assert.lengthOf(called.result.emojis, 4)
 
         const rated = yield* capture(
           RateLastCall.live.pipe(withEnv({ TG_PEER: "@bob_demo", TG_HOLD_SECONDS: "0", TG_RATING: "3" }))
@@ -290,19 +343,26 @@ describe("examples (live mode, pointed at a loopback server with TG_SERVER_IP / 
         const ratings = (yield* world.feedback).filter(
           (f) => f._tag === "Rating" && f.callId === rated.result.id
         )
-        expect(ratings).toMatchObject([{ rating: 3, userId: users.alice.id }])
+        assert.deepStrictEqual(
+          ratings.map((f) => (f._tag === "Rating" ? [f.rating, f.userId] : [])),
+          [[3, users.alice.id]]
+        )
 
         yield* world.setPrivacy(users.bob, { allow: "nobody" })
         const advised = yield* capture(RequestCallErrors.live.pipe(withEnv({ TG_PEER: "@bob_demo" })))
-        expect(advised.result.tag).toBe("UserPrivacyRestricted")
+        assert.strictEqual(advised.result.tag, "UserPrivacyRestricted")
 
         yield* world.floodWait("phone.getCallConfig", 1, { user: users.alice })
         const retried = yield* capture(FloodWaitRetry.live.pipe(withEnv({})))
-        expect(JSON.parse(retried.result.data)).toHaveProperty("call_ring_timeout_ms")
-        expect(
-          (yield* world.requestsOf("phone.getCallConfig", users.alice)).map((r) => r.outcome._tag)
-        ).toEqual(["Failure", "Success"])
-      }).pipe(Effect.scoped),
+        assert.strictEqual(
+          JSON.parse(retried.result.data).call_ring_timeout_ms,
+          LoopbackServer.defaultCallConfig.callRingTimeoutMs
+        )
+        assert.deepStrictEqual(
+          (yield* world.requestsOf("phone.getCallConfig", users.alice)).map((r) => r.outcome._tag),
+          ["Failure", "Success"]
+        )
+      }),
     TIMEOUT
   )
 
@@ -312,9 +372,9 @@ describe("examples (live mode, pointed at a loopback server with TG_SERVER_IP / 
       Effect.gen(function* () {
         const { withEnv } = yield* liveWorld
         const error = yield* Effect.flip(CallAndPrintEmoji.live.pipe(withEnv({})))
-        expect(error._tag).toBe("ConfigError")
-        expect(String(error)).toContain("TG_PEER")
-      }).pipe(Effect.scoped),
+        assert.strictEqual(error._tag, "ConfigError")
+        assert.include(String(error), "TG_PEER")
+      }),
     TIMEOUT
   )
 })

@@ -15,7 +15,7 @@
  * - faults: `world.failNext`, `world.floodWait`, `world.tamper` (a man in the middle), …
  * - assertions: the app's result, and the world's record (`world.calls`, `world.requestsOf`).
  */
-import { describe, expect, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { PhoneCalls } from "@tgphone/core"
 import { SecureRandom } from "@tgphone/crypto"
 import { TestTelegram } from "@tgphone/testkit"
@@ -71,15 +71,15 @@ describe("my call app, against the in-memory Telegram", () => {
       const caller = yield* Fiber.join(aliceSide)
       const callee = yield* Fiber.join(bobSide)
 
-      expect(caller.emojis).toHaveLength(4)
-      expect(caller.emojis).toEqual(callee.emojis)
-      expect(caller.fingerprint).toBe(callee.fingerprint)
+      assert.lengthOf(caller.emojis, 4)
+      assert.deepStrictEqual(caller.emojis, callee.emojis)
+      assert.strictEqual(caller.fingerprint, callee.fingerprint)
       // The world saw the whole handshake and Alice's hang-up.
       const [call] = yield* world.calls
-      expect(call?.state).toBe("Discarded")
-      expect(call?.discard?.by).toBe(alice.id)
-      expect(call?.discard?.reason?._tag).toBe("Hangup")
-      expect((yield* world.requestsOf("phone.confirmCall", alice)).length).toBe(1)
+      assert.strictEqual(call?.state, "Discarded")
+      assert.strictEqual(call?.discard?.by, alice.id)
+      assert.strictEqual(call?.discard?.reason?._tag, "Hangup")
+      assert.strictEqual((yield* world.requestsOf("phone.confirmCall", alice)).length, 1)
     }).pipe(Effect.provide(TestTelegram.layer({ seed: "happy path" })))
   )
 
@@ -102,12 +102,12 @@ describe("my call app, against the in-memory Telegram", () => {
       yield* TestClock.adjust("1 millis") // the call reaches Bob's phone, which acknowledges it
       yield* Deferred.await(ringing)
       yield* TestClock.adjust("29 seconds")
-      expect(attempt.pollUnsafe()).toBeUndefined() // still ringing
+      assert.isUndefined(attempt.pollUnsafe()) // still ringing
       yield* TestClock.adjust("1 second")
 
-      expect(yield* Fiber.join(attempt)).toEqual({ tag: "CallTimeout", advice: "no answer" })
+      assert.deepStrictEqual(yield* Fiber.join(attempt), { tag: "CallTimeout", advice: "no answer" })
       const [call] = yield* world.calls
-      expect(call?.discard?.reason?._tag).toBe("Missed") // the app cancelled the call properly
+      assert.strictEqual(call?.discard?.reason?._tag, "Missed") // the app cancelled the call properly
     }).pipe(Effect.provide(TestTelegram.layer({ seed: "ring timeout" })))
   )
 
@@ -116,15 +116,20 @@ describe("my call app, against the in-memory Telegram", () => {
       const { alice, as, world } = yield* setup
       const aliceApp = yield* as(alice)
       yield* world.failNext("phone.requestCall", { code: 500, type: "PARTICIPANT_CALL_FAILED" })
-      expect((yield* callWithAdvice("@bob_demo").pipe(Effect.provide(aliceApp))).tag).toBe(
+      assert.strictEqual(
+        (yield* callWithAdvice("@bob_demo").pipe(Effect.provide(aliceApp))).tag,
         "ParticipantCallFailed"
       )
       yield* world.failNext("phone.requestCall", "transport")
-      expect((yield* callWithAdvice("@bob_demo").pipe(Effect.provide(aliceApp))).tag).toBe("TransportFailure")
+      assert.strictEqual(
+        (yield* callWithAdvice("@bob_demo").pipe(Effect.provide(aliceApp))).tag,
+        "TransportFailure"
+      )
       yield* world.setPrivacy(yield* Effect.map(world.findUser("@bob_demo"), Option.getOrThrow), {
         allow: "contacts"
       })
-      expect((yield* callWithAdvice("@bob_demo").pipe(Effect.provide(aliceApp))).tag).toBe(
+      assert.strictEqual(
+        (yield* callWithAdvice("@bob_demo").pipe(Effect.provide(aliceApp))).tag,
         "UserPrivacyRestricted"
       )
     }).pipe(Effect.provide(TestTelegram.layer({ seed: "faults" })))
@@ -145,10 +150,13 @@ describe("my call app, against the in-memory Telegram", () => {
         )
       )
       yield* TestClock.adjust("20 seconds")
-      expect(yield* Fiber.join(attempt)).toHaveLength(4)
+      assert.lengthOf(yield* Fiber.join(attempt), 4)
       const tries = yield* world.requestsOf("phone.requestCall", alice)
-      expect(tries.map((r) => r.outcome._tag)).toEqual(["Failure", "Success"])
-      expect((tries[1]?.atMillis ?? 0) - (tries[0]?.atMillis ?? 0)).toBe(20_000) // exactly retryAfter
+      assert.deepStrictEqual(
+        tries.map((r) => r.outcome._tag),
+        ["Failure", "Success"]
+      )
+      assert.strictEqual((tries[1]?.atMillis ?? 0) - (tries[0]?.atMillis ?? 0), 20_000) // exactly retryAfter
     }).pipe(Effect.provide(TestTelegram.layer({ seed: "flood" })))
   )
 
@@ -176,11 +184,12 @@ describe("my call app, against the in-memory Telegram", () => {
       )
       yield* TestClock.adjust("1 millis")
       const bobError = yield* Fiber.join(bobSide)
-      expect(bobError._tag).toBe("GAHashMismatch")
+      assert.strictEqual(bobError._tag, "GAHashMismatch")
       // Bob's client dropped the call (reason Disconnect); Alice's side ends, whatever state it reached.
       yield* Fiber.await(aliceSide)
       const [call] = yield* world.calls
-      expect(call?.discard).toMatchObject({ by: bob.id, reason: { _tag: "Disconnect" } })
+      assert.strictEqual(call?.discard?.by, bob.id)
+      assert.strictEqual(call?.discard?.reason?._tag, "Disconnect")
     }).pipe(Effect.provide(TestTelegram.layer({ seed: "mitm" })))
   )
 
@@ -207,12 +216,15 @@ describe("my call app, against the in-memory Telegram", () => {
       yield* TestClock.adjust("5 seconds") // Alice hangs up after holdFor
       const decisions = yield* Fiber.join(machine)
 
-      expect(carolCall._tag).toBe("CallDiscarded")
-      expect(decisions.map((d) => [d._tag, d.callerId])).toEqual([
-        ["Declined", carol.id],
-        ["Accepted", bob.id]
-      ])
-      expect((yield* Fiber.join(bobCall)).by).toBe("peer")
+      assert.strictEqual(carolCall._tag, "CallDiscarded")
+      assert.deepStrictEqual(
+        decisions.map((d) => [d._tag, d.callerId]),
+        [
+          ["Declined", carol.id],
+          ["Accepted", bob.id]
+        ]
+      )
+      assert.strictEqual((yield* Fiber.join(bobCall)).by, "peer")
     }).pipe(Effect.provide(TestTelegram.layer({ seed: "answering machine" })))
   )
 })

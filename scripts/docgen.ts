@@ -19,7 +19,11 @@
  * `Namespace.member` (`PhoneCalls.listen`, `Phone.requestCall`, `GramJs.layerConfig`, …) that
  * the namespace does not export; inline code in prose may also name a member of the
  * namespace's service (`TelegramRpc.invoke`), code blocks and examples may not (a canary
- * checks both ways).
+ * checks both ways). It fails on a bad link (see `badLinks`: absolute links into
+ * https://github.com/tgphone/tgphone must name files that exist, relative ones must resolve,
+ * and the published package READMEs may have no relative links), and on a code block marked
+ * `<!-- verbatim: <file> -->` that is not that file's text (see `notVerbatim`); canaries
+ * check both checks can fail.
  */
 import { spawnSync } from "node:child_process"
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises"
@@ -527,6 +531,113 @@ export const unknownNames = async (
   return found
 }
 
+/** The repository's canonical home; absolute links into it must name files that exist. */
+export const repositoryUrl = "https://github.com/tgphone/tgphone"
+
+/** A link in a doc that is broken, or would be once the doc is installed from npm. */
+export interface BadLink {
+  readonly file: string
+  readonly line: number
+  readonly link: string
+  readonly reason: string
+}
+
+/** Whether `path` (relative to the repository root) exists. */
+const exists = async (path: string): Promise<boolean> => {
+  const { stat } = await import("node:fs/promises")
+  return stat(join(root, path)).then(
+    () => true,
+    () => false
+  )
+}
+
+/**
+ * The bad links of the Markdown files (and of the package manifests' `homepage`): an absolute
+ * link into the repository (`https://github.com/tgphone/tgphone/blob/main/<path>`, or
+ * `tree/main/<path>`) whose path does not exist at this commit; a relative link whose target
+ * does not exist; and any relative link in a package README, which is published to npm, where
+ * it no longer resolves (those must be absolute links into the repository).
+ */
+export const badLinks = async (
+  files: ReadonlyArray<string>,
+  texts: ReadonlyArray<{ readonly file: string; readonly text: string }> = []
+): Promise<Array<BadLink>> => {
+  const sources = [
+    ...(await Promise.all(
+      files.map(async (file) => ({ file, text: await readFile(join(root, file), "utf8") }))
+    )),
+    ...texts
+  ]
+  const found: Array<BadLink> = []
+  const absolute = `${repositoryUrl}/`
+  for (const { file, text } of sources) {
+    const published = /^packages\/[^/]+\/(README\.md|package\.json)$/.test(file)
+    const lines = text.split("\n")
+    for (const [i, line] of lines.entries()) {
+      const links = file.endsWith(".json")
+        ? [...line.matchAll(/"homepage":\s*"([^"]+)"/g)].map((m) => m[1] ?? "")
+        : [
+            ...[...line.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1] ?? ""),
+            ...[...line.matchAll(/<(https?:\/\/[^>\s]+)>/g)].map((m) => m[1] ?? "")
+          ]
+      for (const link of links) {
+        const bad = (reason: string) => found.push({ file, line: i + 1, link, reason })
+        const target = link.replace(/#.*$/, "")
+        if (link.startsWith(absolute)) {
+          const m = /^(?:blob|tree)\/main\/(.+)$/.exec(target.slice(absolute.length))
+          if (m === null) {
+            if (target !== repositoryUrl && !/^issues\/?$/.test(target.slice(absolute.length)))
+              bad("not a blob/main or tree/main link into the repository")
+          } else if (!(await exists(m[1] ?? ""))) bad(`${m[1]} does not exist in the repository`)
+        } else if (/^[a-z][a-z0-9+.-]*:/i.test(link) || link.startsWith("#") || target === "") continue
+        else if (published)
+          bad(`relative links break once the package is installed: use ${absolute}blob/main/…`)
+        else if (!(await exists(join(dirname(file), target))))
+          bad(`${join(dirname(file), target)} does not exist`)
+      }
+    }
+  }
+  return found
+}
+
+/** The published package manifests (their `homepage` is checked like a doc's links). */
+const packageManifests = ["core", "crypto", "testkit"].map((p) => `packages/${p}/package.json`)
+
+/** A fenced block marked `<!-- verbatim: <file> -->` that differs from that file. */
+export interface NotVerbatim {
+  readonly file: string
+  readonly line: number
+  readonly source: string
+}
+
+/**
+ * The code blocks marked with a `<!-- verbatim: <path> -->` line directly above their fence
+ * that are not the text of that file (from its first `import` line on, so the file may keep a
+ * header comment): such a block is a test the suite runs, shown in a guide.
+ */
+export const notVerbatim = async (
+  files: ReadonlyArray<string>,
+  texts: ReadonlyArray<{ readonly file: string; readonly text: string }> = []
+): Promise<Array<NotVerbatim>> => {
+  const sources = [
+    ...(await Promise.all(
+      files.map(async (file) => ({ file, text: await readFile(join(root, file), "utf8") }))
+    )),
+    ...texts
+  ]
+  const found: Array<NotVerbatim> = []
+  for (const { file, text } of sources)
+    for (const m of text.matchAll(/^<!-- verbatim: (\S+) -->\n```\w*\n([\s\S]*?)^```$/gm)) {
+      const source = m[1] ?? ""
+      const line = text.slice(0, m.index).split("\n").length
+      const whole = await readFile(join(root, source), "utf8").catch(() => undefined)
+      const from = whole === undefined ? -1 : whole.search(/^import /m)
+      if (whole === undefined || from < 0 || whole.slice(from).trimEnd() !== (m[2] ?? "").trimEnd())
+        found.push({ file, line, source })
+    }
+  return found
+}
+
 /** One example to type-check, with where it comes from. */
 export interface Example {
   readonly where: string
@@ -666,8 +777,44 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
     console.error(`the docs-vs-exports check is broken: the canary gave ${JSON.stringify(canaryNames)}`)
     process.exit(1)
   }
+  const links = await badLinks([...(await docFiles()), ...packageManifests])
+  // Canaries: a missing target, a relative link in a package README and one in a published
+  // manifest must be reported, a link to a file that exists must not.
+  const canaryLinks = await badLinks(
+    [],
+    [
+      {
+        file: "packages/canary/README.md",
+        text: `[a](${repositoryUrl}/blob/main/docs/no-such-page.md) [b](../../docs/testing.md) [c](${repositoryUrl}/blob/main/docs/testing.md#a-worked-example)`
+      },
+      { file: "docs/canary.md", text: "[d](testing.md) [e](no-such-page.md)" }
+    ]
+  )
+  if (
+    canaryLinks.map((l) => l.link).join() !==
+    `${repositoryUrl}/blob/main/docs/no-such-page.md,../../docs/testing.md,no-such-page.md`
+  ) {
+    console.error(`the link check is broken: the canary gave ${JSON.stringify(canaryLinks)}`)
+    process.exit(1)
+  }
+  const verbatim = await notVerbatim(await docFiles())
+  const canaryVerbatim = await notVerbatim(
+    [],
+    [
+      {
+        file: "docs/canary.md",
+        text: '<!-- verbatim: scripts/docgen.ts -->\n```ts\nimport ts from "typescript5"\n```\n'
+      }
+    ]
+  )
+  if (canaryVerbatim.length !== 1) {
+    console.error(`the verbatim check is broken: the canary gave ${JSON.stringify(canaryVerbatim)}`)
+    process.exit(1)
+  }
   for (const u of unknown)
     console.error(`docs name an export that does not exist: ${u.name} (${u.file}:${u.line})`)
+  for (const l of links) console.error(`bad link ${l.link} (${l.file}:${l.line}): ${l.reason}`)
+  for (const v of verbatim) console.error(`${v.file}:${v.line}: the block is not ${v.source} verbatim`)
   for (const m of missing) console.error(`missing ${m.lacks.join(", ")}: ${m.where}`)
   for (const f of failures)
     console.error(`example does not type-check: ${f.where}\n  ${f.errors.split("\n").join("\n  ")}`)
@@ -675,8 +822,9 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
     `docs: ${exportsCount} exports, ${missing.length} lacking docs; ${list.length} examples, ${failures.length} failing`
   )
   console.log(`docs: ${unknown.length} names in docs/README/examples that no export provides`)
-  const passed =
-    (missing.length === 0 ? 1 : 0) + (failures.length === 0 ? 1 : 0) + (unknown.length === 0 ? 1 : 0)
-  console.log(`docs check: ${passed} passed, ${3 - passed} failed`)
-  if (passed < 3) process.exit(1)
+  console.log(`docs: ${links.length} bad links; ${verbatim.length} blocks that are not their file verbatim`)
+  const checks = [missing, failures, unknown, links, verbatim]
+  const passed = checks.filter((c) => c.length === 0).length
+  console.log(`docs check: ${passed} passed, ${checks.length - passed} failed`)
+  if (passed < checks.length) process.exit(1)
 }

@@ -22,7 +22,8 @@
  *    install), compiles there a consumer with `declaration: true` (the `tsc --init` default of
  *    TypeScript 7) that exports Effects built from `PhoneCalls.call` and `Phone.*`, and runs
  *    the README's "In ten lines" sample (read from README.md) without credentials: it must
- *    fail naming `TG_API_ID`, `TG_API_HASH` and `TG_SESSION`, never `[object Object]`.
+ *    fail naming `TG_API_ID`, `TG_API_HASH` and `TG_SESSION`, never `[object Object]`; and,
+ *    with the README's loopback `Layer` in place of `Live`, it must complete its call.
  * 5. Checks that `npm pack` in a package directory refuses (its tarball would be broken).
  * 6. Removes the temporary projects (also on failure; `--keep` keeps them for inspection).
  */
@@ -227,7 +228,8 @@ const verify = (report: Report): Array<string> => {
 /**
  * What is wrong with an installed package (empty when nothing is): `workspace:` ranges left in
  * its manifest, workspace `exports` (pointing at `src/*.ts`) instead of `publishConfig.exports`,
- * files that should not ship (tests, build info), or an export target that is missing.
+ * files that should not ship (tests, build info), an export target that is missing, or
+ * `repository` / `homepage` / `bugs` not pointing at the repository.
  */
 const installedProblems = async (dir: string): Promise<Array<string>> => {
   const text = await readFile(join(dir, "package.json"), "utf8")
@@ -237,12 +239,21 @@ const installedProblems = async (dir: string): Promise<Array<string>> => {
     readonly publishConfig?: unknown
     readonly devDependencies?: unknown
     readonly scripts?: unknown
+    readonly repository?: { readonly url?: string; readonly directory?: string }
+    readonly homepage?: string
+    readonly bugs?: { readonly url?: string }
   }
   const problems: Array<string> = []
   const name = manifest.name
   if (text.includes("workspace:")) problems.push(`${name}: a workspace: range was not rewritten`)
   if (manifest.devDependencies !== undefined) problems.push(`${name}: ships devDependencies`)
   if (manifest.scripts !== undefined) problems.push(`${name}: ships scripts`)
+  const home = "https://github.com/tgphone/tgphone"
+  const directory = `packages/${name.replace("@tgphone/", "")}`
+  if (manifest.repository?.url !== `git+${home}.git` || manifest.repository.directory !== directory)
+    problems.push(`${name}: repository is not ${home} (directory ${directory})`)
+  if (manifest.homepage !== `${home}/tree/main/${directory}#readme`) problems.push(`${name}: wrong homepage`)
+  if (manifest.bugs?.url !== `${home}/issues`) problems.push(`${name}: bugs is not ${home}/issues`)
   if (manifest.exports["./*"] === undefined) problems.push(`${name}: exports has no "./*" subpath`)
   for (const [subpath, target] of Object.entries(manifest.exports)) {
     if (subpath.includes("*") || subpath === "./package.json") continue
@@ -302,6 +313,27 @@ const readmeSample = async (): Promise<string> => {
   return code
 }
 
+/**
+ * The README's "In ten lines" sample with the loopback `Layer` of the block after it in place
+ * of `Live`: the sample without its last line (which runs it with `Live`), then that block.
+ */
+const readmeLoopbackSample = async (): Promise<string> => {
+  const readme = await readFile(join(root, "README.md"), "utf8")
+  const section = readme.slice(readme.indexOf("## In ten lines"))
+  const [tenLines, loopback] = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? "")
+  const runLive = /^Effect\.runPromise\(program\.pipe\(Effect\.provide\(Live\)\)\)( \/\/.*)?$/m
+  if (tenLines === undefined || !runLive.test(tenLines))
+    throw new PackTestFailure("README.md's ten-line sample does not end by running the program with Live")
+  if (
+    loopback === undefined ||
+    !loopback.includes("Effect.runPromise(program.pipe(Effect.provide(Loopback)))")
+  )
+    throw new PackTestFailure(
+      "README.md has no block after the ten lines that runs the program with Loopback"
+    )
+  return `${tenLines.replace(runLive, "")}\n${loopback}`
+}
+
 /** Runs a command that must fail; returns its output. */
 const runFailing = (command: string, args: ReadonlyArray<string>, options: SpawnSyncOptions): string => {
   const result = spawnSync(command, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, ...options })
@@ -353,12 +385,13 @@ const npmConsumer = async (dir: string, tarballs: string, files: ReadonlyArray<s
   )
   await writeFile(join(project, "exports.ts"), declarationConsumer)
   await writeFile(join(project, "readme.ts"), await readmeSample())
+  await writeFile(join(project, "readme-loopback.ts"), await readmeLoopbackSample())
   await writeFile(
     join(project, "tsconfig.json"),
     `${JSON.stringify(
       {
         compilerOptions: { ...consumerTsconfig.compilerOptions, declaration: true },
-        files: ["exports.ts", "readme.ts"]
+        files: ["exports.ts", "readme.ts", "readme-loopback.ts"]
       },
       null,
       2
@@ -387,6 +420,16 @@ const npmConsumer = async (dir: string, tarballs: string, files: ReadonlyArray<s
   console.log(
     "pack test: the README sample without credentials fails naming TG_API_ID, TG_API_HASH, TG_SESSION"
   )
+  const loopback = run(process.execPath, [join(project, "out", "readme-loopback.js")], {
+    cwd: project,
+    env: rest,
+    timeout: 60_000
+  })
+  if (!/say these aloud: \S+ \S+ \S+ \S+/.test(loopback))
+    throw new PackTestFailure(
+      `the README sample with the loopback Layer did not log the call's emoji:\n${loopback}`
+    )
+  console.log("pack test: the README sample with the loopback Layer in place of Live calls @bob_smith")
 }
 
 /** Step 5: `npm pack` in a package directory refuses (prepack guard). */

@@ -7,6 +7,7 @@
 import { SchemaAST as AST, type SchemaAST } from "effect"
 import * as Errors from "../../packages/core/src/Errors.js"
 import * as Phone from "../../packages/core/src/Phone.js"
+import { RpcMethods } from "../../packages/core/src/RpcMethods.js"
 import { RpcError, TransportError } from "../../packages/core/src/TelegramRpc.js"
 import { catalogDir, errors, methods, pascalCase } from "./lib/catalog.js"
 import { layerTable } from "./methods.js"
@@ -115,7 +116,10 @@ const methodsMd = (): string => {
   const out: Array<string> = [header("methods")]
   out.push("", "# Methods", "")
   out.push(
-    "One function of `Phone` per TL method of layer 198 (the layer of `telegram@2.26.22`). Each takes",
+    "One function of `Phone` per TL method of layer 229 (the newest shipped layer, the one of",
+    "`teleproto@1.229.0`): the 43 `phone.*` methods and `messages.getDhConfig`, in that layer's shape. On",
+    "a backend whose layer lacks a method (GramJS, `telegram@2.26.22`, speaks layer 198) its function",
+    "fails at once with `MethodNotInLayer`, sending nothing. Each takes",
     "one object with the fields below (`?` = optional), decodes it with Schema before sending (a bad",
     "field fails with `InvalidInput`), and fails with the method's documented errors plus the generic",
     "ones (`FloodWait`, `Unauthorized`, `InternalServerError`, `RequestTimeout`, `TransportFailure`,",
@@ -134,7 +138,7 @@ const methodsMd = (): string => {
         inputFields(m.name as keyof typeof Phone.inputs)
           .map(cell)
           .join("<br>") || "(none)",
-        code(m.resultType),
+        code(RpcMethods[m.name as keyof typeof RpcMethods].tl),
         m.errorTypes.map((t) => code(pascalCase(t))).join(", ") || "(none documented)",
         yesNo(m.usersOnly)
       ])
@@ -145,27 +149,42 @@ const methodsMd = (): string => {
     "",
     "## Every method, by layer",
     "",
-    `The ${byLayer.rows.length} methods of the newest shipped layer (${byLayer.layers[byLayer.layers.length - 1]}: the 43 \`phone.*\` methods and`,
-    "`messages.getDhConfig`), the layer in which each appeared (from the catalog) and its constructor id in",
-    "each shipped layer (from `packages/core/catalog/tl/`; — = not in that layer). On a backend whose layer",
-    "lacks a method, its `Phone` function fails at once with `MethodNotInLayer`. Methods without a",
-    "`Phone` function yet are marked.",
+    `The ${byLayer.rows.length} methods, the layer in which Telegram added each (from the catalog; "before 98" where`,
+    "its record starts), the first layer `Phone` sends it on (`MethodNotInLayer` below it), and its",
+    "constructor id in each shipped layer (from `packages/core/catalog/tl/`; — = not in that layer in",
+    "this shape). Layer 198's draft `phone.createConferenceCall` (`#dfc909ab`, `peer` and",
+    "`key_fingerprint`) is not layer 229's method, so it is not sent on layer 198.",
     ""
   )
   out.push(
     ...table(
-      ["TL method", "appeared in layer", ...byLayer.layers.map((l) => `id in layer ${l}`), "on `Phone`"],
-      byLayer.rows.map((r) => [
-        code(r.name),
-        r.firstLayer,
-        ...r.ids.map((id) => (id === undefined ? "—" : code(id))),
-        ms.some((m) => m.name === r.name) ? "yes" : "not yet"
-      ])
+      [
+        "TL method",
+        "appeared in layer",
+        "first layer on `Phone`",
+        ...byLayer.layers.map((l) => `id in layer ${l}`)
+      ],
+      byLayer.rows.map((r) => {
+        const entry = RpcMethods[r.name as keyof typeof RpcMethods]
+        const ids = entry.layers as Readonly<Record<number, number>>
+        const first: number | undefined = entry.firstLayer
+        return [
+          code(r.name),
+          r.firstLayer,
+          first === undefined ? "before 98" : String(first),
+          ...byLayer.layers.map((l) => {
+            const id = ids[l]
+            return id === undefined ? "—" : code(`#${id.toString(16).padStart(8, "0")}`)
+          })
+        ]
+      })
     )
   )
   out.push("", "## Summaries", "")
   for (const m of ms)
-    out.push(`- ${code(`Phone.${functionName(m.name)}`)} (${code(`#${m.constructorId}`)}): ${m.summary}`)
+    out.push(
+      `- ${code(`Phone.${functionName(m.name)}`)} (${code(`#${RpcMethods[m.name as keyof typeof RpcMethods].constructorId.toString(16).padStart(8, "0")}`)}): ${m.summary}`
+    )
   out.push("")
   return out.join("\n")
 }

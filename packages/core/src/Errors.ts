@@ -243,7 +243,10 @@ export type RpcErrorOf<M extends CatalogMethod> = MethodErrors[M] | GenericError
  * @since 0.1.0
  * @category unions
  */
-export type ResolvesUsers = "phone.requestCall" | "phone.inviteToGroupCall"
+export type ResolvesUsers =
+  | "phone.requestCall"
+  | "phone.inviteToGroupCall"
+  | "phone.inviteConferenceCallParticipant"
 
 /**
  * The error channel of `Phone.<M>`: `RpcErrorOf<M>` plus `InvalidInput`, `MethodNotInLayer`, and `UserNotFound`

@@ -9,56 +9,36 @@
  *   api hash and a `StringSession` (all secrets `Redacted`), optionally pinned to a server
  *   (`{ ip, port, dcId }`, e.g. a loopback test server). Released: `disconnect()` + `destroy()`.
  *   Its keep-alive ping (every 9 s) is a fiber of the layer, not GramJS's own loop, so nothing
- *   of it keeps running (or keeps the process alive) once the layer is released.
+ *   of it keeps running (or keeps the process alive) once the layer is released. Its sockets
+ *   have Nagle's algorithm off (`TCP_NODELAY`), which GramJS leaves on.
  *
- * Every request runs in a span named after its TL method, times out after `requestTimeout`
- * (default 30 s) with a `TransportError`, and fails with errors classified by
- * `classifyGramJsError`. GramJS never sleeps on flood waits here (`floodSleepThreshold: 0`).
+ * Every request runs in a span named after its TL method (unless the caller, e.g. `Phone`,
+ * already opened it), times out after `requestTimeout` (default 30 s) with a `TransportError`
+ * (`Effect.timeoutOrElse` on the fiber's `Clock`, so `TestClock` drives it), and fails with
+ * errors classified by `classifyGramJsError`. GramJS never sleeps on flood waits here
+ * (`floodSleepThreshold: 0`). `TelegramRpc.connection` follows GramJS's connection-state events.
+ *
+ * The module is the public codecs plus the GramJS instance of the live layer, which is generic
+ * over a GramJS-family client library (`internal/gramjs/live.ts`).
  *
  * @since 0.1.0
  */
-import { isIP } from "node:net"
-import {
-  Clock,
-  Config,
-  ConfigProvider,
-  Context,
-  Duration,
-  Effect,
-  type Fiber,
-  Layer,
-  Option,
-  PubSub,
-  Redacted,
-  Result,
-  Schema,
-  type Scope,
-  Stream,
-  Tracer
-} from "effect"
+import type { Config, Duration, Effect, Layer, Redacted, Result, Scope } from "effect"
+import { Context, Schema } from "effect"
 import { Api, helpers, TelegramClient, type TelegramClient as TelegramClientType } from "telegram"
 import { Raw } from "telegram/events/index.js"
 import { Logger, LogLevel } from "telegram/extensions/Logger.js"
 import { ConnectionTCPFull } from "telegram/network/index.js"
 import { StringSession } from "telegram/sessions/index.js"
 import { LAYER as GRAMJS_LAYER } from "telegram/tl/AllTLObjects.js"
-import { TransportFailure } from "./Errors.js"
+import type { TransportFailure } from "./Errors.js"
 import * as Codec from "./internal/gramjs/codec.js"
 import { classifyGramJsError as classify } from "./internal/gramjs/errors.js"
+import * as Live from "./internal/gramjs/live.js"
 import * as Rpc from "./internal/gramjs/rpc.js"
-import * as Model from "./Model.js"
-import { type MethodName, type MethodParams, type MethodResult, RpcMethods } from "./RpcMethods.js"
-import {
-  type Account,
-  type CallConfig,
-  type ResolveFailure,
-  RpcError,
-  type RpcFailure,
-  resolveFailure,
-  TelegramRpc,
-  TransportError,
-  type UserRef
-} from "./TelegramRpc.js"
+import type * as Model from "./Model.js"
+import type { MethodName, MethodParams, MethodResult } from "./RpcMethods.js"
+import type { RpcError, RpcFailure, TelegramRpc } from "./TelegramRpc.js"
 
 // ---------------------------------------------------------------------------------------------
 // errors
@@ -251,7 +231,7 @@ export const decodeUser: (user: unknown) => Result.Result<Model.User, CodecError
 export const requestClassName = (method: MethodName): string => Rpc.requestClassOf(method).className
 
 // ---------------------------------------------------------------------------------------------
-// the live layer
+// the live layer (the GramJS instance of `internal/gramjs/live.ts`)
 // ---------------------------------------------------------------------------------------------
 
 /**
@@ -322,173 +302,6 @@ export interface GramJsOptions extends MakeOptions {
   readonly connectTimeout?: Duration.Input | undefined
 }
 
-const DEFAULT_TIMEOUT: Duration.Input = "30 seconds"
-
-const spanOptions = (method: string) =>
-  ({ kind: "client", attributes: { "rpc.system": "telegram-mtproto", "rpc.method": method } }) as const
-
-/**
- * A request deadline, parsed once per layer (not once per request): the duration, its
- * message, and whether a plain `setTimeout` can implement it.
- */
-interface Deadline {
-  readonly duration: Duration.Duration
-  readonly millis: number
-  /** `setTimeout` holds it (finite, positive, at most 2^31 - 1 ms). */
-  readonly timer: boolean
-  readonly message: string
-}
-
-const MAX_TIMER_MILLIS = 2 ** 31 - 1
-
-const deadlineOf = (timeout: Duration.Input): Deadline => {
-  const duration = Duration.fromInputUnsafe(timeout)
-  const millis = Duration.toMillis(duration)
-  return {
-    duration,
-    millis,
-    timer: Number.isFinite(millis) && millis > 0 && millis <= MAX_TIMER_MILLIS,
-    message: `no answer within ${Duration.format(duration)}`
-  }
-}
-
-/** The Clock a fiber sees when nobody provided one (`TestClock` replaces it in tests). */
-const liveClock = Context.get(Context.empty(), Clock.Clock)
-
-/** Turns what GramJS answered into what the request succeeds or fails with. */
-type Settle<A> = (wire: unknown) => Effect.Effect<A, RpcFailure>
-
-/**
- * Runs `f` and settles its answer, or fails with `TransportError` when it has not answered
- * within the deadline; GramJS's rejections are classified. With the live clock this is one
- * `Effect.callback` racing the promise against one `setTimeout` (no extra fibers per
- * request); with any other clock (e.g. `TestClock`) it is `Effect.timeoutOrElse` on that
- * clock, so tests drive it.
- */
-const request = <A>(
-  fiber: Fiber.Fiber<unknown, unknown>,
-  method: string,
-  deadline: Deadline,
-  f: () => Promise<unknown>,
-  settle: Settle<A>
-): Effect.Effect<A, RpcFailure> => {
-  if (fiber.getRef(Clock.Clock) !== liveClock || !deadline.timer) {
-    return Effect.flatMap(
-      Effect.timeoutOrElse(promise(method, f), {
-        duration: deadline.duration,
-        orElse: () => Effect.fail(new TransportError({ method, message: deadline.message }))
-      }),
-      settle
-    )
-  }
-  return Effect.callback<A, RpcFailure>((resume) => new Pending(method, deadline, settle, resume).start(f))
-}
-
-/** One request in flight on the live clock: whichever of answer, rejection or timer comes first wins. */
-class Pending<A> {
-  private settled = false
-  private timer: ReturnType<typeof setTimeout> | undefined = undefined
-  constructor(
-    private readonly method: string,
-    private readonly deadline: Deadline,
-    private readonly settle: Settle<A>,
-    private readonly resume: (effect: Effect.Effect<A, RpcFailure>) => void
-  ) {}
-
-  /** Sends the request and arms the timer; the returned effect runs if the fiber is interrupted. */
-  start(f: () => Promise<unknown>): Effect.Effect<void> {
-    this.timer = setTimeout(expire, this.deadline.millis, this)
-    try {
-      f().then(
-        (wire) => this.succeed(wire),
-        (error) => this.fail(error)
-      )
-    } catch (error) {
-      this.fail(error)
-    }
-    // GramJS has no way to cancel the request itself: stop the timer, ignore a late answer
-    return Effect.sync(() => this.finish())
-  }
-
-  /** Marks the request settled; `false` when it already was. */
-  finish(): boolean {
-    if (this.settled) return false
-    this.settled = true
-    clearTimeout(this.timer)
-    return true
-  }
-
-  succeed(wire: unknown): void {
-    if (!this.finish()) return
-    let next: Effect.Effect<A, RpcFailure>
-    try {
-      next = this.settle(wire)
-    } catch (defect) {
-      next = Effect.die(defect)
-    }
-    this.resume(next)
-  }
-
-  fail(error: unknown): void {
-    if (this.finish()) this.resume(Effect.fail(classify(this.method, error)))
-  }
-
-  timeout(): void {
-    if (this.finish())
-      this.resume(Effect.fail(new TransportError({ method: this.method, message: this.deadline.message })))
-  }
-}
-
-function expire(pending: { timeout(): void }): void {
-  pending.timeout()
-}
-
-/** Whether the fiber already runs in a span named `method` (e.g. the one `Phone` opens). */
-const inSpanNamed = (fiber: Fiber.Fiber<unknown, unknown>, method: string): boolean => {
-  const parent = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
-  return parent !== undefined && parent._tag === "Span" && parent.name === method
-}
-
-const withTimeout =
-  (method: string, timeout: Duration.Input) =>
-  <A>(effect: Effect.Effect<A, RpcFailure>): Effect.Effect<A, RpcFailure> => {
-    const deadline = deadlineOf(timeout)
-    return Effect.timeoutOrElse(effect, {
-      duration: deadline.duration,
-      orElse: () => Effect.fail(new TransportError({ method, message: deadline.message }))
-    })
-  }
-
-const promise = <A>(method: string, f: () => Promise<A>): Effect.Effect<A, RpcFailure> =>
-  Effect.tryPromise({ try: f, catch: (e) => classify(method, e) })
-
-/** Telegram's own answer when something that is not a user is used as one. */
-const notAUser = () => new RpcError({ method: "resolveUser", code: 400, type: "USER_ID_INVALID" })
-
-/**
- * Telegram's own answer when a reference names nobody: `USERNAME_NOT_OCCUPIED` for a username,
- * `PHONE_NOT_OCCUPIED` for a `+phone`, `USER_ID_INVALID` for an id (what the in-memory world
- * answers too).
- */
-const notFound = (ref: UserRef) =>
-  typeof ref === "string"
-    ? new RpcError({
-        method: "resolveUser",
-        code: 400,
-        type: ref.startsWith("+") ? "PHONE_NOT_OCCUPIED" : "USERNAME_NOT_OCCUPIED"
-      })
-    : notAUser()
-
-/**
- * GramJS's own "entity not found" errors from `getInputEntity` (not RPC errors, not transport);
- * GramJS turns the server's `USERNAME_NOT_OCCUPIED` into `No user has "x" as username`.
- */
-const isEntityNotFound = (error: unknown): boolean =>
-  error instanceof Error &&
-  /Could not find the input entity|Cannot find any entity corresponding|Could not find a matching|No user has ".*" as username/.test(
-    error.message
-  )
-
 /**
  * The session string given to `layer` / `layerConfig` is not a GramJS `StringSession`.
  *
@@ -500,223 +313,83 @@ export class SessionInvalid extends Schema.TaggedError<SessionInvalid>()("Sessio
 }) {}
 
 /**
+ * The configuration of `layerConfig` is missing or wrong: `message` names every variable at
+ * fault at once (`TG_API_ID is not set; TG_SESSION is empty …`), `variables` lists them. It is
+ * an `Error`, so even an unhandled `Effect.runPromise` rejection prints the message.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConfigInvalid extends Schema.TaggedError<ConfigInvalid>()("ConfigInvalid", {
+  message: Schema.String,
+  /** The variables at fault (`TG_API_ID`, …); empty when a custom `Config` failed elsewhere. */
+  variables: Schema.Array(Schema.String)
+}) {}
+
+/** What the generic live layer needs from GramJS. */
+const gramjs: Live.Library<TelegramClientType, SessionInvalid, ConfigInvalid> = {
+  name: "GramJS",
+  module: "GramJs",
+  layer: GRAMJS_LAYER,
+  newClient: (session, apiId, apiHash, params) =>
+    new TelegramClient(
+      session as StringSession,
+      apiId,
+      apiHash,
+      params as ConstructorParameters<typeof TelegramClient>[3]
+    ),
+  newSession: (text) => new StringSession(text),
+  ConnectionTCPFull: ConnectionTCPFull as unknown as Live.ConnectionClass,
+  silentLogger: () => new Logger(LogLevel.NONE),
+  rawEvents: () => new Raw({}),
+  getConfig: () => new Api.help.GetConfig(),
+  callConfigOf: (result) =>
+    result instanceof Api.Config
+      ? {
+          callReceiveTimeoutMs: result.callReceiveTimeoutMs,
+          callRingTimeoutMs: result.callRingTimeoutMs,
+          callConnectTimeoutMs: result.callConnectTimeoutMs,
+          callPacketTimeoutMs: result.callPacketTimeoutMs
+        }
+      : undefined,
+  ping: (disconnectDelay) =>
+    new Api.PingDelayDisconnect({ pingId: helpers.generateRandomLong(true), disconnectDelay }),
+  afterConnect: () => Promise.resolve(),
+  toLibraryInteger: (n) => helpers.returnBigInt(n),
+  classify,
+  codec: {
+    encodeRequest: Rpc.encodeRequest,
+    decodeResult: Rpc.decodeResult,
+    decodeUpdate: Rpc.decodeUpdate,
+    decodeUpdates: Rpc.decodeUpdates,
+    inputUserFromEntity: Rpc.inputUserFromEntity,
+    isModelledUpdate: Codec.isModelledUpdate,
+    classNameOf: Codec.classNameOf,
+    toBigInt: Codec.toBigInt
+  },
+  sessionInvalid: (message) => new SessionInvalid({ message }),
+  configInvalid: (message, variables) => new ConfigInvalid({ message, variables }),
+  isConfigInvalid: (u): u is ConfigInvalid => u instanceof ConfigInvalid
+}
+
+const live = Live.makeLive(gramjs, GramJsClient)
+
+/**
  * Builds the `TelegramRpc` service (and the `GramJsClient` escape hatch) over a connected
- * client. Reads the account with `getMe()`, subscribes to the client's updates for the
- * lifetime of the scope, and never disconnects the client.
+ * client. Reads the account with `getMe()`, subscribes to the client's updates (and its
+ * connection states) for the lifetime of the scope, and never disconnects the client.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = Effect.fnUntraced(function* (
+export const make: (
   client: ClientLike,
   options?: MakeOptions | undefined
-): Effect.fn.Return<
+) => Effect.Effect<
   { readonly rpc: TelegramRpc["Service"]; readonly raw: GramJsClient["Service"] },
   RpcFailure,
   Scope.Scope
-> {
-  const timeout = options?.requestTimeout ?? DEFAULT_TIMEOUT
-
-  const me = yield* promise("users.getUsers", () => client.getMe()).pipe(
-    withTimeout("users.getUsers", timeout),
-    Effect.withSpan("users.getUsers", spanOptions("users.getUsers"))
-  )
-  const meObject = me as { id?: unknown; bot?: unknown }
-  const userId = yield* Effect.try({
-    try: () => Codec.toBigInt(meObject.id),
-    catch: (cause) =>
-      new TransportError({ method: "users.getUsers", message: "getMe() returned no user id", cause })
-  })
-  const account: Account = { userId, isBot: meObject.bot === true }
-
-  const hub = yield* PubSub.unbounded<Model.Update>()
-  const publishAll = (updates: ReadonlyArray<Model.Update>) =>
-    updates.length === 0 ? Effect.void : PubSub.publishAll(hub, updates)
-
-  // pushed updates: GramJS splits containers and calls the handler once per update; it also
-  // passes `UpdateConnectionState` objects (no `className`), which are ignored
-  const handler = (event: unknown): void => {
-    if (!Codec.isModelledUpdate(event)) return
-    const decoded = Rpc.decodeUpdate(event)
-    if (Result.isSuccess(decoded)) PubSub.publishUnsafe(hub, decoded.success)
-  }
-  const builder = new Raw({})
-  yield* Effect.acquireRelease(
-    Effect.sync(() => client.addEventHandler(handler as never, builder as never)),
-    () =>
-      Effect.sync(() => client.removeEventHandler(handler as never, builder as never)).pipe(
-        Effect.andThen(PubSub.shutdown(hub))
-      )
-  )
-
-  const deadline = deadlineOf(timeout)
-
-  // one span wrapper per method, made on first use: its options (and the stack trace Effect
-  // captures for a span) are computed once, not on every request
-  const spans = new Map<string, <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>>()
-  const spanFor = (method: string) => {
-    let span = spans.get(method)
-    if (span === undefined) {
-      span = Effect.withSpan(method, spanOptions(method))
-      spans.set(method, span)
-    }
-    return span
-  }
-
-  // the span of a request sent by `invoke`: nothing inside it opens spans or logs (it is one
-  // callback around `client.invoke`), so it is a leaf (`Effect.useSpan`) and the fiber's
-  // context is left alone; its options are made once per method
-  const leafSpanOptions = new Map<string, ReturnType<typeof spanOptions>>()
-  const leafSpan = <A, E>(method: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
-    let options = leafSpanOptions.get(method)
-    if (options === undefined) {
-      options = spanOptions(method)
-      leafSpanOptions.set(method, options)
-    }
-    return Effect.useSpan(method, options, () => effect)
-  }
-
-  const send = (method: string, wire: object): Effect.Effect<unknown, RpcFailure> =>
-    spanFor(method)(
-      Effect.withFiber((fiber) =>
-        request(fiber, method, deadline, () => client.invoke(wire as never), Effect.succeed)
-      )
-    )
-
-  // the hot path: one fiber-context read, the codec, one callback; a span of its own only
-  // when the caller (e.g. `Phone`) has not already opened one named after the method
-  const invoke = <M extends MethodName>(
-    method: M,
-    params: MethodParams<M>
-  ): Effect.Effect<MethodResult<M>, RpcFailure> =>
-    Effect.withFiber((fiber) => {
-      const encoded = Rpc.encodeRequest(method, params)
-      const effect: Effect.Effect<MethodResult<M>, RpcFailure> = Result.isFailure(encoded)
-        ? Effect.fail(
-            new TransportError({
-              method,
-              message: `not sent: ${encoded.failure.message}`,
-              cause: encoded.failure
-            })
-          )
-        : request(
-            fiber,
-            method,
-            deadline,
-            () => client.invoke(encoded.success as never),
-            (wire) => decoded(method, wire)
-          )
-      return inSpanNamed(fiber, method) ? effect : leafSpan(method, effect)
-    })
-
-  const decoded = <M extends MethodName>(
-    method: M,
-    wire: unknown
-  ): Effect.Effect<MethodResult<M>, TransportError> => {
-    const result = Rpc.decodeResult(method, wire)
-    if (Result.isFailure(result)) {
-      return Effect.fail(
-        new TransportError({
-          method,
-          message: `unexpected result: ${result.failure.message}`,
-          cause: result.failure
-        })
-      )
-    }
-    // GramJS never dispatches `Updates` that come back as a result: publish them ourselves
-    if ((RpcMethods[method].result as unknown) === Model.Updates) {
-      return Effect.as(publishAll((result.success as Model.Updates).updates), result.success)
-    }
-    return Effect.succeed(result.success)
-  }
-
-  const resolveUser = (ref: UserRef): Effect.Effect<Model.InputUser, ResolveFailure> => {
-    if (typeof ref === "object") return Effect.succeed(ref)
-    const entity = typeof ref === "bigint" ? helpers.returnBigInt(ref) : ref
-    return Effect.tryPromise({
-      try: () => client.getInputEntity(entity as never),
-      catch: (e) => (isEntityNotFound(e) ? notFound(ref) : classify("resolveUser", e))
-    }).pipe(
-      withTimeout("resolveUser", timeout),
-      Effect.flatMap((input) => {
-        const user = Rpc.inputUserFromEntity(input)
-        return Result.isSuccess(user) ? Effect.succeed(user.success) : Effect.fail(notAUser())
-      }),
-      Effect.mapError((failure) => resolveFailure(ref, failure)),
-      Effect.withSpan("resolveUser", spanOptions("resolveUser"))
-    )
-  }
-
-  // `help.getConfig`: the call timeouts of the server's config
-  const callConfig: Effect.Effect<CallConfig, RpcFailure> = Effect.flatMap(
-    send("help.getConfig", new Api.help.GetConfig()),
-    (config) =>
-      config instanceof Api.Config
-        ? Effect.succeed({
-            callReceiveTimeoutMs: config.callReceiveTimeoutMs,
-            callRingTimeoutMs: config.callRingTimeoutMs,
-            callConnectTimeoutMs: config.callConnectTimeoutMs,
-            callPacketTimeoutMs: config.callPacketTimeoutMs
-          })
-        : Effect.fail(
-            new TransportError({ method: "help.getConfig", message: "unexpected result: expected Config" })
-          )
-  )
-
-  const rpc = TelegramRpc.of({
-    account,
-    layer: GRAMJS_LAYER,
-    invoke,
-    resolveUser,
-    subscribe: Effect.map(PubSub.subscribe(hub), (sub) => Stream.fromSubscription(sub)),
-    callConfig
-  })
-
-  const raw = GramJsClient.of({
-    client: client as unknown as TelegramClientType,
-    invokeRaw: (request) => {
-      const name = Codec.classNameOf(request) ?? "unknown"
-      return send(name, request).pipe(
-        Effect.tap((result) => {
-          if (
-            Codec.classNameOf(result)?.startsWith("Updates") !== true &&
-            Codec.classNameOf(result) !== "UpdateShort"
-          )
-            return Effect.void
-          const decoded = Rpc.decodeUpdates(result)
-          return Result.isSuccess(decoded) ? publishAll(decoded.success.updates) : Effect.void
-        })
-      )
-    }
-  })
-
-  return { rpc, raw }
-})
-
-/**
- * What building a layer fails with: the transport condition under the name `Phone.*` methods
- * use for it (`TransportFailure`, with its cause), server errors and the rest unchanged.
- */
-type LayerError<E> = Exclude<E, TransportError> | (TransportError extends E ? TransportFailure : never)
-
-const asFailure = <E>(error: E): LayerError<E> =>
-  (error instanceof TransportError
-    ? new TransportFailure({
-        method: error.method,
-        message: error.message,
-        ...(error.cause === undefined ? {} : { cause: error.cause })
-      })
-    : error) as LayerError<E>
-
-const toLayer = <E, R>(
-  build: Effect.Effect<{ readonly rpc: TelegramRpc["Service"]; readonly raw: GramJsClient["Service"] }, E, R>
-): Layer.Layer<TelegramRpc | GramJsClient, LayerError<E>, Exclude<R, Scope.Scope>> =>
-  Layer.effectContext(
-    build.pipe(
-      Effect.mapError(asFailure),
-      Effect.map(({ raw, rpc }) => Context.make(TelegramRpc, rpc).pipe(Context.add(GramJsClient, raw)))
-    )
-  )
+> = live.make
 
 /**
  * `TelegramRpc` (and `GramJsClient`) over a client the caller already connected and owns;
@@ -734,50 +407,10 @@ const toLayer = <E, R>(
  * @since 0.1.0
  * @category layers
  */
-export const layerFromClient = (
+export const layerFromClient: (
   client: TelegramClientType | ClientLike,
   options?: MakeOptions | undefined
-): Layer.Layer<TelegramRpc | GramJsClient, RpcError | TransportFailure> =>
-  toLayer(make(client as ClientLike, options))
-
-/**
- * The GramJS client options this SDK uses: no flood sleeping, bounded retries, a quiet
- * logger, and (with `server`) a connection pinned to that address and port.
- */
-const clientFor = (options: GramJsOptions): TelegramClient => {
-  const text = Redacted.value(options.session)
-  const session = new StringSession(text)
-  // GramJS accepts some garbage (it decodes whatever base64 says) and would dial the "address"
-  // it found: a non-empty session must name an IP address and carry a 256-byte auth key
-  const key = (session as unknown as { _key?: Uint8Array })._key
-  if (text !== "" && (isIP(session.serverAddress ?? "") === 0 || key?.length !== 256))
-    throw new Error("its server address or auth key does not decode")
-  const server = options.server
-  const params: ConstructorParameters<typeof TelegramClient>[3] = {
-    floodSleepThreshold: 0,
-    requestRetries: 1,
-    connectionRetries: options.connectionRetries ?? 2,
-    baseLogger: new Logger(LogLevel.NONE)
-  }
-  if (server !== undefined) {
-    // GramJS dials `session.serverAddress` on port 80 (443 with WSS) whatever the session
-    // says: a connection subclass pins the port, and survives reconnects (GramJS rebuilds
-    // connections through `connection.constructor`). The session keeps a port <= 32767,
-    // or `StringSession.save()` throws.
-    session.setDC(server.dcId, server.ip, 443)
-    const { ip, port } = server
-    class PinnedConnection extends ConnectionTCPFull {
-      constructor(o: ConstructorParameters<typeof ConnectionTCPFull>[0]) {
-        super({ ...o, ip, port })
-      }
-    }
-    params.connection = PinnedConnection
-  }
-  const client = new TelegramClient(session, options.apiId, Redacted.value(options.apiHash), params)
-  // GramJS starts its own ping loop on connect unless it believes one runs: `keepAlive` is ours
-  ;(client as unknown as { _loopStarted: boolean })._loopStarted = true
-  return client
-}
+) => Layer.Layer<TelegramRpc | GramJsClient, RpcError | TransportFailure> = live.layerFromClient
 
 /**
  * `TelegramRpc` (and `GramJsClient`) over a client this layer creates: connects on acquire,
@@ -799,222 +432,9 @@ const clientFor = (options: GramJsOptions): TelegramClient => {
  * @since 0.1.0
  * @category layers
  */
-export const layer = (
+export const layer: (
   options: GramJsOptions
-): Layer.Layer<TelegramRpc | GramJsClient, RpcError | TransportFailure | SessionInvalid> =>
-  toLayer(
-    Effect.gen(function* () {
-      const client = yield* Effect.acquireRelease(
-        Effect.try({
-          try: () => clientFor(options),
-          // never GramJS's text or anything decoded from the session: it may hold key bytes
-          catch: () =>
-            new SessionInvalid({
-              message: `TG_SESSION / session is not a GramJS StringSession (${Redacted.value(options.session).length} characters; expected "1" followed by the base64 of a DC id, a server address, a port and a 256-byte auth key)`
-            })
-        }).pipe(
-          Effect.flatMap((client) =>
-            connect(client, options).pipe(
-              withTimeout("connect", options.connectTimeout ?? options.requestTimeout ?? DEFAULT_TIMEOUT),
-              Effect.onError(() => Effect.forkDetach(release(client))),
-              Effect.as(client)
-            )
-          )
-        ),
-        release
-      )
-      // interrupted (its timer cleared) before the client is released: nothing keeps running
-      yield* Effect.forkScoped(keepAlive(client))
-      return yield* make(client as unknown as ClientLike, options)
-    })
-  )
-
-/**
- * The ping loop GramJS would run (`client/updates.js`: every 9 s a `ping_delay_disconnect`,
- * reconnecting when it goes unanswered for 10 s), as a fiber. GramJS's own loop leaves a 10 s
- * timer that is not unref'd after each ping, so a process could not exit for up to 10–20 s
- * after the layer was released; this one is interrupted with the layer's scope.
- */
-const keepAlive = (client: TelegramClient): Effect.Effect<void> =>
-  Effect.gen(function* () {
-    const internals = client as unknown as {
-      _destroyed?: boolean
-      _sender?: {
-        readonly isReconnecting?: boolean | undefined
-        send(request: object): Promise<unknown>
-        reconnect(): void
-      }
-    }
-    const destroyed = () => internals._destroyed === true
-    while (!destroyed()) {
-      yield* Effect.sleep("9 seconds")
-      const sender = internals._sender
-      if (destroyed() || sender === undefined || sender.isReconnecting === true) continue
-      const pingId = helpers.generateRandomLong(true)
-      const answered = yield* Effect.tryPromise(() =>
-        sender.send(new Api.PingDelayDisconnect({ pingId, disconnectDelay: 60 }))
-      ).pipe(Effect.timeout("10 seconds"), Effect.isSuccess)
-      const reconnecting = () => sender.isReconnecting === true
-      if (!answered && !reconnecting() && !destroyed()) sender.reconnect()
-    }
-  })
-
-/** What a socket error means, in words (`ECONNREFUSED` → "connection refused"). */
-const socketReason = (cause: unknown): string => {
-  const code = typeof cause === "object" && cause !== null ? (cause as { code?: unknown }).code : undefined
-  if (code === "ECONNREFUSED") return "connection refused"
-  if (code === "ECONNRESET") return "connection reset"
-  if (code === "ETIMEDOUT") return "connection timed out"
-  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return "host unreachable"
-  if (code === "ENOTFOUND") return "host not found"
-  return cause instanceof Error ? cause.message : "the connection failed"
-}
-
-/**
- * `client.connect()`, failing when it could not connect. GramJS does not reject then: it
- * reports the socket error to its error handler, retries, and resolves `false`; the last
- * error it reported is the cause.
- */
-const connect = (client: TelegramClient, options: GramJsOptions): Effect.Effect<void, TransportError> =>
-  Effect.suspend(() => {
-    let last: unknown
-    client.onError = async (error: unknown) => {
-      last = error
-    }
-    const where = options.server === undefined ? "Telegram" : `${options.server.ip}:${options.server.port}`
-    return promise("connect", () => client.connect()).pipe(
-      Effect.mapError((e) =>
-        e._tag === "TransportError" ? e : new TransportError({ method: "connect", message: e.type, cause: e })
-      ),
-      Effect.flatMap((connected) =>
-        connected
-          ? Effect.void
-          : Effect.fail(
-              new TransportError({
-                method: "connect",
-                message: `could not connect to ${where}: ${socketReason(last)}`,
-                ...(last === undefined ? {} : { cause: last })
-              })
-            )
-      )
-    )
-  })
-
-const release = (client: TelegramClient): Effect.Effect<void> =>
-  Effect.promise(async () => {
-    try {
-      await client.disconnect()
-    } catch {
-      // already disconnected
-    }
-    try {
-      await client.destroy()
-    } catch {
-      // already destroyed
-    }
-  })
-
-/**
- * The configuration of `layerConfig` is missing or wrong: `message` names every variable at
- * fault at once (`TG_API_ID is not set; TG_SESSION is empty …`), `variables` lists them. It is
- * an `Error`, so even an unhandled `Effect.runPromise` rejection prints the message.
- *
- * @since 0.1.0
- * @category errors
- */
-export class ConfigInvalid extends Schema.TaggedError<ConfigInvalid>()("ConfigInvalid", {
-  message: Schema.String,
-  /** The variables at fault (`TG_API_ID`, …); empty when a custom `Config` failed elsewhere. */
-  variables: Schema.Array(Schema.String)
-}) {}
-
-/** The `TG_*` variables `config` reads. */
-type Variable =
-  | "TG_API_ID"
-  | "TG_API_HASH"
-  | "TG_SESSION"
-  | "TG_SERVER_IP"
-  | "TG_SERVER_PORT"
-  | "TG_DC_ID"
-  | "TG_REQUEST_TIMEOUT"
-
-type RawVariables = { readonly [K in Variable]: Option.Option<string> }
-
-/** The raw `TG_*` variables (absent: `None`). */
-const rawVariables: Config.Config<RawVariables> = Config.all({
-  TG_API_ID: Config.option(Config.String("TG_API_ID")),
-  TG_API_HASH: Config.option(Config.String("TG_API_HASH")),
-  TG_SESSION: Config.option(Config.String("TG_SESSION")),
-  TG_SERVER_IP: Config.option(Config.String("TG_SERVER_IP")),
-  TG_SERVER_PORT: Config.option(Config.String("TG_SERVER_PORT")),
-  TG_DC_ID: Config.option(Config.String("TG_DC_ID")),
-  TG_REQUEST_TIMEOUT: Config.option(Config.String("TG_REQUEST_TIMEOUT"))
-})
-
-/** Checks every variable; all problems at once, or the options. */
-const validate = (raw: RawVariables): Result.Result<GramJsOptions, ConfigInvalid> => {
-  const problems: Array<{ readonly variable: string; readonly problem: string }> = []
-  const problem = (variable: string, text: string) => {
-    problems.push({ variable, problem: `${variable} ${text}` })
-  }
-  const required = (variable: Variable, what: string): string | undefined => {
-    const value = raw[variable]
-    if (Option.isNone(value)) problem(variable, `is not set (${what})`)
-    else if (value.value.trim() === "") problem(variable, `is empty (${what})`)
-    else return value.value.trim()
-    return undefined
-  }
-  const integer = (variable: Variable, text: string, min: number, max: number): number | undefined => {
-    const n = /^\d+$/.test(text) ? Number(text) : Number.NaN
-    if (Number.isSafeInteger(n) && n >= min && n <= max) return n
-    problem(variable, `is not an integer from ${min} to ${max}: ${JSON.stringify(text)}`)
-    return undefined
-  }
-  const apiIdText = required("TG_API_ID", "the api_id of your app, from my.telegram.org")
-  const apiId =
-    apiIdText === undefined ? undefined : integer("TG_API_ID", apiIdText, 1, Number.MAX_SAFE_INTEGER)
-  const apiHash = required("TG_API_HASH", "the api_hash of your app, from my.telegram.org")
-  const session = required("TG_SESSION", "a GramJS StringSession of a logged-in account")
-  const optional = (variable: Variable): string | undefined =>
-    Option.getOrUndefined(Option.map(raw[variable], (v) => v.trim()))
-  const ip = optional("TG_SERVER_IP")
-  const portText = optional("TG_SERVER_PORT")
-  const dcText = optional("TG_DC_ID")
-  if (ip === "") problem("TG_SERVER_IP", "is empty (the address of the server to pin)")
-  const port = portText === undefined ? undefined : integer("TG_SERVER_PORT", portText, 1, 65535)
-  const dcId = dcText === undefined ? 2 : integer("TG_DC_ID", dcText, 1, 1000)
-  if (ip !== undefined && portText === undefined)
-    problem("TG_SERVER_PORT", "is not set, but TG_SERVER_IP is (pinning a server needs both)")
-  if (portText !== undefined && ip === undefined)
-    problem("TG_SERVER_IP", "is not set, but TG_SERVER_PORT is (pinning a server needs both)")
-  if (dcText !== undefined && (ip === undefined || portText === undefined))
-    problem("TG_DC_ID", "is set, but it only applies with TG_SERVER_IP and TG_SERVER_PORT")
-  const timeoutText = optional("TG_REQUEST_TIMEOUT")
-  let requestTimeout: Duration.Duration = Duration.seconds(30)
-  if (timeoutText !== undefined) {
-    const parsed = Duration.fromInput(timeoutText as Duration.Input)
-    if (Option.isSome(parsed) && Duration.isFinite(parsed.value) && Duration.toMillis(parsed.value) > 0)
-      requestTimeout = parsed.value
-    else
-      problem(
-        "TG_REQUEST_TIMEOUT",
-        `is not a positive duration such as "30 seconds": ${JSON.stringify(timeoutText)}`
-      )
-  }
-  if (problems.length > 0 || apiId === undefined || apiHash === undefined || session === undefined)
-    return Result.fail(
-      new ConfigInvalid({
-        message: `GramJs.layerConfig: ${problems.map((p) => p.problem).join("; ")}`,
-        variables: [...new Set(problems.map((p) => p.variable))]
-      })
-    )
-  const base = { apiId, apiHash: Redacted.make(apiHash), session: Redacted.make(session), requestTimeout }
-  return Result.succeed(
-    ip !== undefined && port !== undefined && dcId !== undefined
-      ? { ...base, server: { ip, port, dcId } }
-      : base
-  )
-}
+) => Layer.Layer<TelegramRpc | GramJsClient, RpcError | TransportFailure | SessionInvalid> = live.layer
 
 /**
  * The environment configuration of `layerConfig`: `TG_API_ID`, `TG_API_HASH`, `TG_SESSION`
@@ -1027,26 +447,7 @@ const validate = (raw: RawVariables): Result.Result<GramJsOptions, ConfigInvalid
  * @since 0.1.0
  * @category config
  */
-export const config: Config.Config<GramJsOptions> = rawVariables.pipe(
-  Config.mapEffect((raw) =>
-    Result.match(validate(raw), {
-      onSuccess: Effect.succeed,
-      onFailure: (invalid) =>
-        Effect.fail(
-          new Config.ConfigError(new ConfigProvider.SourceError({ message: invalid.message, cause: invalid }))
-        )
-    })
-  )
-)
-
-/** A `ConfigError` as the typed, printable `ConfigInvalid`. */
-const toConfigInvalid = (error: Config.ConfigError): ConfigInvalid =>
-  error.cause._tag === "SourceError" && error.cause.cause instanceof ConfigInvalid
-    ? error.cause.cause
-    : new ConfigInvalid({
-        message: `GramJs.layerConfig: invalid configuration: ${error.message}`,
-        variables: []
-      })
+export const config: Config.Config<GramJsOptions> = live.config
 
 /**
  * `layer` with its options read from configuration (by default `config`, the `TG_*`
@@ -1056,11 +457,7 @@ const toConfigInvalid = (error: Config.ConfigError): ConfigInvalid =>
  * @since 0.1.0
  * @category layers
  */
-export const layerConfig = (
-  options: Config.Config<GramJsOptions> = config
-): Layer.Layer<TelegramRpc | GramJsClient, RpcError | TransportFailure | SessionInvalid | ConfigInvalid> =>
-  Layer.unwrap(
-    Effect.gen(function* () {
-      return layer(yield* Effect.mapError(options, toConfigInvalid))
-    })
-  )
+export const layerConfig: (
+  options?: Config.Config<GramJsOptions>
+) => Layer.Layer<TelegramRpc | GramJsClient, RpcError | TransportFailure | SessionInvalid | ConfigInvalid> =
+  live.layerConfig

@@ -45,12 +45,13 @@ import {
   Ref,
   Schema,
   type Scope,
-  Stream
+  Stream,
+  SubscriptionRef
 } from "effect"
-import type { PhoneError } from "./Errors.js"
+import { type PhoneError, TransportFailure } from "./Errors.js"
 import type { DataJson, DiscardReason, PhoneCall, PhoneConnection, Update } from "./Model.js"
 import * as Phone from "./Phone.js"
-import { TelegramRpc, type UserNotFound, type UserRef } from "./TelegramRpc.js"
+import { type ConnectionState, TelegramRpc, type UserNotFound, type UserRef } from "./TelegramRpc.js"
 
 // ---------------------------------------------------------------------------------------------
 // Errors and models
@@ -65,7 +66,7 @@ import { TelegramRpc, type UserNotFound, type UserRef } from "./TelegramRpc.js"
  */
 export class CallDiscarded extends Schema.TaggedError<CallDiscarded>()("CallDiscarded", {
   callId: Schema.BigInt,
-  reason: Schema.Literals(["Missed", "Disconnect", "Hangup", "Busy", "AllowGroupCall", "None"]),
+  reason: Schema.Literals(["Missed", "Disconnect", "Hangup", "Busy", "MigrateConferenceCall", "None"]),
   needRating: Schema.Boolean,
   needDebug: Schema.Boolean
 }) {
@@ -211,7 +212,12 @@ export interface ActiveCall {
   readonly p2pAllowed: boolean
   readonly startDate: number
   readonly customParameters: DataJson | undefined
-  /** Ends the call with reason Hangup (idempotent; does nothing once the call has ended). */
+  /**
+   * Ends the call with reason Hangup (idempotent; does nothing once the call has ended). While
+   * the transport is down it does not wait for an answer: it fails at once with
+   * `TransportFailure`, and the call ends on this side all the same (as after any
+   * `TransportFailure`); any other error leaves the call active.
+   */
   readonly hangUp: Effect.Effect<void, DiscardError>
   /** Rates the call (1–5 stars). */
   readonly rate: (stars: number, comment?: string) => Effect.Effect<void, PhoneError<"phone.setCallRating">>
@@ -248,7 +254,11 @@ export interface ActiveCall {
   readonly encryptedSignaling: Stream.Stream<Uint8Array, Signaling.SignalingVersionUnsupported>
   /** The call's states from now on: `Active`, then `Ended`. */
   readonly states: Stream.Stream<CallState>
-  /** Completes when the call ends (by either side), with the final `Ended` state. */
+  /**
+   * Completes when the call ends, with the final `Ended` state: by either side, or here with
+   * reason `Disconnect` when the transport (`TelegramRpc.connection`) has been down for longer
+   * than the call's connect timeout.
+   */
   readonly ended: Effect.Effect<Extract<CallState, { _tag: "Ended" }>>
 }
 
@@ -506,6 +516,7 @@ const signalingReplay = 1024
 const activate = (
   ctx: Context_,
   sub: PubSub.Subscription<Update>,
+  connectTimeout: Duration.Duration,
   fields: Omit<
     ActiveCall,
     | "hangUp"
@@ -527,16 +538,80 @@ const activate = (
     }
     yield* PubSub.publish(live.states, { _tag: "Active", callId: fields.id })
     const peer = { id: fields.id, accessHash: fields.accessHash }
+    // Ends the call once (`false` when it had already ended); never cut off half-way, so the
+    // `Ended` state and the end of the signalling streams always follow `ended`.
     const finish = (state: Extract<CallState, { _tag: "Ended" }>) =>
-      Effect.gen(function* () {
-        if (yield* Deferred.succeed(live.ended, state)) {
+      Effect.uninterruptible(
+        Effect.gen(function* () {
+          if (!(yield* Deferred.succeed(live.ended, state))) return false
           yield* PubSub.publish(live.states, state)
           yield* PubSub.end(live.signals, callEnded)
-        }
-      })
+          return true
+        })
+      )
     // Set while our own hang-up is in flight, so that the discard the server reports back
     // (in the result or pushed) is attributed to us.
     const hangingUp = yield* Ref.make(false)
+    // The transport, followed from activation on (docs/handshake.md, "Losing the connection"):
+    // `link` is its latest state; when it stays "Disconnected" for the connect timeout, the call
+    // ends on this side with reason Disconnect, and the discard is sent for when the backend
+    // reconnects. One fiber pulls the states and arms the deadline in the same step that sees
+    // the loss, so the timeout counts from that moment.
+    const transport = yield* ctx.rpc.connection
+    const link = yield* SubscriptionRef.make<ConnectionState>("Connected")
+    const lost = Effect.gen(function* () {
+      const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+      const ended = yield* finish({
+        _tag: "Ended",
+        callId: fields.id,
+        reason: "Disconnect",
+        by: "us",
+        needRating: false,
+        needDebug: false
+      })
+      if (ended)
+        yield* Effect.ignore(
+          discard(ctx, peer, "Disconnect", fields.video, Math.max(0, now - fields.startDate))
+        )
+    })
+    const follow = Effect.gen(function* () {
+      const pull = yield* Stream.toPull(transport)
+      // when the transport was lost (epoch ms), while it is
+      let downSince: number | undefined
+      while (!(yield* Deferred.isDone(live.ended))) {
+        const now = yield* Clock.currentTimeMillis
+        const remaining =
+          downSince === undefined ? undefined : downSince + Duration.toMillis(connectTimeout) - now
+        if (remaining !== undefined && remaining <= 0) return yield* lost
+        const next =
+          remaining === undefined
+            ? yield* Effect.option(pull)
+            : yield* Effect.timeoutOption(Effect.option(pull), Duration.millis(remaining)).pipe(
+                Effect.map(Option.getOrElse(() => Option.some([] as ReadonlyArray<ConnectionState>)))
+              )
+        // the stream ended (the backend was released): nothing more to follow
+        if (Option.isNone(next)) return
+        const state = next.value.at(-1)
+        if (state === undefined) continue
+        yield* SubscriptionRef.set(link, state)
+        if (state === "Connected") downSince = undefined
+        else downSince ??= yield* Clock.currentTimeMillis
+      }
+    }).pipe(Effect.scoped)
+    yield* Effect.forkScoped(follow)
+    // Fails as soon as the transport is down: a hang-up does not wait for an answer then.
+    const transportDown = SubscriptionRef.changes(link).pipe(
+      Stream.filter((state) => state === "Disconnected"),
+      Stream.runHead,
+      Effect.andThen(() =>
+        Effect.fail(
+          new TransportFailure({
+            method: "phone.discardCall",
+            message: "not answered: the connection to the server is lost"
+          })
+        )
+      )
+    )
     // Follow the call until the server reports its end.
     yield* Effect.forkScoped(
       Effect.gen(function* () {
@@ -567,18 +642,23 @@ const activate = (
     const hangUp: Effect.Effect<void, DiscardError> = Effect.gen(function* () {
       if (yield* Deferred.isDone(live.ended)) return
       const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-      yield* Ref.set(hangingUp, true)
-      yield* discard(ctx, peer, "Hangup", fields.video, Math.max(0, now - fields.startDate)).pipe(
-        Effect.tapError(() => Ref.set(hangingUp, false))
-      )
-      yield* finish({
+      const ended = {
         _tag: "Ended",
         callId: fields.id,
         reason: "Hangup",
         by: "us",
         needRating: false,
         needDebug: false
-      })
+      } as const
+      yield* Ref.set(hangingUp, true)
+      yield* discard(ctx, peer, "Hangup", fields.video, Math.max(0, now - fields.startDate)).pipe(
+        // During an outage the answer is not awaited (the backend still sends the request if it
+        // reconnects). Without a transport the call is over on this side: it ends, and the
+        // `TransportFailure` says the server may not know yet. Any other error leaves it active.
+        Effect.raceFirst(transportDown),
+        Effect.tapError((e) => (e._tag === "TransportFailure" ? finish(ended) : Ref.set(hangingUp, false)))
+      )
+      yield* finish(ended)
     })
     yield* Effect.addFinalizer(() => Effect.ignore(hangUp))
     // Ends with the call: the end is the final message of `signals`, after every packet before it.
@@ -770,7 +850,7 @@ const outgoing = (
                 )
           )
         )
-        const active = yield* activate(ctx, sub, {
+        const active = yield* activate(ctx, sub, timeouts.connect, {
           id: final.id,
           accessHash: final.accessHash,
           isOutgoing: true,
@@ -845,7 +925,7 @@ const accept = (
                 )
           )
         )
-        return yield* activate(ctx, sub, {
+        return yield* activate(ctx, sub, timeouts.connect, {
           id: final.id,
           accessHash: final.accessHash,
           isOutgoing: false,

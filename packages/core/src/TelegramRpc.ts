@@ -177,6 +177,14 @@ export class TelegramRpc extends Context.Service<
      */
     readonly subscribe: Effect.Effect<Stream.Stream<Update>, never, Scope.Scope>
     /**
+     * Subscribes to the state of the transport (the connection to the server). Like `subscribe`,
+     * the subscription is live when this effect returns: the stream starts with the state at
+     * that moment, then carries every change (a state may repeat). It ends when its scope
+     * closes. `PhoneCalls` ends an active call whose transport stays `"Disconnected"` longer than
+     * the call's connect timeout.
+     */
+    readonly connection: Effect.Effect<Stream.Stream<ConnectionState>, never, Scope.Scope>
+    /**
      * The call timeouts of the server's config (`help.getConfig`: `call_receive_timeout_ms`,
      * `call_ring_timeout_ms`, `call_connect_timeout_ms`, `call_packet_timeout_ms`), which
      * `PhoneCalls` follows. A backend without a server config answers with its own values.
@@ -184,6 +192,16 @@ export class TelegramRpc extends Context.Service<
     readonly callConfig: Effect.Effect<CallConfig, RpcFailure>
   }
 >()("@tgphone/core/TelegramRpc") {}
+
+/**
+ * The state of a backend's transport: `"Connected"` while requests can reach the server,
+ * `"Disconnected"` while the connection is lost (the backend may be reconnecting; requests wait
+ * or fail with `TransportError`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ConnectionState = "Connected" | "Disconnected"
 
 /**
  * The call timeouts of the server's config, in milliseconds.

@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as ModelTable from "./generated/ModelTable.js"
 import * as Generated from "./generated/Tl.js"
 import type { Row, RowType } from "./internal/tlRow.js"
 
@@ -205,3 +206,18 @@ export const schema = (layer: number): Schema => {
   cache.set(resolved, built)
   return built
 }
+
+/**
+ * What Telegram sends instead of constructor `name` to a client whose layer lacks it, when the
+ * model knows a nearest older form (the overlay's choice, `packages/core/src/overlay/modelSpec.ts`):
+ * `phoneCallDiscardReasonMigrateConferenceCall` (layer 202 on) reaches a layer-198 client as
+ * `phoneCallDiscardReasonHangup`. `undefined` when there is none.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * import * as Tl from "@tgphone/core/Tl"
+ *
+ * Tl.fallbackFor("phoneCallDiscardReasonMigrateConferenceCall") // "phoneCallDiscardReasonHangup"
+ */
+export const fallbackFor = (name: string): string | undefined => ModelTable.constructors[name]?.fallback

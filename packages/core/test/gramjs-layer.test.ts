@@ -296,6 +296,37 @@ describe("layerFromClient", () => {
     })
   )
 
+  it.effect("connection follows GramJS's UpdateConnectionState events, live when it returns", () =>
+    Effect.gen(function* () {
+      const fake = makeFake()
+      const { rpc, scope } = yield* rpcWith(fake)
+      const states = yield* rpc.connection
+      push(fake, new UpdateConnectionState(UpdateConnectionState.disconnected))
+      push(fake, new UpdateConnectionState(UpdateConnectionState.connected))
+      push(fake, new UpdateConnectionState(UpdateConnectionState.broken))
+      push(fake, new Api.UpdateConfig())
+      // a later subscriber starts with the latest state
+      const later = yield* rpc.connection
+      push(fake, new UpdateConnectionState(UpdateConnectionState.connected))
+      expect(yield* Stream.runCollect(Stream.take(states, 5))).toEqual([
+        "Connected",
+        "Disconnected",
+        "Connected",
+        "Disconnected",
+        "Connected"
+      ])
+      expect(yield* Stream.runCollect(Stream.take(later, 2))).toEqual(["Disconnected", "Connected"])
+      // connection states are not updates
+      const updates = yield* rpc.subscribe
+      push(fake, new UpdateConnectionState(UpdateConnectionState.disconnected))
+      push(fake, new Api.UpdatePhoneCall({ phoneCall: new Api.PhoneCallEmpty({ id: 3n as never }) }))
+      expect(yield* Stream.runCollect(Stream.take(updates, 1))).toEqual([
+        { _tag: "UpdatePhoneCall", phoneCall: { _tag: "PhoneCallEmpty", id: 3n } }
+      ])
+      yield* Scope.close(scope, Exit.void)
+    })
+  )
+
   it.effect("updates carried in an Updates result are published (GramJS never dispatches them)", () =>
     Effect.gen(function* () {
       const fake = makeFake()

@@ -1,13 +1,18 @@
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { describe, expect, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { Redacted, Result, Schema, SchemaAST } from "effect"
 import * as Model from "../src/Model.js"
-import { isMethodName, methodByConstructorId, methodNames, RpcMethods } from "../src/RpcMethods.js"
+import {
+  isMethodName,
+  type MethodName,
+  methodByConstructorId,
+  methodNames,
+  RpcMethods
+} from "../src/RpcMethods.js"
 
-// The layer-198 TL the package ships, copied into the repo (catalog/phone-types.tl).
-const tl = readFileSync(fileURLToPath(new URL("../catalog/phone-types.tl", import.meta.url)), "utf8")
-
+// The shipped TL of layers 198 and 229 (catalog/tl/), parsed here independently of the
+// generators, so the generated registry is checked against the data rather than against itself.
 interface TlFunction {
   readonly name: string
   readonly id: number
@@ -15,23 +20,30 @@ interface TlFunction {
   readonly result: string
 }
 
-const functions: ReadonlyArray<TlFunction> = tl
-  .slice(tl.indexOf("---functions---"))
-  .split("\n")
-  .map((line) => /^([\w.]+)#([0-9a-f]+) (.*)= ([\w.<>]+);$/.exec(line.trim()))
-  .filter((m): m is RegExpExecArray => m !== null)
-  .map((m) => ({
-    name: m[1] as string,
-    id: Number.parseInt(m[2] as string, 16),
-    params: (m[3] as string)
-      .split(" ")
-      .filter((p) => p.length > 0 && p !== "flags:#")
-      .map((p) => {
-        const [name, type] = p.split(":") as [string, string]
-        return { name, type }
-      }),
-    result: m[4] as string
-  }))
+const functionsOf = (layer: number): ReadonlyArray<TlFunction> => {
+  const tl = readFileSync(fileURLToPath(new URL(`../catalog/tl/api-${layer}.tl`, import.meta.url)), "utf8")
+  return tl
+    .slice(tl.indexOf("\n---functions---"))
+    .split("\n")
+    .map((line) =>
+      /^((?:phone\.|messages\.getDhConfig)[\w.]*)#([0-9a-f]+) (.*)= ([\w.<>]+);$/.exec(line.trim())
+    )
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({
+      name: m[1] as string,
+      id: Number.parseInt(m[2] as string, 16),
+      params: (m[3] as string)
+        .split(" ")
+        .filter((p) => p.length > 0 && p !== "flags:#")
+        .map((p) => {
+          const [name, type] = p.split(":") as [string, string]
+          return { name, type }
+        }),
+      result: m[4] as string
+    }))
+}
+const functions229 = functionsOf(229)
+const functions198 = functionsOf(198)
 
 const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
 
@@ -47,49 +59,88 @@ const resultSchemas: Record<string, Schema.Top> = {
   "phone.JoinAsPeers": Model.PhoneJoinAsPeers,
   "phone.ExportedGroupCallInvite": Model.PhoneExportedGroupCallInvite,
   "phone.GroupCallStreamChannels": Model.PhoneGroupCallStreamChannels,
-  "phone.GroupCallStreamRtmpUrl": Model.PhoneGroupCallStreamRtmpUrl
+  "phone.GroupCallStreamRtmpUrl": Model.PhoneGroupCallStreamRtmpUrl,
+  "phone.GroupCallStars": Model.PhoneGroupCallStars
 }
 
-describe("RpcMethods registry against the layer-198 TL", () => {
-  it("carries exactly the 32 phone.* functions and messages.getDhConfig", () => {
-    expect(functions).toHaveLength(33)
-    expect([...methodNames].sort()).toEqual(functions.map((f) => f.name).sort())
-    expect(functions.filter((f) => f.name.startsWith("phone."))).toHaveLength(32)
+const layersOf = (name: MethodName): Readonly<Record<number, number>> => RpcMethods[name].layers
+
+describe("RpcMethods registry against the shipped TL", () => {
+  it("carries exactly the 43 phone.* functions of layer 229 and messages.getDhConfig", () => {
+    assert.lengthOf(functions229, 44)
+    assert.deepStrictEqual([...methodNames].sort(), functions229.map((f) => f.name).sort())
+    assert.lengthOf(
+      functions229.filter((f) => f.name.startsWith("phone.")),
+      43
+    )
   })
 
-  for (const fn of functions) {
-    it(`${fn.name}: constructor id, fields, optionality, result`, () => {
-      expect(isMethodName(fn.name)).toBe(true)
-      if (!isMethodName(fn.name)) return
+  for (const fn of functions229) {
+    it(`${fn.name}: layer-229 constructor id, fields, optionality, result`, () => {
+      if (!isMethodName(fn.name)) return assert.fail(`${fn.name} is not a registry method name`)
       const entry = RpcMethods[fn.name]
-      expect(entry.constructorId >>> 0).toBe(fn.id)
-      expect(methodByConstructorId(fn.id)).toBe(fn.name)
+      assert.strictEqual(entry.constructorId >>> 0, fn.id)
+      assert.strictEqual(layersOf(fn.name)[229], fn.id)
+      assert.strictEqual(methodByConstructorId(fn.id), fn.name)
+      const old = Object.hasOwn(layersOf(fn.name), 198)
+        ? functions198.find((f) => f.name === fn.name)
+        : undefined
       const fields = entry.params.fields as Record<string, Schema.Top>
-      expect(Object.keys(fields).sort()).toEqual(fn.params.map((p) => camel(p.name)).sort())
+      assert.deepStrictEqual(Object.keys(fields).sort(), fn.params.map((p) => camel(p.name)).sort())
       for (const p of fn.params) {
         const field = fields[camel(p.name)]
-        expect(field, p.name).toBeDefined()
-        if (field === undefined) continue
+        assert.isDefined(field, p.name)
         const optional = SchemaAST.isOptional(field.ast)
-        // flags.N?true is a required boolean, any other flags.N?X an optional key
-        expect(optional, `${fn.name}.${p.name}`).toBe(
-          /^flags\.\d+\?/.test(p.type) && !p.type.endsWith("?true")
+        // flags.N?true is a required boolean, any other flags.N?X an optional key, and so is a
+        // field layer 198's form of the method lacks
+        const flagged = /^flags\.\d+\?/.test(p.type)
+        const missingIn198 = old !== undefined && !old.params.some((q) => q.name === p.name)
+        assert.strictEqual(
+          optional,
+          !p.type.endsWith("?true") && (flagged || missingIn198),
+          `${fn.name}.${p.name}`
         )
       }
       const expected = resultSchemas[fn.result]
-      expect(expected, fn.result).toBeDefined()
+      assert.isDefined(expected, fn.result)
       if (fn.result === "Vector<int>" || fn.result === "Bool") {
-        expect(entry.result.ast._tag).toBe(expected?.ast._tag)
+        assert.strictEqual(entry.result.ast._tag, expected.ast._tag)
       } else {
-        expect(entry.result).toBe(expected)
+        assert.strictEqual<Schema.Top>(entry.result, expected)
       }
     })
   }
 
+  it("layer 198: every method but the draft createConferenceCall, under its layer-198 id", () => {
+    assert.lengthOf(functions198, 33)
+    for (const fn of functions198) {
+      if (fn.name === "phone.createConferenceCall") continue
+      assert.strictEqual(isMethodName(fn.name) && layersOf(fn.name)[198], fn.id, fn.name)
+      assert.strictEqual(methodByConstructorId(fn.id), fn.name)
+    }
+    // layer 198's draft (peer, key_fingerprint) is not layer 229's method: not in 198 here
+    assert.isFalse(Object.hasOwn(layersOf("phone.createConferenceCall"), 198))
+    assert.isUndefined(methodByConstructorId(0xdfc909ab))
+    assert.deepStrictEqual(methodNames.filter((m) => !Object.hasOwn(layersOf(m), 198)).sort(), [
+      "phone.createConferenceCall",
+      "phone.declineConferenceCallInvite",
+      "phone.deleteConferenceCallParticipants",
+      "phone.deleteGroupCallMessages",
+      "phone.deleteGroupCallParticipantMessages",
+      "phone.getGroupCallChainBlocks",
+      "phone.getGroupCallStars",
+      "phone.inviteConferenceCallParticipant",
+      "phone.saveDefaultSendAs",
+      "phone.sendConferenceCallBroadcast",
+      "phone.sendGroupCallEncryptedMessage",
+      "phone.sendGroupCallMessage"
+    ])
+  })
+
   it("rejects unknown method names and constructor ids", () => {
-    expect(isMethodName("phone.deleteConferenceCallParticipants")).toBe(false)
-    expect(isMethodName("toString")).toBe(false)
-    expect(methodByConstructorId(0x8ca60525)).toBeUndefined()
+    assert.isFalse(isMethodName("phone.nope"))
+    assert.isFalse(isMethodName("toString"))
+    assert.isUndefined(methodByConstructorId(0x12345678))
   })
 })
 
@@ -98,47 +149,92 @@ describe("Model schemas", () => {
 
   it("toggleGroupCallRecord ties videoPortrait to video (shared flags.2)", () => {
     const decode = Schema.decodeUnknownResult(RpcMethods["phone.toggleGroupCallRecord"].params)
-    expect(Result.isSuccess(decode({ start: true, video: true, call, videoPortrait: false }))).toBe(true)
-    expect(Result.isSuccess(decode({ start: true, video: false, call }))).toBe(true)
+    assert.isTrue(Result.isSuccess(decode({ start: true, video: true, call, videoPortrait: false })))
+    assert.isTrue(Result.isSuccess(decode({ start: true, video: false, call })))
     const bad = decode({ start: true, video: true, call })
-    expect(Result.isFailure(bad)).toBe(true)
-    if (Result.isFailure(bad))
-      expect(bad.failure.message).toContain("videoPortrait must be set exactly when video")
-    expect(Result.isFailure(decode({ start: false, video: false, call, videoPortrait: true }))).toBe(true)
+    if (Result.isSuccess(bad)) return assert.fail("video without videoPortrait decoded")
+    assert.include(bad.failure.message, "video, videoPortrait share TL flags.2: set all of them or none")
+    assert.isTrue(Result.isFailure(decode({ start: false, video: false, call, videoPortrait: true })))
   })
 
   it("Long rejects values outside the signed 64-bit range", () => {
     const decode = Schema.decodeUnknownResult(Model.Long)
-    expect(Result.isSuccess(decode(2n ** 63n - 1n))).toBe(true)
-    expect(Result.isFailure(decode(2n ** 63n))).toBe(true)
-    expect(Result.isFailure(decode(1))).toBe(true)
+    assert.isTrue(Result.isSuccess(decode(2n ** 63n - 1n)))
+    assert.isTrue(Result.isFailure(decode(2n ** 63n)))
+    assert.isTrue(Result.isFailure(decode(1)))
   })
 
   it("Int32 rejects values outside the signed 32-bit range", () => {
     const decode = Schema.decodeUnknownResult(Model.Int32)
-    expect(Result.isSuccess(decode(-(2 ** 31)))).toBe(true)
-    expect(Result.isFailure(decode(2 ** 31))).toBe(true)
-    expect(Result.isFailure(decode(1.5))).toBe(true)
+    assert.isTrue(Result.isSuccess(decode(-(2 ** 31))))
+    assert.isTrue(Result.isFailure(decode(2 ** 31)))
+    assert.isTrue(Result.isFailure(decode(1.5)))
   })
 
   it("Updates defaults chats to empty when constructed", () => {
-    expect(new Model.Updates({ updates: [], users: [] }).chats).toEqual([])
+    assert.deepStrictEqual(new Model.Updates({ updates: [], users: [] }).chats, [])
   })
 
   it("the RTMP stream key is redacted", () => {
     const url = new Model.PhoneGroupCallStreamRtmpUrl({ url: "rtmps://x", key: Redacted.make("secret-key") })
-    expect(String(url.key)).not.toContain("secret-key")
-    expect(JSON.stringify(url)).not.toContain("secret-key")
-    expect(Redacted.value(url.key)).toBe("secret-key")
+    assert.notInclude(String(url.key), "secret-key")
+    assert.notInclude(JSON.stringify(url), "secret-key")
+    assert.strictEqual(Redacted.value(url.key), "secret-key")
   })
 
   it("group-call updates are part of Update", () => {
     const decode = Schema.decodeUnknownResult(Model.Update)
     const ok = decode({
       _tag: "UpdateGroupCall",
+      liveStory: false,
       call: { _tag: "GroupCallDiscarded", id: 1n, accessHash: 2n, duration: 3 }
     })
-    expect(Result.isSuccess(ok)).toBe(true)
-    expect(Result.isFailure(decode({ _tag: "UpdateGroupCall", call: { _tag: "Nope" } }))).toBe(true)
+    assert.isTrue(Result.isSuccess(ok))
+    assert.isTrue(
+      Result.isFailure(decode({ _tag: "UpdateGroupCall", liveStory: false, call: { _tag: "Nope" } }))
+    )
+  })
+
+  it("layer 229's call changes: conferenceSupported on PhoneCall, the MigrateConferenceCall reason", () => {
+    const decodeCall = Schema.decodeUnknownResult(Model.PhoneCall)
+    const protocol = {
+      udpP2p: true,
+      udpReflector: true,
+      minLayer: 65,
+      maxLayer: 92,
+      libraryVersions: ["4.0.0"]
+    }
+    const active = {
+      _tag: "PhoneCall",
+      p2pAllowed: false,
+      video: false,
+      id: 1n,
+      accessHash: 2n,
+      date: 3,
+      adminId: 4n,
+      participantId: 5n,
+      gAOrB: new Uint8Array(1),
+      keyFingerprint: 6n,
+      protocol,
+      connections: [],
+      startDate: 7
+    }
+    assert.isTrue(Result.isFailure(decodeCall(active)))
+    const decoded = decodeCall({ ...active, conferenceSupported: true })
+    assert.isTrue(
+      Result.isSuccess(decoded) && decoded.success._tag === "PhoneCall" && decoded.success.conferenceSupported
+    )
+    const decodeReason = Schema.decodeUnknownResult(Model.DiscardReason)
+    assert.deepStrictEqual(
+      Result.getOrUndefined(decodeReason({ _tag: "MigrateConferenceCall", slug: "abc" })),
+      {
+        _tag: "MigrateConferenceCall",
+        slug: "abc"
+      }
+    )
+    assert.isTrue(Result.isFailure(decodeReason({ _tag: "MigrateConferenceCall" })))
+    // layer 198's draft reason and conference_call field are not modelled
+    assert.isTrue(Result.isFailure(decodeReason({ _tag: "AllowGroupCall", encryptedKey: new Uint8Array(1) })))
+    assert.notInclude(Object.keys(Model.PhoneCall.cases.PhoneCallWaiting.fields), "conferenceCall")
   })
 })

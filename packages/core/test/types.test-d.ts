@@ -81,3 +81,26 @@ assertType<Equals<ConfigErrors, Errors.GenericError | Errors.InvalidInput | Erro
 Phone.receivedCall({ peer: { id: 1, accessHash: 2n } })
 // @ts-expect-error rating is required
 Phone.setCallRating({ peer: { id: 1n, accessHash: 2n } })
+
+// The methods of layer 229 carry their documented errors, MethodNotInLayer, and (resolving a
+// user) UserNotFound.
+const invite = Phone.inviteConferenceCallParticipant({ call: { id: 1n, accessHash: 2n }, userId: "@bob" })
+type InviteErrors = Effect.Error<typeof invite>
+assertType<Errors.GroupcallInvalid extends InviteErrors ? true : false>()
+assertType<Errors.MethodNotInLayer extends InviteErrors ? true : false>()
+assertType<UserNotFound extends InviteErrors ? true : false>()
+const decline = Phone.declineConferenceCallInvite({ msgId: 12 })
+export const declineOk = decline.pipe(Effect.catchTag("MessageIdInvalid", () => Effect.void))
+// @ts-expect-error GroupcallInvalid is not documented for declineConferenceCallInvite
+export const declineWrong = decline.pipe(Effect.catchTag("GroupcallInvalid", () => Effect.void))
+// @ts-expect-error layer 198's draft createConferenceCall(peer, keyFingerprint) is not the method of layer 229
+Phone.createConferenceCall({ peer: { id: 1n, accessHash: 2n }, keyFingerprint: 1n })
+const conferenceCall = { id: 1n, accessHash: 2n }
+// @ts-expect-error requestCall has no conferenceCall (layer 198's draft field is not modelled)
+Phone.requestCall({ userId: "@alice", randomId: 1, gAHash, protocol, conferenceCall })
+
+// The model of layer 229: conferenceSupported on an active call, the MigrateConferenceCall reason.
+declare const active: Extract<import("../src/Model.js").PhoneCall, { readonly _tag: "PhoneCall" }>
+assertType<Equals<typeof active.conferenceSupported, boolean>>()
+declare const reason: import("../src/Model.js").DiscardReason
+export const slug: string | undefined = reason._tag === "MigrateConferenceCall" ? reason.slug : undefined

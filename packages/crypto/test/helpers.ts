@@ -1,8 +1,10 @@
 /** Shared helpers for the @tgphone/crypto tests (not a test file itself). */
 import { readFileSync } from "node:fs"
-import { assert } from "@effect/vitest"
-import { Option, Result } from "effect"
+import { Option } from "effect"
 import { ModExp } from "../src/index.js"
+
+/** `success` and `failure` (the two sides of a `Result`) are shared by every package's tests. */
+export { failure, success } from "../../../test-support/assert.js"
 
 /** Reads a fixture as text. */
 export const fixture = (name: string): string =>
@@ -19,15 +21,3 @@ export const backends: ReadonlyArray<readonly [string, ModExp.Backend]> = [
   ],
   ["portable", ModExp.portable]
 ]
-
-/** The value of a `Result` that must succeed (fails the test, with the error, otherwise). */
-export const success = <A, E>(result: Result.Result<A, E>): A => {
-  if (Result.isFailure(result)) assert.fail(`expected a success, got ${String(result.failure)}`)
-  return result.success
-}
-
-/** The error of a `Result` that must fail (fails the test otherwise). */
-export const failure = <A, E>(result: Result.Result<A, E>): E => {
-  if (Result.isSuccess(result)) assert.fail("expected a failure, got a success")
-  return result.failure
-}

@@ -102,6 +102,11 @@ export interface AddUserOptions {
   readonly protocol?: PhoneCallProtocol | null | undefined
   /** Who may call this user (default: everybody). */
   readonly privacy?: CallPrivacy | undefined
+  /**
+   * Whether this user's client can move a 1:1 call into a conference (default `true`): a call
+   * reports `conferenceSupported` when both sides can, and `migrateToConference` needs it.
+   */
+  readonly conferenceCalls?: boolean | undefined
 }
 
 /**
@@ -141,6 +146,7 @@ export interface UserInfo extends TestUser {
   readonly contacts: ReadonlyArray<bigint>
   readonly blocked: ReadonlyArray<bigint>
   readonly protocol: PhoneCallProtocol | null
+  readonly conferenceCalls: boolean
 }
 
 /**
@@ -294,6 +300,7 @@ export type CallFeedback =
 export interface GroupCallInfo {
   readonly id: bigint
   readonly accessHash: bigint
+  /** The chat's id; `0n` for a conference call, which has no chat. */
   readonly chatId: bigint
   readonly title?: string | undefined
   readonly discarded: boolean
@@ -308,6 +315,72 @@ export interface GroupCallInfo {
     readonly muted: boolean
   }>
   readonly invited: ReadonlyArray<bigint>
+  readonly inputGroupCall: Model.InputGroupCall
+  /** The in-call messages, in order (deleted ones too, marked). */
+  readonly messages: ReadonlyArray<GroupCallMessageInfo>
+  /** What only a conference call has (absent for video chats and live streams). */
+  readonly conference?: ConferenceInfo | undefined
+}
+
+/**
+ * An in-call message of a group call, for assertions.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GroupCallMessageInfo {
+  readonly id: number
+  /** The author shown (the sender, or the channel they sent as). */
+  readonly fromId: Model.Peer
+  readonly text: string
+  /** The stars paid with it, if any. */
+  readonly paidStars?: bigint | undefined
+  readonly deleted: boolean
+  /** Whether someone who deleted it reported it as spam. */
+  readonly reportedSpam: boolean
+}
+
+/**
+ * A conference call's own state, for assertions: its link, the invitations, the E2E chain
+ * blocks as sent (stored and relayed opaquely) and who was kicked.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConferenceInfo {
+  readonly slug: string
+  /** `https://t.me/call/<slug>`. */
+  readonly inviteLink: string
+  /** The latest invitation of each invited user. */
+  readonly invites: ReadonlyArray<{
+    readonly userId: bigint
+    readonly inviterId: bigint
+    /** The invitation message's id, what `phone.declineConferenceCallInvite` takes. */
+    readonly msgId: number
+    readonly video: boolean
+    readonly state: "Pending" | "Declined" | "Joined"
+  }>
+  /** Each sub-chain's blocks in order (0: participant changes, 1: broadcasts). */
+  readonly chainBlocks: ReadonlyArray<{
+    readonly subChainId: number
+    readonly blocks: ReadonlyArray<Uint8Array>
+  }>
+  /** Users removed with `kick`, who cannot join again unless invited anew. */
+  readonly kicked: ReadonlyArray<bigint>
+}
+
+/**
+ * The conference a 1:1 call moved into (`migrateToConference`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConferenceMigration {
+  /** The slug the 1:1 call's discard reason carries. */
+  readonly slug: string
+  /** `https://t.me/call/<slug>`. */
+  readonly inviteLink: string
+  /** The conference, for `phone.joinGroupCall` and the other group-call methods. */
   readonly inputGroupCall: Model.InputGroupCall
 }
 
@@ -448,6 +521,17 @@ export interface Service {
   readonly feedback: Effect.Effect<ReadonlyArray<CallFeedback>>
   /** Every group call, in creation order. */
   readonly groupCalls: Effect.Effect<ReadonlyArray<GroupCallInfo>>
+  /**
+   * `by` moves their active 1:1 call `callId` into a conference, as a layer-202+ app does: a new
+   * conference call is created with `by` joined and the peer invited (pushed `UpdateGroupCall`
+   * for it), then the 1:1 call ends for both sides (each pushed `phoneCallDiscarded`) with reason
+   * `{ _tag: "MigrateConferenceCall", slug }`. Fails when `by` is not in that call, the call is
+   * not active, or either side's client lacks conference calls (`conferenceCalls: false`).
+   */
+  readonly migrateToConference: (
+    by: TestUser,
+    callId: bigint
+  ) => Effect.Effect<ConferenceMigration, TestTelegramError>
 
   /** The next `times` requests of `method` (from `user`, if given) fail with `error`. */
   readonly failNext: (
@@ -480,8 +564,9 @@ export interface Service {
     count?: number
   ) => Effect.Effect<void, TestTelegramError>
   /**
-   * Cuts `user` off: their requests fail with `TransportError` and their updates are held back
-   * until `reconnect` (then delivered in order, as `updates.getDifference` would).
+   * Cuts `user` off: their requests fail with `TransportError`, their updates are held back
+   * until `reconnect` (then delivered in order, as `updates.getDifference` would), and their
+   * seam's `connection` reports `"Disconnected"`.
    */
   readonly disconnect: (user: TestUser) => Effect.Effect<void, TestTelegramError>
   /** Reconnects `user` and delivers the updates held back while they were away. */
@@ -519,7 +604,8 @@ export const layer = (options?: Options): Layer.Layer<TestTelegram> =>
 
 /**
  * A `TelegramRpc` that is never connected: every request (`callConfig` included) fails with
- * `TransportError`, and no update ever arrives (a subscription's stream ends at once).
+ * `TransportError`, no update ever arrives (a subscription's stream ends at once), and
+ * `connection` reports `"Disconnected"`.
  *
  * @since 0.1.0
  * @category layers
@@ -540,6 +626,7 @@ export const offlineFor = (account: TelegramRpc.Account): Layer.Layer<TelegramRp
         })
       ),
     subscribe: Effect.succeed(Stream.empty),
+    connection: Effect.succeed(Stream.concat(Stream.succeed("Disconnected" as const), Stream.never)),
     callConfig: Effect.fail(
       new TelegramRpc.TransportError({
         method: "help.getConfig",

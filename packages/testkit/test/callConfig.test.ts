@@ -3,7 +3,7 @@
  * is the world's, on both backends: the in-memory seam and tgphone's GramJS layer over the
  * loopback server.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { TelegramRpc } from "@tgphone/core"
 import { Effect } from "effect"
 import { backends, scene } from "./support-backend.js"
@@ -22,7 +22,7 @@ describe.each(backends)("backend: $name", (backend) => {
           rpc.callConfig === undefined ? Effect.die("no callConfig on this backend") : rpc.callConfig
         )
       )
-      expect(config).toEqual({
+      assert.deepStrictEqual(config, {
         callReceiveTimeoutMs: 11_000,
         callRingTimeoutMs: 44_000,
         callConnectTimeoutMs: 7_000,

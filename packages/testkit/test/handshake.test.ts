@@ -3,7 +3,7 @@
  * sides end with the same verified key, fingerprint and emoji; timeouts, refusals and a
  * man in the middle end in typed outcomes with the call discarded on both sides.
  */
-import { assert, describe, expect, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { type Model, PhoneCalls, type RpcMethods, TelegramRpc } from "@tgphone/core"
 import { Fingerprint, PhoneCallProtocol, Protocol, SecureRandom, Signaling } from "@tgphone/crypto"
 import {
@@ -22,6 +22,7 @@ import {
 } from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
+import { assertMatches } from "../../../test-support/assert.js"
 import type * as TestTelegram from "../src/TestTelegram.js"
 import type * as TestTelegramError from "../src/TestTelegramError.js"
 import { duo } from "./support.js"
@@ -163,7 +164,7 @@ describe("PhoneCalls over the in-memory world", () => {
       const bobCalls = yield* phoneCallsFor(world, bob, "bob")
       const states: Array<string> = []
       const bobSide = yield* answerFirst(bobCalls, (call) => {
-        expect(call.callerId).toBe(alice.id)
+        assert.strictEqual(call.callerId, alice.id)
         return call.accept()
       })
       const aliceCall = yield* aliceCalls.call("@bob_b", {
@@ -171,34 +172,34 @@ describe("PhoneCalls over the in-memory world", () => {
       })
       const bobCall = yield* Fiber.join(bobSide)
 
-      expect(states).toEqual(["Requesting", "Waiting", "Ringing", "ExchangingKeys", "Active"])
-      expect(aliceCall.isOutgoing).toBe(true)
-      expect(bobCall.isOutgoing).toBe(false)
-      expect(aliceCall.id).toBe(bobCall.id)
-      expect(Redacted.value(aliceCall.key)).toEqual(Redacted.value(bobCall.key))
-      expect(Redacted.value(aliceCall.key).length).toBe(256)
-      expect(aliceCall.keyFingerprint).toBe(bobCall.keyFingerprint)
-      expect(aliceCall.keyFingerprint).toBe(Fingerprint.keyFingerprint(Redacted.value(aliceCall.key)))
-      expect(aliceCall.emojis).toHaveLength(4)
-      expect(aliceCall.emojis).toEqual(bobCall.emojis)
-      expect(aliceCall.libraryVersion).toBe(bobCall.libraryVersion)
-      expect(aliceCall.peerUserId).toBe(bob.id)
-      expect(bobCall.peerUserId).toBe(alice.id)
-      expect(String(aliceCall.key)).not.toContain(Redacted.value(aliceCall.key)[0]!.toString(16))
+      assert.deepStrictEqual(states, ["Requesting", "Waiting", "Ringing", "ExchangingKeys", "Active"])
+      assert.isTrue(aliceCall.isOutgoing)
+      assert.isFalse(bobCall.isOutgoing)
+      assert.strictEqual(aliceCall.id, bobCall.id)
+      assert.deepStrictEqual(Redacted.value(aliceCall.key), Redacted.value(bobCall.key))
+      assert.strictEqual(Redacted.value(aliceCall.key).length, 256)
+      assert.strictEqual(aliceCall.keyFingerprint, bobCall.keyFingerprint)
+      assert.strictEqual(aliceCall.keyFingerprint, Fingerprint.keyFingerprint(Redacted.value(aliceCall.key)))
+      assert.lengthOf(aliceCall.emojis, 4)
+      assert.deepStrictEqual(aliceCall.emojis, bobCall.emojis)
+      assert.strictEqual(aliceCall.libraryVersion, bobCall.libraryVersion)
+      assert.strictEqual(aliceCall.peerUserId, bob.id)
+      assert.strictEqual(bobCall.peerUserId, alice.id)
+      assert.notInclude(String(aliceCall.key), Redacted.value(aliceCall.key)[0]!.toString(16))
 
       const info = Option.getOrThrow(yield* world.call(aliceCall.id))
-      expect(info.state).toBe("Active")
+      assert.strictEqual(info.state, "Active")
 
       // Alice rates and hangs up; Bob sees the end.
       yield* aliceCall.rate(5, "crystal clear")
       yield* aliceCall.hangUp
       const bobEnd = yield* bobCall.ended
-      expect(bobEnd).toMatchObject({ _tag: "Ended", reason: "Hangup", by: "peer" })
+      assertMatches(bobEnd, { _tag: "Ended", reason: "Hangup", by: "peer" })
       const aliceEnd = yield* aliceCall.ended
-      expect(aliceEnd).toMatchObject({ _tag: "Ended", reason: "Hangup", by: "us" })
-      expect(Option.getOrThrow(yield* world.call(aliceCall.id)).state).toBe("Discarded")
+      assertMatches(aliceEnd, { _tag: "Ended", reason: "Hangup", by: "us" })
+      assert.strictEqual(Option.getOrThrow(yield* world.call(aliceCall.id)).state, "Discarded")
       const feedback = yield* world.feedback
-      expect(feedback.some((f) => f._tag === "Rating" && f.rating === 5)).toBe(true)
+      assert.isTrue(feedback.some((f) => f._tag === "Rating" && f.rating === 5))
     })
   )
 
@@ -212,7 +213,7 @@ describe("PhoneCalls over the in-memory world", () => {
       const bobCall = yield* Fiber.join(bobSide)
       const received = yield* Effect.forkChild(Stream.runHead(bobCall.signalingData))
       yield* aliceCall.sendSignalingData(new Uint8Array([1, 2, 3]))
-      expect(Option.getOrThrow(yield* Fiber.join(received))).toEqual(new Uint8Array([1, 2, 3]))
+      assert.deepStrictEqual(Option.getOrThrow(yield* Fiber.join(received)), new Uint8Array([1, 2, 3]))
     })
   )
 
@@ -223,11 +224,11 @@ describe("PhoneCalls over the in-memory world", () => {
       const bobCalls = yield* phoneCallsFor(world, bob, "bob")
       yield* answerFirst(bobCalls, (call) => call.decline)
       const error = yield* Effect.flip(aliceCalls.call("@bob_b"))
-      expect(error._tag).toBe("CallDiscarded")
-      if (error._tag === "CallDiscarded") expect(error.reason).toBe("Busy")
+      assert.strictEqual(error._tag, "CallDiscarded")
+      if (error._tag === "CallDiscarded") assert.strictEqual(error.reason, "Busy")
       const [info] = yield* world.calls
-      expect(info?.discard?.by).toBe(bob.id)
-      expect(info?.discard?.reason?._tag).toBe("Busy")
+      assert.strictEqual(info?.discard?.by, bob.id)
+      assert.strictEqual(info?.discard?.reason?._tag, "Busy")
     })
   )
 
@@ -242,12 +243,12 @@ describe("PhoneCalls over the in-memory world", () => {
       yield* Fiber.join(ringing)
       yield* TestClock.adjust("91 seconds")
       const exit = yield* Fiber.await(attempt)
-      expect(Exit.isFailure(exit)).toBe(true)
+      assert.isTrue(Exit.isFailure(exit))
       const error = yield* Effect.flip(Fiber.join(attempt))
-      expect(["CallTimeout", "CallDiscarded"]).toContain(error._tag)
+      assert.include(["CallTimeout", "CallDiscarded"], error._tag)
       const calls = yield* world.calls
-      expect(calls[0]?.state).toBe("Discarded")
-      expect(calls[0]?.discard?.reason?._tag).toBe("Missed")
+      assert.strictEqual(calls[0]?.state, "Discarded")
+      assert.strictEqual(calls[0]?.discard?.reason?._tag, "Missed")
     })
   )
 
@@ -261,9 +262,9 @@ describe("PhoneCalls over the in-memory world", () => {
       yield* Fiber.join(ringing)
       yield* Fiber.interrupt(attempt)
       const [info] = yield* world.calls
-      expect(info?.state).toBe("Discarded")
-      expect(info?.discard?.by).toBe(alice.id)
-      expect(info?.discard?.reason?._tag).toBe("Missed")
+      assert.strictEqual(info?.state, "Discarded")
+      assert.strictEqual(info?.discard?.by, alice.id)
+      assert.strictEqual(info?.discard?.reason?._tag, "Missed")
     })
   )
 
@@ -273,9 +274,9 @@ describe("PhoneCalls over the in-memory world", () => {
       yield* world.floodWait("phone.requestCall", 7)
       const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
       const error = yield* Effect.flip(aliceCalls.call("@bob_b"))
-      expect(error._tag).toBe("FloodWait")
-      if (error._tag === "FloodWait") expect(Duration.toSeconds(error.retryAfter)).toBe(7)
-      expect(yield* world.calls).toEqual([])
+      assert.strictEqual(error._tag, "FloodWait")
+      if (error._tag === "FloodWait") assert.strictEqual(Duration.toSeconds(error.retryAfter), 7)
+      assert.deepStrictEqual(yield* world.calls, [])
     })
   )
 
@@ -289,11 +290,11 @@ describe("PhoneCalls over the in-memory world", () => {
         const bobCalls = yield* phoneCallsFor(world, bob, "bob")
         const bobSide = yield* answerFirst(bobCalls, (call) => Effect.scoped(call.accept()))
         const error = yield* Effect.flip(Effect.scoped(aliceCalls.call("@bob_b")))
-        expect(error._tag).toBe("FloodWait")
+        assert.strictEqual(error._tag, "FloodWait")
         const bobError = yield* Effect.flip(Fiber.join(bobSide))
-        expect(bobError).toMatchObject({ _tag: "CallDiscarded", reason: "Disconnect" })
+        assertMatches(bobError, { _tag: "CallDiscarded", reason: "Disconnect" })
         const [info] = yield* world.calls
-        expect(info?.discard).toMatchObject({ by: alice.id, reason: { _tag: "Disconnect" } })
+        assertMatches(info?.discard, { by: alice.id, reason: { _tag: "Disconnect" } })
       })
   )
 
@@ -310,10 +311,10 @@ describe("PhoneCalls over the in-memory world", () => {
         )
         const aliceAttempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call("@bob_b")))
         const bobError = yield* Effect.flip(Fiber.join(bobSide))
-        expect(bobError._tag).toBe("CallProtocolCompatLayerInvalid")
+        assert.strictEqual(bobError._tag, "CallProtocolCompatLayerInvalid")
         const aliceError = yield* Effect.flip(Fiber.join(aliceAttempt))
-        expect(aliceError._tag).toBe("CallDiscarded")
-        expect((yield* world.calls)[0]?.state).toBe("Discarded")
+        assert.strictEqual(aliceError._tag, "CallDiscarded")
+        assert.strictEqual((yield* world.calls)[0]?.state, "Discarded")
       })
   )
 
@@ -332,11 +333,11 @@ describe("PhoneCalls over the in-memory world", () => {
         yield* world.disconnect(alice)
         yield* TestClock.adjust("1 second")
         const aliceError = yield* Effect.flip(Fiber.join(aliceAttempt))
-        expect(["TransportFailure", "CallDiscarded"]).toContain(aliceError._tag)
+        assert.include(["TransportFailure", "CallDiscarded"], aliceError._tag)
         yield* TestClock.adjust("31 seconds")
         const bobError = yield* Effect.flip(Fiber.join(bobSide))
-        expect(["CallTimeout", "CallDiscarded"]).toContain(bobError._tag)
-        expect((yield* world.calls)[0]?.state).toBe("Discarded")
+        assert.include(["CallTimeout", "CallDiscarded"], bobError._tag)
+        assert.strictEqual((yield* world.calls)[0]?.state, "Discarded")
       })
   )
 
@@ -359,13 +360,13 @@ describe("PhoneCalls over the in-memory world", () => {
         const bobSide = yield* answerFirst(bobCalls, (call) => Effect.scoped(call.accept()))
         const aliceAttempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call("@bob_b")))
         const bobExit = yield* Fiber.await(bobSide)
-        expect(Exit.isFailure(bobExit)).toBe(true)
+        assert.isTrue(Exit.isFailure(bobExit))
         const bobError = yield* Effect.flip(Fiber.join(bobSide))
-        expect(bobError._tag).toBe("GAHashMismatch")
+        assert.strictEqual(bobError._tag, "GAHashMismatch")
         yield* Fiber.await(aliceAttempt)
         const [info] = yield* world.calls
-        expect(info?.state).toBe("Discarded")
-        expect(info?.discard).toMatchObject({ by: bob.id, reason: { _tag: "Disconnect" } })
+        assert.strictEqual(info?.state, "Discarded")
+        assertMatches(info?.discard, { by: bob.id, reason: { _tag: "Disconnect" } })
       })
   )
 
@@ -382,9 +383,9 @@ describe("PhoneCalls over the in-memory world", () => {
       const bobSide = yield* answerFirst(bobCalls, (call) => Effect.scoped(call.accept()))
       const aliceAttempt = yield* Effect.forkChild(Effect.scoped(aliceCalls.call("@bob_b")))
       const bobError = yield* Effect.flip(Fiber.join(bobSide))
-      expect(bobError._tag).toBe("KeyFingerprintMismatch")
+      assert.strictEqual(bobError._tag, "KeyFingerprintMismatch")
       yield* Fiber.await(aliceAttempt)
-      expect((yield* world.calls)[0]?.state).toBe("Discarded")
+      assert.strictEqual((yield* world.calls)[0]?.state, "Discarded")
     })
   )
 })
@@ -402,9 +403,9 @@ describe("PhoneCalls property", () => {
             const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
             const aliceCall = yield* aliceCalls.call("@bob_b")
             const bobCall = yield* Fiber.join(bobSide)
-            expect(Redacted.value(aliceCall.key)).toEqual(Redacted.value(bobCall.key))
-            expect(aliceCall.keyFingerprint).toBe(bobCall.keyFingerprint)
-            expect(aliceCall.emojis).toEqual(bobCall.emojis)
+            assert.deepStrictEqual(Redacted.value(aliceCall.key), Redacted.value(bobCall.key))
+            assert.strictEqual(aliceCall.keyFingerprint, bobCall.keyFingerprint)
+            assert.deepStrictEqual(aliceCall.emojis, bobCall.emojis)
           })
         )
       }
@@ -426,7 +427,7 @@ describe("PhoneCalls encrypted signalling (spec §6)", () => {
         const bobCalls = yield* phoneCallsFor(world, bob, "bob")
         const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
         const aliceCall = yield* aliceCalls.call("@bob_b", { protocol: rawProtocol })
-        expect(aliceCall.libraryVersion).toBe("7.0.0")
+        assert.strictEqual(aliceCall.libraryVersion, "7.0.0")
         const bobCall = yield* Fiber.join(bobSide)
 
         const bobReceives = yield* Effect.forkChild(
@@ -455,34 +456,34 @@ describe("PhoneCalls encrypted signalling (spec §6)", () => {
         yield* bobCall.sendEncrypted(text("hello alice"))
         yield* bobCall.sendEncrypted(text("bye"))
 
-        expect(decode(yield* Fiber.join(bobReceives))).toEqual(["hello bob", "second"])
-        expect(decode(yield* Fiber.join(aliceReceives))).toEqual(["hello alice", "bye"])
+        assert.deepStrictEqual(decode(yield* Fiber.join(bobReceives)), ["hello bob", "second"])
+        assert.deepStrictEqual(decode(yield* Fiber.join(aliceReceives)), ["hello alice", "bye"])
 
         // The server only ever saw ciphertext; Alice's first encrypted packet is exactly the spec's
         // packet (the call's sending fiber may put it after the packets sent directly).
         const seen = (yield* world.feedback).flatMap((f) => (f._tag === "Signaling" ? [f] : []))
-        expect(seen).toHaveLength(8)
+        assert.lengthOf(seen, 8)
         const firstOnWire = seen.find(
           (f) => f.data.length === first.length && f.data.every((b, i) => b === first[i])
         )
-        expect(firstOnWire).toBeDefined()
-        expect(new TextDecoder().decode(firstOnWire!.data)).not.toContain("hello")
+        assert.isDefined(firstOnWire)
+        assert.notInclude(new TextDecoder().decode(firstOnWire!.data), "hello")
         // Bob's packets use the callee's x (136): they decrypt as Bob's, not as Alice's.
         const fromBob = seen.filter((f) => f.fromUserId === bob.id)
-        expect(fromBob).toHaveLength(2)
+        assert.lengthOf(fromBob, 2)
         const asBobs = yield* Effect.fromResult(
           Signaling.decryptPacket(bobCall.key, { isOutgoing: true, packet: fromBob[0]!.data })
         )
-        expect([asBobs.seq, new TextDecoder().decode(asBobs.messages[0]!.message)]).toEqual([
-          1,
-          "hello alice"
-        ])
+        assert.deepStrictEqual(
+          [asBobs.seq, new TextDecoder().decode(asBobs.messages[0]!.message)],
+          [1, "hello alice"]
+        )
         const asAlices = yield* Effect.flip(
           Effect.fromResult(
             Signaling.decryptPacket(bobCall.key, { isOutgoing: false, packet: fromBob[0]!.data })
           )
         )
-        expect(asAlices).toMatchObject({ _tag: "SignalingPacketInvalid", reason: "msg-key-mismatch" })
+        assertMatches(asAlices, { _tag: "SignalingPacketInvalid", reason: "msg-key-mismatch" })
       })
   )
 
@@ -509,12 +510,12 @@ describe("PhoneCalls encrypted signalling (spec §6)", () => {
         References.MinimumLogLevel,
         "Debug"
       )
-      expect(decode(yield* Fiber.join(received))).toEqual(["ok"])
+      assert.deepStrictEqual(decode(yield* Fiber.join(received)), ["ok"])
       const dropped = logged.filter((l) => String(l.message).includes("encrypted signalling packet dropped"))
-      expect(dropped).toHaveLength(1)
-      expect(dropped[0]!.level).toBe("Debug")
-      expect(dropped[0]!.annotations).toMatchObject({ callId: String(bobCall.id) })
-      expect(String(dropped[0]!.annotations.reason)).toContain("3 bytes")
+      assert.lengthOf(dropped, 1)
+      assert.strictEqual(dropped[0]!.level, "Debug")
+      assertMatches(dropped[0]!.annotations, { callId: String(bobCall.id) })
+      assert.include(String(dropped[0]!.annotations.reason), "3 bytes")
     }).pipe(
       Effect.provideService(References.CurrentLoggers, new Set([capture])),
       Effect.provideService(References.MinimumLogLevel, "Debug")
@@ -537,8 +538,8 @@ describe("PhoneCalls encrypted signalling (spec §6)", () => {
         for (let i = 0; i < 3; i++) yield* Effect.yieldNow
         yield* aliceCall.sendEncrypted(text("a"))
         yield* aliceCall.sendEncrypted(text("b"))
-        expect(decode(yield* Fiber.join(one))).toEqual(["a", "b"])
-        expect(decode(yield* Fiber.join(two))).toEqual(["a", "b"])
+        assert.deepStrictEqual(decode(yield* Fiber.join(one)), ["a", "b"])
+        assert.deepStrictEqual(decode(yield* Fiber.join(two)), ["a", "b"])
         const seqs = yield* Effect.forEach(
           (yield* world.feedback).flatMap((f) => (f._tag === "Signaling" ? [f.data] : [])),
           (packet) =>
@@ -547,7 +548,7 @@ describe("PhoneCalls encrypted signalling (spec §6)", () => {
               (d) => d.seq
             )
         )
-        expect(seqs).toEqual([1, 2])
+        assert.deepStrictEqual(seqs, [1, 2])
       })
   )
 })
@@ -564,7 +565,7 @@ describe("PhoneCalls encrypted signalling in every advertised layout", () => {
         const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
         const aliceCall = yield* aliceCalls.call("@bob_b", { protocol: only })
         const bobCall = yield* Fiber.join(bobSide)
-        expect(aliceCall.libraryVersion).toBe(version)
+        assert.strictEqual(aliceCall.libraryVersion, version)
         const toBob = yield* Effect.forkChild(Stream.runCollect(Stream.take(bobCall.encryptedSignaling, 2)))
         const toAlice = yield* Effect.forkChild(
           Stream.runCollect(Stream.take(aliceCall.encryptedSignaling, 1))
@@ -574,8 +575,11 @@ describe("PhoneCalls encrypted signalling in every advertised layout", () => {
         yield* aliceCall.sendEncrypted(text("two"))
         yield* bobCall.sendEncrypted(text("back"))
         const got = Array.from(yield* Fiber.join(toBob), (b) => new TextDecoder().decode(b))
-        expect(got).toEqual(["one", "two"])
-        expect(Array.from(yield* Fiber.join(toAlice), (b) => new TextDecoder().decode(b))).toEqual(["back"])
+        assert.deepStrictEqual(got, ["one", "two"])
+        assert.deepStrictEqual(
+          Array.from(yield* Fiber.join(toAlice), (b) => new TextDecoder().decode(b)),
+          ["back"]
+        )
       })
     )
   }
@@ -594,11 +598,11 @@ describe("PhoneCalls timeouts come from the server's call config", () => {
       const bobSide = yield* answerFirst(bobCalls, (call) => Effect.scoped(call.accept()))
       yield* Effect.forkChild(Effect.scoped(aliceCalls.call("@bob_b")))
       yield* TestClock.adjust("2999 millis")
-      expect(bobSide.pollUnsafe()).toBeUndefined()
+      assert.isUndefined(bobSide.pollUnsafe())
       yield* TestClock.adjust("1 millis")
       const error = yield* Effect.flip(Fiber.join(bobSide))
-      expect(error).toMatchObject({ _tag: "CallTimeout", phase: "connect" })
-      if (error._tag === "CallTimeout") expect(Duration.toMillis(error.after)).toBe(3_000)
+      assertMatches(error, { _tag: "CallTimeout", phase: "connect" })
+      if (error._tag === "CallTimeout") assert.strictEqual(Duration.toMillis(error.after), 3_000)
     })
   )
 
@@ -615,11 +619,11 @@ describe("PhoneCalls timeouts come from the server's call config", () => {
       const bobSide = yield* answerFirst(bobCalls, (call) => Effect.scoped(call.accept()))
       yield* Effect.forkChild(Effect.scoped(aliceCalls.call("@bob_b")))
       yield* TestClock.adjust("7 seconds")
-      expect(bobSide.pollUnsafe()).toBeUndefined()
+      assert.isUndefined(bobSide.pollUnsafe())
       yield* TestClock.adjust("1 second")
       const error = yield* Effect.flip(Fiber.join(bobSide))
-      if (error._tag !== "CallTimeout") return expect.unreachable(`expected CallTimeout, got ${error._tag}`)
-      expect(Duration.toMillis(error.after)).toBe(8_000)
+      if (error._tag !== "CallTimeout") return assert.fail(`expected CallTimeout, got ${error._tag}`)
+      assert.strictEqual(Duration.toMillis(error.after), 8_000)
     })
   )
 })
@@ -645,8 +649,8 @@ describe("PhoneCalls and a misbehaving server", () => {
         )
         const aliceCalls = yield* phoneCallsFor(world, alice, "alice", notModified)
         const error = yield* Effect.flip(Effect.scoped(aliceCalls.call("@bob_b")))
-        expect(error).toMatchObject({ _tag: "DhConfigUnexpected", askedVersion: 0 })
-        expect(yield* world.calls).toEqual([])
+        assertMatches(error, { _tag: "DhConfigUnexpected", askedVersion: 0 })
+        assert.deepStrictEqual(yield* world.calls, [])
       })
   )
 })

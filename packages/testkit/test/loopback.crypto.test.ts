@@ -3,7 +3,7 @@
  * (differential) and for round trips: AES-256-IGE, the x = 0 / x = 8 KDF, auth key ids,
  * the handshake's nonce KDF; and the transport codecs on split input.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import * as fc from "fast-check"
 import { helpers } from "telegram"
 import { AuthKey } from "telegram/crypto/AuthKey.js"
@@ -35,8 +35,8 @@ describe("loopback MTProto crypto", () => {
         (key, iv, blocks, data) => {
           const plain = Buffer.from(data.subarray(0, blocks * 16))
           const ours = igeEncrypt(key, iv, plain)
-          expect(ours.equals(new IGE(key, iv).encryptIge(plain) as Buffer)).toBe(true)
-          expect(igeDecrypt(key, iv, ours).equals(plain)).toBe(true)
+          assert.isTrue(ours.equals(new IGE(key, iv).encryptIge(plain) as Buffer))
+          assert.isTrue(igeDecrypt(key, iv, ours).equals(plain))
         }
       ),
       { numRuns: 50 }
@@ -50,8 +50,8 @@ describe("loopback MTProto crypto", () => {
       for (const client of [true, false]) {
         const theirs = await state._calcKey(authKey, msgKey, client)
         const ours = kdf(authKey, msgKey, client ? 0 : 8)
-        expect(ours.key.equals(theirs.key)).toBe(true)
-        expect(ours.iv.equals(theirs.iv)).toBe(true)
+        assert.isTrue(ours.key.equals(theirs.key))
+        assert.isTrue(ours.iv.equals(theirs.iv))
       }
     }
   })
@@ -61,7 +61,7 @@ describe("loopback MTProto crypto", () => {
       const key = helpers.generateRandomBytes(len)
       const theirs = new AuthKey()
       await theirs.setKey(key)
-      expect(BigInt.asIntN(64, BigInt(theirs.keyId!.toString()))).toBe(authKeyId(key))
+      assert.strictEqual(BigInt.asIntN(64, BigInt(theirs.keyId!.toString())), authKeyId(key))
     }
   })
 
@@ -73,23 +73,26 @@ describe("loopback MTProto crypto", () => {
       helpers.readBigIntFromBuffer(newNonce, true, true)
     )
     const ours = nonceKeyIv(serverNonce, newNonce)
-    expect(ours.key.equals(theirs.key)).toBe(true)
-    expect(ours.iv.equals(theirs.iv)).toBe(true)
+    assert.isTrue(ours.key.equals(theirs.key))
+    assert.isTrue(ours.iv.equals(theirs.iv))
   })
 
   it("encrypt/decrypt round-trips and rejects the wrong direction, key or a flipped bit", () => {
     const key = helpers.generateRandomBytes(256)
     const plain = Buffer.concat([helpers.generateRandomBytes(32), Buffer.from("hello, loopback!")])
     const wire = encryptMessage(key, plain, 8)
-    expect(wire.readBigInt64LE(0)).toBe(authKeyId(key))
+    assert.strictEqual(wire.readBigInt64LE(0), authKeyId(key))
     const ok = decryptMessage(key, wire.subarray(8), 8)
-    expect(ok._tag === "Ok" && ok.plaintext.subarray(0, plain.length).equals(plain)).toBe(true)
-    expect(decryptMessage(key, wire.subarray(8), 0)._tag).toBe("Fail")
-    expect(decryptMessage(helpers.generateRandomBytes(256), wire.subarray(8), 8)._tag).toBe("Fail")
+    assert.isTrue(ok._tag === "Ok" && ok.plaintext.subarray(0, plain.length).equals(plain))
+    assert.strictEqual(decryptMessage(key, wire.subarray(8), 0)._tag, "Fail")
+    assert.strictEqual(decryptMessage(helpers.generateRandomBytes(256), wire.subarray(8), 8)._tag, "Fail")
     const flipped = Buffer.from(wire.subarray(8))
     flipped[flipped.length - 1]! ^= 1
-    expect(decryptMessage(key, flipped, 8)).toEqual({ _tag: "Fail", reason: "bad-msg-key" })
-    expect(decryptMessage(key, flipped.subarray(0, 30), 8)).toEqual({ _tag: "Fail", reason: "too-short" })
+    assert.deepStrictEqual(decryptMessage(key, flipped, 8), { _tag: "Fail", reason: "bad-msg-key" })
+    assert.deepStrictEqual(decryptMessage(key, flipped.subarray(0, 30), 8), {
+      _tag: "Fail",
+      reason: "too-short"
+    })
   })
 })
 
@@ -122,13 +125,13 @@ describe("loopback transport codecs", () => {
             while (off < stream.length) {
               const n = cuts[i++ % cuts.length]!
               for (const ev of dec.push(stream.subarray(off, off + n))) {
-                expect(ev._tag).toBe("Frame")
+                assert.strictEqual(ev._tag, "Frame")
                 if (ev._tag === "Frame") out.push(ev.payload)
               }
               off += n
             }
-            expect(dec.transport).toBe(kind)
-            expect(out).toEqual(payloads)
+            assert.strictEqual(dec.transport, kind)
+            assert.deepStrictEqual(out, payloads)
           }
         ),
         { numRuns: 40 }
@@ -138,13 +141,13 @@ describe("loopback transport codecs", () => {
   it("rejects oversized, misaligned and corrupted TCP Full frames", () => {
     const oversized = Buffer.alloc(8)
     oversized.writeInt32LE(2 * 1024 * 1024)
-    expect(new FrameDecoder(1 << 20).push(oversized)[0]?._tag).toBe("Invalid")
+    assert.strictEqual(new FrameDecoder(1 << 20).push(oversized)[0]?._tag, "Invalid")
     const misaligned = Buffer.alloc(8)
     misaligned.writeInt32LE(30)
-    expect(new FrameDecoder(1 << 20).push(misaligned)[0]?._tag).toBe("Invalid")
+    assert.strictEqual(new FrameDecoder(1 << 20).push(misaligned)[0]?._tag, "Invalid")
     const good = new FrameEncoder("full").encode(Buffer.alloc(40, 3))
     good[10]! ^= 0xff
-    expect(new FrameDecoder(1 << 20).push(good)).toEqual([{ _tag: "Invalid", reason: "bad CRC32" }])
+    assert.deepStrictEqual(new FrameDecoder(1 << 20).push(good), [{ _tag: "Invalid", reason: "bad CRC32" }])
   })
 })
 
@@ -154,10 +157,10 @@ describe("minted sessions", () => {
     const text = sessionString(key)
     const session = new StringSession(text)
     await session.load()
-    expect(session.dcId).toBe(2)
-    expect(session.serverAddress).toBe("127.0.0.1")
-    expect(session.port).toBe(443)
-    expect(Buffer.from(session.getAuthKey()!.getKey()!).equals(key)).toBe(true)
-    expect(session.save()).toBe(text)
+    assert.strictEqual(session.dcId, 2)
+    assert.strictEqual(session.serverAddress, "127.0.0.1")
+    assert.strictEqual(session.port, 443)
+    assert.isTrue(Buffer.from(session.getAuthKey()!.getKey()!).equals(key))
+    assert.strictEqual(session.save(), text)
   })
 })

@@ -2,7 +2,7 @@
  * The world driven through `@tgphone/core`'s `Phone.*`: the raw server errors the world answers
  * with arrive as core's tagged errors, exactly as they do from the real server.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { Errors, Phone } from "@tgphone/core"
 import { Duration, Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
@@ -26,16 +26,16 @@ describe("TestTelegram through Phone.*", () => {
           Effect.provide(world.layerFor(alice))
         )
       )
-      expect(error._tag).toBe("UserPrivacyRestricted")
+      assert.strictEqual(error._tag, "UserPrivacyRestricted")
       if (error._tag === "UserPrivacyRestricted") {
-        expect(error.code).toBe(403)
-        expect(error.type).toBe("USER_PRIVACY_RESTRICTED")
+        assert.strictEqual(error.code, 403)
+        assert.strictEqual(error.type, "USER_PRIVACY_RESTRICTED")
       }
       // Phone resolved "@bob_b" through the world before sending
-      expect((yield* world.requests).map((r) => r.method)).toEqual([
-        "contacts.resolveUsername",
-        "phone.requestCall"
-      ])
+      assert.deepStrictEqual(
+        (yield* world.requests).map((r) => r.method),
+        ["contacts.resolveUsername", "phone.requestCall"]
+      )
     })
   )
 
@@ -52,8 +52,8 @@ describe("TestTelegram through Phone.*", () => {
           protocol: protocolInput
         }).pipe(Effect.provide(world.layerFor(alice)))
         const error = yield* Effect.flip(call)
-        expect(error._tag).toBe("FloodWait")
-        if (error._tag === "FloodWait") expect(Duration.toSeconds(error.retryAfter)).toBe(7)
+        assert.strictEqual(error._tag, "FloodWait")
+        if (error._tag === "FloodWait") assert.strictEqual(Duration.toSeconds(error.retryAfter), 7)
 
         yield* world.floodWait("phone.requestCall", 7)
         const retried = yield* Effect.forkChild(
@@ -63,13 +63,14 @@ describe("TestTelegram through Phone.*", () => {
           )
         )
         yield* TestClock.adjust("6999 millis")
-        expect((yield* world.requestsWhere({ method: "phone.requestCall" })).length).toBe(2)
+        assert.strictEqual((yield* world.requestsWhere({ method: "phone.requestCall" })).length, 2)
         yield* TestClock.adjust("1 millis")
         const result = yield* Fiber.join(retried)
-        expect(result.phoneCall._tag).toBe("PhoneCallWaiting")
-        expect((yield* world.requestsWhere({ method: "phone.requestCall" })).map((r) => r.atMillis)).toEqual([
-          0, 0, 7000
-        ])
+        assert.strictEqual(result.phoneCall._tag, "PhoneCallWaiting")
+        assert.deepStrictEqual(
+          (yield* world.requestsWhere({ method: "phone.requestCall" })).map((r) => r.atMillis),
+          [0, 0, 7000]
+        )
       })
   )
 
@@ -85,20 +86,20 @@ describe("TestTelegram through Phone.*", () => {
           protocol: protocolInput
         }).pipe(Effect.provide(world.layerFor(alice)))
         const c = requested.phoneCall
-        if (c._tag !== "PhoneCallWaiting") return expect.fail(`expected PhoneCallWaiting, got ${c._tag}`)
+        if (c._tag !== "PhoneCallWaiting") return assert.fail(`expected PhoneCallWaiting, got ${c._tag}`)
         const accept = Phone.acceptCall({
           peer: { id: c.id, accessHash: c.accessHash },
           gB,
           protocol: protocolInput
         }).pipe(Effect.provide(world.layerFor(bob)))
         yield* accept
-        expect((yield* Effect.flip(accept))._tag).toBe("CallAlreadyAccepted")
+        assert.strictEqual((yield* Effect.flip(accept))._tag, "CallAlreadyAccepted")
 
         const bot = yield* world.addUser({ firstName: "Helper", bot: true })
         const before = (yield* world.requests).length
         const botError = yield* Effect.flip(Phone.getCallConfig().pipe(Effect.provide(world.layerFor(bot))))
-        expect(botError._tag).toBe("BotMethodForbidden")
-        expect((yield* world.requests).length).toBe(before)
+        assert.strictEqual(botError._tag, "BotMethodForbidden")
+        assert.strictEqual((yield* world.requests).length, before)
       })
   )
 })

@@ -1,7 +1,7 @@
 /**
  * Ring and receive timeouts run on Effect's Clock: `TestClock.adjust` drives them.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import type { Model } from "@tgphone/core"
 import { Effect, Option } from "effect"
 import { TestClock } from "effect/testing"
@@ -20,11 +20,11 @@ describe("TestTelegram timeouts (TestClock)", () => {
       yield* TestClock.adjust("10 seconds")
       yield* as(d.world, d.bob)(invoke("phone.receivedCall", { peer }))
       yield* TestClock.adjust("89999 millis")
-      expect(Option.getOrThrow(yield* d.world.call(peer.id)).state).toBe("Waiting")
+      assert.strictEqual(Option.getOrThrow(yield* d.world.call(peer.id)).state, "Waiting")
       yield* TestClock.adjust("1 millis")
       const info = Option.getOrThrow(yield* d.world.call(peer.id))
-      expect(info.state).toBe("Discarded")
-      expect(info.discard).toEqual({
+      assert.strictEqual(info.state, "Discarded")
+      assert.deepStrictEqual(info.discard, {
         by: "server",
         reason: { _tag: "Missed" },
         needRating: false,
@@ -32,7 +32,7 @@ describe("TestTelegram timeouts (TestClock)", () => {
       })
       for (const user of [d.alice, d.bob]) {
         const call = last(yield* d.world.updatesOf(user))
-        expect(call?._tag === "PhoneCallDiscarded" && call.reason?._tag).toBe("Missed")
+        assert.strictEqual(call?._tag === "PhoneCallDiscarded" && call.reason?._tag, "Missed")
       }
     })
   )
@@ -42,9 +42,11 @@ describe("TestTelegram timeouts (TestClock)", () => {
       const d = yield* duo({ callReceiveTimeoutMs: 5_000 })
       const peer = yield* ring(d)
       yield* TestClock.adjust("4999 millis")
-      expect(Option.getOrThrow(yield* d.world.call(peer.id)).state).toBe("Waiting")
+      assert.strictEqual(Option.getOrThrow(yield* d.world.call(peer.id)).state, "Waiting")
       yield* TestClock.adjust("1 millis")
-      expect(Option.getOrThrow(yield* d.world.call(peer.id)).discard?.reason).toEqual({ _tag: "Missed" })
+      assert.deepStrictEqual(Option.getOrThrow(yield* d.world.call(peer.id)).discard?.reason, {
+        _tag: "Missed"
+      })
     })
   )
 
@@ -55,7 +57,7 @@ describe("TestTelegram timeouts (TestClock)", () => {
       yield* as(d.world, d.bob)(invoke("phone.receivedCall", { peer }))
       yield* as(d.world, d.bob)(invoke("phone.acceptCall", { peer, gB, protocol }))
       yield* TestClock.adjust("10 minutes")
-      expect(Option.getOrThrow(yield* d.world.call(peer.id)).state).toBe("Accepted")
+      assert.strictEqual(Option.getOrThrow(yield* d.world.call(peer.id)).state, "Accepted")
     })
   )
 })

@@ -1,10 +1,11 @@
 /**
  * The world's own API: enumeration for servers built on it, options, latency rules, handles.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { Model, type TelegramRpc } from "@tgphone/core"
 import { Clock, Effect, Fiber, Option } from "effect"
 import { TestClock } from "effect/testing"
+import { assertMatches } from "../../../test-support/assert.js"
 import * as TestTelegram from "../src/TestTelegram.js"
 import { as, duo, gB, invoke, protocol, requestParams, ring } from "./support.js"
 
@@ -14,23 +15,35 @@ describe("TestTelegram world API", () => {
       const { world, alice, bob } = yield* duo()
       const bot = yield* world.addUser({ firstName: "Helper", username: "helper_bot", bot: true })
       const users = yield* world.users
-      expect(users.map((u) => [u.id, u.accessHash, u.firstName, u.username, u.phone, u.bot])).toEqual([
-        [alice.id, alice.accessHash, "Alice", "alice", "+15550001", false],
-        [bob.id, bob.accessHash, "Bob", "bob_b", "+15550002", false],
-        [bot.id, bot.accessHash, "Helper", "helper_bot", undefined, true]
-      ])
-      expect(Option.map(yield* world.user(bob.id), (u) => u.firstName)).toEqual(Option.some("Bob"))
-      expect(yield* world.user(1n)).toEqual(Option.none())
-      expect(Option.map(yield* world.findUser("@ALICE"), (u) => u.id)).toEqual(Option.some(alice.id))
-      expect(Option.map(yield* world.findUser("+1 555 0002"), (u) => u.id)).toEqual(Option.some(bob.id))
+      assert.deepStrictEqual(
+        users.map((u) => [u.id, u.accessHash, u.firstName, u.username, u.phone, u.bot]),
+        [
+          [alice.id, alice.accessHash, "Alice", "alice", "+15550001", false],
+          [bob.id, bob.accessHash, "Bob", "bob_b", "+15550002", false],
+          [bot.id, bot.accessHash, "Helper", "helper_bot", undefined, true]
+        ]
+      )
+      assert.deepStrictEqual(
+        Option.map(yield* world.user(bob.id), (u) => u.firstName),
+        Option.some("Bob")
+      )
+      assert.deepStrictEqual(yield* world.user(1n), Option.none())
+      assert.deepStrictEqual(
+        Option.map(yield* world.findUser("@ALICE"), (u) => u.id),
+        Option.some(alice.id)
+      )
+      assert.deepStrictEqual(
+        Option.map(yield* world.findUser("+1 555 0002"), (u) => u.id),
+        Option.some(bob.id)
+      )
       yield* world.deactivate(bob)
       yield* world.block(alice, bob)
       const info = Option.getOrThrow(yield* world.user(bob.id))
-      expect(info.deactivated).toBe(true)
-      expect(Option.getOrThrow(yield* world.user(alice.id)).blocked).toEqual([bob.id])
+      assert.strictEqual(info.deactivated, true)
+      assert.deepStrictEqual(Option.getOrThrow(yield* world.user(alice.id)).blocked, [bob.id])
       // the seam of one user carries its account
       const rpc = yield* world.rpcFor(bot)
-      expect(rpc.account).toEqual({ userId: bot.id, isBot: true })
+      assert.deepStrictEqual(rpc.account, { userId: bot.id, isBot: true })
     })
   )
 
@@ -38,10 +51,13 @@ describe("TestTelegram world API", () => {
     Effect.gen(function* () {
       const d = yield* duo()
       const r = yield* as(d.world, d.alice)(invoke("phone.requestCall", requestParams(d.bob)))
-      expect(r.users.map((u) => [u.id, u.self, u.phone])).toEqual([
-        [d.alice.id, true, "15550001"],
-        [d.bob.id, false, "15550002"]
-      ])
+      assert.deepStrictEqual(
+        r.users.map((u) => [u.id, u.self, u.phone]),
+        [
+          [d.alice.id, true, "15550001"],
+          [d.bob.id, false, "15550002"]
+        ]
+      )
     })
   )
 
@@ -66,15 +82,15 @@ describe("TestTelegram world API", () => {
           const [r] = yield* d.world.requests
           return (r?.atMillis ?? 0) - start
         })
-      expect(yield* timed(d.alice, "phone.getCallConfig")).toBe(400)
-      expect(yield* timed(d.bob, "phone.getCallConfig")).toBe(300)
-      expect(yield* timed(d.alice, "messages.getDhConfig")).toBe(200)
-      expect(yield* timed(d.bob, "messages.getDhConfig")).toBe(100)
+      assert.strictEqual(yield* timed(d.alice, "phone.getCallConfig"), 400)
+      assert.strictEqual(yield* timed(d.bob, "phone.getCallConfig"), 300)
+      assert.strictEqual(yield* timed(d.alice, "messages.getDhConfig"), 200)
+      assert.strictEqual(yield* timed(d.bob, "messages.getDhConfig"), 100)
       yield* d.world.setLatency(0)
       yield* d.world.setLatency(0, { user: d.alice })
       yield* d.world.clearRequests
       yield* as(d.world, d.bob)(invoke("messages.getDhConfig", { version: 0, randomLength: 0 }))
-      expect((yield* d.world.requests).length).toBe(1)
+      assert.strictEqual((yield* d.world.requests).length, 1)
     })
   )
 
@@ -83,9 +99,9 @@ describe("TestTelegram world API", () => {
       const d = yield* duo({ recordRequests: false, recordUpdates: false })
       const peer = yield* ring(d)
       yield* as(d.world, d.bob)(invoke("phone.acceptCall", { peer, gB, protocol }))
-      expect(yield* d.world.requests).toEqual([])
-      expect(yield* d.world.updatesOf(d.bob)).toEqual([])
-      expect(Option.getOrThrow(yield* d.world.call(peer.id)).state).toBe("Accepted")
+      assert.deepStrictEqual(yield* d.world.requests, [])
+      assert.deepStrictEqual(yield* d.world.updatesOf(d.bob), [])
+      assert.strictEqual(Option.getOrThrow(yield* d.world.call(peer.id)).state, "Accepted")
     })
   )
 
@@ -100,9 +116,10 @@ describe("TestTelegram world API", () => {
         d.alice
       )(invoke("phone.confirmCall", { peer, gA: other, keyFingerprint: 2n, protocol }))
       const last = (yield* d.world.updatesOf(d.bob)).at(-1)
-      expect(
-        last?._tag === "UpdatePhoneCall" && last.phoneCall._tag === "PhoneCall" && last.phoneCall.gAOrB
-      ).toEqual(other)
+      assert.deepStrictEqual(
+        last?._tag === "UpdatePhoneCall" && last.phoneCall._tag === "PhoneCall" && last.phoneCall.gAOrB,
+        other
+      )
     })
   )
 
@@ -121,10 +138,13 @@ describe("TestTelegram world API", () => {
         Effect.flip(d.world.addChat({ kind: "group", title: "G", creator: d.alice, username: "group_name" })),
         Effect.flip(d.world.setLatency(-1))
       ])
-      expect(errors.map((e) => e._tag)).toEqual(Array(7).fill("TestTelegramError"))
-      expect(errors[0]?.message).toContain("does not belong to this world")
+      assert.deepStrictEqual(
+        errors.map((e) => e._tag),
+        Array(7).fill("TestTelegramError")
+      )
+      assert.include(errors[0]?.message, "does not belong to this world")
       const viaLayer = yield* Effect.flip(as(d.world, stranger)(invoke("phone.getCallConfig", {})))
-      expect(viaLayer._tag).toBe("TestTelegramError")
+      assert.strictEqual(viaLayer._tag, "TestTelegramError")
     })
   )
 
@@ -141,14 +161,14 @@ describe("TestTelegram world API", () => {
         d.world,
         d.alice
       )(invoke("phone.createGroupCall", { rtmpStream: false, peer: group.inputPeer, randomId: 1 }))
-      expect(created.chats[0]).toMatchObject({
+      assertMatches(created.chats[0], {
         _tag: "Chat",
         id: group.id,
         callActive: true,
         callNotEmpty: false
       })
       const update = created.updates[0]
-      if (update?._tag !== "UpdateGroupCall") return expect.fail("no UpdateGroupCall")
+      if (update?._tag !== "UpdateGroupCall") return assert.fail("no UpdateGroupCall")
       const call = new Model.InputGroupCall({ id: update.call.id, accessHash: update.call.accessHash })
       const joined = yield* as(
         d.world,
@@ -162,7 +182,7 @@ describe("TestTelegram world API", () => {
           params: new Model.DataJson({ data: "{}" })
         })
       )
-      expect(joined.chats[0]).toMatchObject({ callActive: true, callNotEmpty: true })
+      assertMatches(joined.chats[0], { callActive: true, callNotEmpty: true })
     })
   )
 })

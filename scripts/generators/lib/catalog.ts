@@ -62,29 +62,27 @@ const cell = (row: Record<string, string>, name: string): string => {
   return value
 }
 
-/** The methods the SDK covers: the rows present in the package's layer (198). */
+/** The methods the SDK covers: every row (the 43 `phone.*` methods of the newest layer and `messages.getDhConfig`). */
 export const methods = (): ReadonlyArray<MethodRow> =>
-  readTsv("phone-methods.tsv")
-    .filter((row) => cell(row, "in_package_layer198") === "yes")
-    .map((row) => {
-      const name = cell(row, "name")
-      const errorTypes: Array<string> = []
-      for (const entry of cell(row, "errors").split(" ")) {
-        if (entry === "") continue
-        const type = entry.slice(entry.indexOf(":") + 1)
-        if (!errorTypes.includes(type)) errorTypes.push(type)
-      }
-      return {
-        name,
-        short: name.slice(name.indexOf(".") + 1),
-        constructorId: cell(row, "constructor_id"),
-        params: cell(row, "params"),
-        resultType: cell(row, "result_type"),
-        usersOnly: cell(row, "bots_can_use") !== "yes",
-        errorTypes,
-        summary: cell(row, "summary")
-      }
-    })
+  readTsv("phone-methods.tsv").map((row) => {
+    const name = cell(row, "name")
+    const errorTypes: Array<string> = []
+    for (const entry of cell(row, "errors").split(" ")) {
+      if (entry === "") continue
+      const type = entry.slice(entry.indexOf(":") + 1)
+      if (!errorTypes.includes(type)) errorTypes.push(type)
+    }
+    return {
+      name,
+      short: name.slice(name.indexOf(".") + 1),
+      constructorId: cell(row, "constructor_id"),
+      params: cell(row, "params"),
+      resultType: cell(row, "result_type"),
+      usersOnly: cell(row, "bots_can_use") !== "yes",
+      errorTypes,
+      summary: cell(row, "summary")
+    }
+  })
 
 const parseCodes = (text: string): Array<number> =>
   text

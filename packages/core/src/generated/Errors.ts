@@ -512,7 +512,7 @@ export class GroupcallForbidden extends Schema.TaggedError<GroupcallForbidden>()
 /**
  * `GROUPCALL_INVALID` (400): The specified group call is invalid.
  *
- * Documented for `phone.joinGroupCall`, `phone.leaveGroupCall`, `phone.inviteToGroupCall`, `phone.discardGroupCall`, `phone.toggleGroupCallSettings`, `phone.getGroupCall`, `phone.getGroupParticipants`, `phone.checkGroupCall`, `phone.toggleGroupCallRecord`, `phone.editGroupCallParticipant`, `phone.editGroupCallTitle`, `phone.exportGroupCallInvite`, `phone.toggleGroupCallStartSubscription`, `phone.startScheduledGroupCall`, `phone.joinGroupCallPresentation`, `phone.leaveGroupCallPresentation`, `phone.getGroupCallStreamChannels`.
+ * Documented for `phone.joinGroupCall`, `phone.leaveGroupCall`, `phone.inviteToGroupCall`, `phone.discardGroupCall`, `phone.toggleGroupCallSettings`, `phone.getGroupCall`, `phone.getGroupParticipants`, `phone.checkGroupCall`, `phone.toggleGroupCallRecord`, `phone.editGroupCallParticipant`, `phone.editGroupCallTitle`, `phone.exportGroupCallInvite`, `phone.toggleGroupCallStartSubscription`, `phone.startScheduledGroupCall`, `phone.joinGroupCallPresentation`, `phone.leaveGroupCallPresentation`, `phone.getGroupCallStreamChannels`, `phone.deleteConferenceCallParticipants`, `phone.sendConferenceCallBroadcast`, `phone.inviteConferenceCallParticipant`, `phone.getGroupCallChainBlocks`, `phone.sendGroupCallMessage`, `phone.sendGroupCallEncryptedMessage`, `phone.deleteGroupCallMessages`, `phone.deleteGroupCallParticipantMessages`, `phone.getGroupCallStars`, `phone.saveDefaultSendAs`.
  * Not retryable as is.
  *
  * @since 0.1.0
@@ -537,7 +537,7 @@ export class GroupcallInvalid extends Schema.TaggedError<GroupcallInvalid>()("Gr
 /**
  * `GROUPCALL_JOIN_MISSING` (400): You haven't joined this group call.
  *
- * Documented for `phone.checkGroupCall`, `phone.getGroupCallStreamChannels`.
+ * Documented for `phone.checkGroupCall`, `phone.getGroupCallStreamChannels`, `phone.sendGroupCallMessage`.
  * Not retryable as is.
  *
  * @since 0.1.0
@@ -681,6 +681,31 @@ export class JoinAsPeerInvalid extends Schema.TaggedError<JoinAsPeerInvalid>()("
   }
   override get message(): string {
     return `The specified peer cannot be used to join a group call. (${this.method}: ${this.code} ${this.type})`
+  }
+}
+
+/**
+ * `MESSAGE_ID_INVALID` (400): The provided message id is invalid.
+ *
+ * Documented for `phone.declineConferenceCallInvite`.
+ * Not retryable as is.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MessageIdInvalid extends Schema.TaggedError<MessageIdInvalid>()("MessageIdInvalid", fields) {
+  /** The error type as Telegram sends it. */
+  static readonly errorType = "MESSAGE_ID_INVALID"
+  /** The code(s) Telegram documents for it (the server's actual code is in `code`). */
+  static readonly documentedCodes: ReadonlyArray<number> = [400]
+  /** What it means. */
+  static readonly description = "The provided message id is invalid."
+  /** Whether repeating the same request may succeed. */
+  get isRetryable(): boolean {
+    return false
+  }
+  override get message(): string {
+    return `The provided message id is invalid. (${this.method}: ${this.code} ${this.type})`
   }
 }
 
@@ -1174,6 +1199,17 @@ export interface MethodErrors {
   readonly "phone.getGroupCallStreamRtmpUrl": ChatAdminRequired | PeerIdInvalid
   readonly "phone.saveCallLog": CallPeerInvalid
   readonly "phone.createConferenceCall": never
+  readonly "phone.deleteConferenceCallParticipants": GroupcallInvalid
+  readonly "phone.sendConferenceCallBroadcast": GroupcallInvalid
+  readonly "phone.inviteConferenceCallParticipant": GroupcallInvalid
+  readonly "phone.declineConferenceCallInvite": MessageIdInvalid
+  readonly "phone.getGroupCallChainBlocks": GroupcallInvalid
+  readonly "phone.sendGroupCallMessage": GroupcallInvalid | GroupcallJoinMissing
+  readonly "phone.sendGroupCallEncryptedMessage": GroupcallInvalid
+  readonly "phone.deleteGroupCallMessages": GroupcallInvalid
+  readonly "phone.deleteGroupCallParticipantMessages": GroupcallInvalid
+  readonly "phone.getGroupCallStars": GroupcallInvalid
+  readonly "phone.saveDefaultSendAs": GroupcallInvalid
   readonly "messages.getDhConfig": RandomLengthInvalid
 }
 
@@ -1434,6 +1470,94 @@ export type SaveCallLogError = MethodErrors["phone.saveCallLog"]
 export type CreateConferenceCallError = MethodErrors["phone.createConferenceCall"]
 
 /**
+ * The errors Telegram documents for `phone.deleteConferenceCallParticipants`.
+ *
+ * @since 0.1.0
+ * @category unions
+ */
+export type DeleteConferenceCallParticipantsError = MethodErrors["phone.deleteConferenceCallParticipants"]
+
+/**
+ * The errors Telegram documents for `phone.sendConferenceCallBroadcast`.
+ *
+ * @since 0.1.0
+ * @category unions
+ */
+export type SendConferenceCallBroadcastError = MethodErrors["phone.sendConferenceCallBroadcast"]
+
+/**
+ * The errors Telegram documents for `phone.inviteConferenceCallParticipant`.
+ *
+ * @since 0.1.0
+ * @category unions
+ */
+export type InviteConferenceCallParticipantError = MethodErrors["phone.inviteConferenceCallParticipant"]
+
+/**
+ * The errors Telegram documents for `phone.declineConferenceCallInvite`.
+ *
+ * @since 0.1.0
+ * @category unions
+ */
+export type DeclineConferenceCallInviteError = MethodErrors["phone.declineConferenceCallInvite"]
+
+/**
+ * The errors Telegram documents for `phone.getGroupCallChainBlocks`.
+ *
+ * @since 0.1.0
+ * @category unions
+ */
+export type GetGroupCallChainBlocksError = MethodErrors["phone.getGroupCallChainBlocks"]
+
+/**
+ * The errors Telegram documents for `phone.sendGroupCallMessage`.
+ *
+ * @since 0.1.0
+ * @category unions
+ */
+export type SendGroupCallMessageError = MethodErrors["phone.sendGroupCallMessage"]
+
+/**
+ * The errors Telegram documents for `phone.sendGroupCallEncryptedMessage`.
+ *
+ * @since 0.1.0
+ * @category unions
+ */
+export type SendGroupCallEncryptedMessageError = MethodErrors["phone.sendGroupCallEncryptedMessage"]
+
+/**
+ * The errors Telegram documents for `phone.deleteGroupCallMessages`.
+ *
+ * @since 0.1.0
+ * @category unions
+ */
+export type DeleteGroupCallMessagesError = MethodErrors["phone.deleteGroupCallMessages"]
+
+/**
+ * The errors Telegram documents for `phone.deleteGroupCallParticipantMessages`.
+ *
+ * @since 0.1.0
+ * @category unions
+ */
+export type DeleteGroupCallParticipantMessagesError = MethodErrors["phone.deleteGroupCallParticipantMessages"]
+
+/**
+ * The errors Telegram documents for `phone.getGroupCallStars`.
+ *
+ * @since 0.1.0
+ * @category unions
+ */
+export type GetGroupCallStarsError = MethodErrors["phone.getGroupCallStars"]
+
+/**
+ * The errors Telegram documents for `phone.saveDefaultSendAs`.
+ *
+ * @since 0.1.0
+ * @category unions
+ */
+export type SaveDefaultSendAsError = MethodErrors["phone.saveDefaultSendAs"]
+
+/**
  * The errors Telegram documents for `messages.getDhConfig`.
  *
  * @since 0.1.0
@@ -1488,6 +1612,17 @@ export const catalogMethods: ReadonlyArray<CatalogMethod> = [
   "phone.getGroupCallStreamRtmpUrl",
   "phone.saveCallLog",
   "phone.createConferenceCall",
+  "phone.deleteConferenceCallParticipants",
+  "phone.sendConferenceCallBroadcast",
+  "phone.inviteConferenceCallParticipant",
+  "phone.declineConferenceCallInvite",
+  "phone.getGroupCallChainBlocks",
+  "phone.sendGroupCallMessage",
+  "phone.sendGroupCallEncryptedMessage",
+  "phone.deleteGroupCallMessages",
+  "phone.deleteGroupCallParticipantMessages",
+  "phone.getGroupCallStars",
+  "phone.saveDefaultSendAs",
   "messages.getDhConfig",
 ]
 
@@ -1530,6 +1665,17 @@ export const methodErrorTypes: { readonly [M in CatalogMethod]: ReadonlyArray<st
   "phone.getGroupCallStreamRtmpUrl": ["CHAT_ADMIN_REQUIRED", "PEER_ID_INVALID"],
   "phone.saveCallLog": ["CALL_PEER_INVALID"],
   "phone.createConferenceCall": [],
+  "phone.deleteConferenceCallParticipants": ["GROUPCALL_INVALID"],
+  "phone.sendConferenceCallBroadcast": ["GROUPCALL_INVALID"],
+  "phone.inviteConferenceCallParticipant": ["GROUPCALL_INVALID"],
+  "phone.declineConferenceCallInvite": ["MESSAGE_ID_INVALID"],
+  "phone.getGroupCallChainBlocks": ["GROUPCALL_INVALID"],
+  "phone.sendGroupCallMessage": ["GROUPCALL_INVALID", "GROUPCALL_JOIN_MISSING"],
+  "phone.sendGroupCallEncryptedMessage": ["GROUPCALL_INVALID"],
+  "phone.deleteGroupCallMessages": ["GROUPCALL_INVALID"],
+  "phone.deleteGroupCallParticipantMessages": ["GROUPCALL_INVALID"],
+  "phone.getGroupCallStars": ["GROUPCALL_INVALID"],
+  "phone.saveDefaultSendAs": ["GROUPCALL_INVALID"],
   "messages.getDhConfig": ["RANDOM_LENGTH_INVALID"],
 }
 
@@ -1572,6 +1718,17 @@ export const usersOnly: { readonly [M in CatalogMethod]: boolean } = {
   "phone.getGroupCallStreamRtmpUrl": true,
   "phone.saveCallLog": true,
   "phone.createConferenceCall": true,
+  "phone.deleteConferenceCallParticipants": true,
+  "phone.sendConferenceCallBroadcast": true,
+  "phone.inviteConferenceCallParticipant": true,
+  "phone.declineConferenceCallInvite": true,
+  "phone.getGroupCallChainBlocks": true,
+  "phone.sendGroupCallMessage": true,
+  "phone.sendGroupCallEncryptedMessage": true,
+  "phone.deleteGroupCallMessages": true,
+  "phone.deleteGroupCallParticipantMessages": true,
+  "phone.getGroupCallStars": true,
+  "phone.saveDefaultSendAs": true,
   "messages.getDhConfig": true,
 }
 
@@ -1609,6 +1766,7 @@ export const errorClasses = {
   INPUT_USER_DEACTIVATED: InputUserDeactivated,
   INVITE_FORBIDDEN_WITH_JOINAS: InviteForbiddenWithJoinas,
   JOIN_AS_PEER_INVALID: JoinAsPeerInvalid,
+  MESSAGE_ID_INVALID: MessageIdInvalid,
   PARTICIPANT_CALL_FAILED: ParticipantCallFailed,
   PARTICIPANT_JOIN_MISSING: ParticipantJoinMissing,
   PARTICIPANT_VERSION_OUTDATED: ParticipantVersionOutdated,

@@ -1,7 +1,9 @@
 /**
  * Group calls (video chats, live streams, conference calls) of the in-memory world: simple but
  * consistent state, with the documented error of each method in the situation that causes it.
- * The rules the server does not document are listed in docs/testing.md.
+ * The rules the server does not document are listed in docs/testing.md. The conference-only
+ * methods (`world/conferences.ts`) and in-call messages (`world/groupCallMessages.ts`) build on
+ * the records and views here.
  */
 import { Model, type RpcMethods } from "@tgphone/core"
 import { Redacted } from "effect"
@@ -13,7 +15,7 @@ import { type Ctx, type Handlers, reject } from "./world/step.js"
 
 type P<M extends RpcMethods.MethodName> = RpcMethods.MethodParams<M>
 
-interface Part {
+export interface Part {
   readonly peer: Model.Peer
   readonly peerId: bigint
   readonly user: UserRec
@@ -30,15 +32,54 @@ interface Part {
   presentationPaused: boolean
   left: boolean
   justJoined: boolean
+  /** A conference participant's E2E public key (`int256`), as sent on join. */
+  publicKey: Uint8Array | undefined
 }
 
-interface GroupCallRec {
+/** A pending, declined or accepted invitation to a conference call. */
+export interface InviteRec {
+  readonly invitee: UserRec
+  readonly inviterId: bigint
+  /** The id of the invitation message in the invitee's chat with the inviter. */
+  readonly msgId: number
+  readonly video: boolean
+  state: "Pending" | "Declined" | "Joined"
+}
+
+/** What only a conference call (layer 202 on) has. */
+export interface ConferenceRec {
+  readonly slug: string
+  /** The creator's `random_id` (a repeated `createConferenceCall` returns the same call). */
+  readonly randomId: number
+  /** The E2E chain: opaque blocks per sub-chain (0: participant changes, 1: broadcasts). */
+  readonly chains: Map<number, Array<Uint8Array>>
+  /** The latest invitation of each invited user. */
+  readonly invites: Map<bigint, InviteRec>
+  /** Users removed with `kick`: they cannot join again. */
+  readonly kicked: Set<bigint>
+}
+
+/** An in-call message (layer 216 on). */
+export interface MessageRec {
+  readonly id: number
+  readonly randomId: bigint
+  readonly sender: UserRec
+  readonly fromId: Model.Peer
+  readonly date: number
+  readonly message: Model.TextWithEntities
+  readonly fromAdmin: boolean
+  readonly paidStars: bigint | undefined
+  deleted: boolean
+  reportedSpam: boolean
+}
+
+export interface GroupCallRec {
   readonly id: bigint
   readonly accessHash: bigint
   readonly chat: ChatRec | undefined
   /** Conference calls (no chat): the user who created it manages it. */
   readonly ownerId: bigint
-  readonly conferenceFromCall: bigint | undefined
+  readonly conference: ConferenceRec | undefined
   readonly rtmpStream: boolean
   readonly createdDate: number
   title: string | undefined
@@ -54,6 +95,11 @@ interface GroupCallRec {
   readonly subscribed: Set<bigint>
   listenerHash: string
   speakerHash: string
+  messagesEnabled: boolean
+  sendPaidMessagesStars: bigint | undefined
+  readonly messages: Array<MessageRec>
+  /** Each user's default author of their messages (`saveDefaultSendAs`). */
+  readonly sendAs: Map<bigint, Model.Peer>
 }
 
 /** The methods group calls answer. */
@@ -121,7 +167,7 @@ export class GroupCalls {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // lookups and views
+  // lookups and views (also used by conferences and in-call messages)
   // ---------------------------------------------------------------------------------------------
 
   private hash(): string {
@@ -145,7 +191,7 @@ export class GroupCalls {
     }
   }
 
-  private callOf(input: Model.InputGroupCall): GroupCallRec {
+  callOf(input: Model.InputGroupCall): GroupCallRec {
     const call = this.byId.get(input.id)
     return call !== undefined && call.accessHash === input.accessHash
       ? call
@@ -156,27 +202,33 @@ export class GroupCalls {
     return call.discarded === undefined ? call : reject(403, "GROUPCALL_FORBIDDEN")
   }
 
-  private isAdmin(user: UserRec, call: GroupCallRec): boolean {
+  isAdmin(user: UserRec, call: GroupCallRec): boolean {
     return call.chat === undefined ? call.ownerId === user.id : call.chat.admins.has(user.id)
   }
 
   private canSee(user: UserRec, call: GroupCallRec): boolean {
-    if (call.chat === undefined)
-      return call.ownerId === user.id || call.invited.has(user.id) || this.partOf(user, call) !== undefined
+    if (call.chat === undefined) {
+      // a conference: its creator, its invitees (until they decline) and who joined it before
+      if (call.ownerId === user.id || call.invited.has(user.id)) return true
+      const invite = call.conference?.invites.get(user.id)
+      if (invite !== undefined && invite.state !== "Declined") return true
+      for (const part of call.participants.values()) if (part.user === user) return true
+      return false
+    }
     return call.chat.members.has(user.id) || call.chat.username !== undefined
   }
 
   /** The participation `user` joined with (as themselves or as a channel), if any. */
-  private partOf(user: UserRec, call: GroupCallRec): Part | undefined {
+  partOf(user: UserRec, call: GroupCallRec): Part | undefined {
     for (const part of call.participants.values()) if (part.user === user && !part.left) return part
     return undefined
   }
 
-  private joined(call: GroupCallRec): Array<Part> {
+  joined(call: GroupCallRec): Array<Part> {
     return [...call.participants.values()].filter((p) => !p.left)
   }
 
-  private input(call: GroupCallRec): Model.InputGroupCall {
+  input(call: GroupCallRec): Model.InputGroupCall {
     return new Model.InputGroupCall({ id: call.id, accessHash: call.accessHash })
   }
 
@@ -207,8 +259,17 @@ export class GroupCalls {
       ...(call.scheduleDate !== undefined ? { scheduleDate: call.scheduleDate } : {}),
       unmutedVideoCount: this.joined(call).filter((p) => !p.videoStopped).length,
       unmutedVideoLimit: 30,
+      conference: call.conference !== undefined,
+      creator: call.ownerId === viewer.id,
+      messagesEnabled: call.messagesEnabled,
+      canChangeMessagesEnabled: this.isAdmin(viewer, call),
+      min: false,
       version: call.version,
-      ...(call.conferenceFromCall !== undefined ? { conferenceFromCall: call.conferenceFromCall } : {})
+      ...(call.conference !== undefined ? { inviteLink: `https://t.me/call/${call.conference.slug}` } : {}),
+      ...(call.sendPaidMessagesStars !== undefined
+        ? { sendPaidMessagesStars: call.sendPaidMessagesStars }
+        : {}),
+      ...(call.sendAs.has(viewer.id) ? { defaultSendAs: call.sendAs.get(viewer.id)! } : {})
     }
   }
 
@@ -247,7 +308,7 @@ export class GroupCalls {
     })
   }
 
-  private chatObject(chat: ChatRec, viewer: UserRec): Model.Chat {
+  chatObject(chat: ChatRec, viewer: UserRec): Model.Chat {
     const active = this.activeByChat.get(chat.id)
     const callActive = active !== undefined
     const callNotEmpty = active !== undefined && this.joined(active).length > 0
@@ -293,7 +354,7 @@ export class GroupCalls {
     return Array.from(seen.values(), (u) => this.directory.userObject(u, viewer.id))
   }
 
-  private updates(
+  updates(
     ctx: Ctx,
     updates: Array<Model.Update>,
     call: GroupCallRec,
@@ -307,15 +368,16 @@ export class GroupCalls {
     })
   }
 
-  private callUpdate(call: GroupCallRec, viewer: UserRec): Model.Update {
+  callUpdate(call: GroupCallRec, viewer: UserRec): Model.Update {
     return {
       _tag: "UpdateGroupCall",
-      ...(call.chat !== undefined ? { chatId: call.chat.id } : {}),
+      liveStory: false,
+      ...(call.chat !== undefined ? { peer: this.chatPeer(call.chat) } : {}),
       call: this.view(call, viewer)
     }
   }
 
-  private participantsUpdate(call: GroupCallRec, parts: ReadonlyArray<Part>, viewer: UserRec): Model.Update {
+  participantsUpdate(call: GroupCallRec, parts: ReadonlyArray<Part>, viewer: UserRec): Model.Update {
     return {
       _tag: "UpdateGroupCallParticipants",
       call: this.input(call),
@@ -324,7 +386,37 @@ export class GroupCalls {
     }
   }
 
-  /** Pushes `UpdateGroupCall` to everyone who can see the call, except the actor. */
+  /**
+   * Appends an opaque E2E chain block to sub-chain `subChainId` of a conference and pushes it to
+   * the other joined participants; returns the update (for the actor's result).
+   */
+  appendBlock(ctx: Ctx, call: GroupCallRec, subChainId: number, block: Uint8Array): Model.Update {
+    const chains = call.conference!.chains
+    const chain = chains.get(subChainId) ?? []
+    chains.set(subChainId, chain)
+    chain.push(block)
+    const update: Model.Update = {
+      _tag: "UpdateGroupCallChainBlocks",
+      call: this.input(call),
+      subChainId,
+      blocks: [block],
+      nextOffset: chain.length
+    }
+    for (const part of this.joined(call))
+      if (part.user !== ctx.actor) this.delivery.deliver(ctx, part.user, update, true)
+    return update
+  }
+
+  private chatPeer(chat: ChatRec): Model.Peer {
+    return chat.kind === "group"
+      ? { _tag: "PeerChat", chatId: chat.id }
+      : { _tag: "PeerChannel", channelId: chat.id }
+  }
+
+  /**
+   * Pushes `UpdateGroupCall` to everyone who can see the call (a chat's members; a conference's
+   * pending invitees), and everyone joined, except the actor.
+   */
   private pushCall(ctx: Ctx, call: GroupCallRec): void {
     const audience = new Set<UserRec>()
     if (call.chat !== undefined)
@@ -332,13 +424,15 @@ export class GroupCalls {
         const u = this.directory.usersById.get(id)
         if (u !== undefined) audience.add(u)
       }
+    for (const invite of call.conference?.invites.values() ?? [])
+      if (invite.state === "Pending") audience.add(invite.invitee)
     for (const p of this.joined(call)) audience.add(p.user)
     audience.delete(ctx.actor)
     for (const u of audience) this.delivery.deliver(ctx, u, this.callUpdate(call, u), true)
   }
 
   /** Pushes a participants update to the other joined users. */
-  private pushParts(ctx: Ctx, call: GroupCallRec, parts: ReadonlyArray<Part>): void {
+  pushParts(ctx: Ctx, call: GroupCallRec, parts: ReadonlyArray<Part>): void {
     const audience = new Set(this.joined(call).map((p) => p.user))
     audience.delete(ctx.actor)
     for (const u of audience) this.delivery.deliver(ctx, u, this.participantsUpdate(call, parts, u), true)
@@ -366,7 +460,7 @@ export class GroupCalls {
     }
   }
 
-  private peerId(peer: Model.Peer): bigint {
+  peerId(peer: Model.Peer): bigint {
     return peer._tag === "PeerUser" ? peer.userId : peer._tag === "PeerChat" ? peer.chatId : peer.channelId
   }
 
@@ -376,14 +470,14 @@ export class GroupCalls {
     return typeof ssrc === "number" && Number.isInteger(ssrc) ? ssrc : this.rng.nextInt31()
   }
 
-  private newCall(
+  newCall(
     ctx: Ctx,
     chat: ChatRec | undefined,
     options: {
       readonly rtmpStream: boolean
       readonly title?: string | undefined
       readonly scheduleDate?: number | undefined
-      readonly conferenceFromCall?: bigint | undefined
+      readonly conference?: ConferenceRec | undefined
     }
   ): GroupCallRec {
     const call: GroupCallRec = {
@@ -391,7 +485,7 @@ export class GroupCalls {
       accessHash: this.rng.nextPositiveLong(),
       chat,
       ownerId: ctx.actor.id,
-      conferenceFromCall: options.conferenceFromCall,
+      conference: options.conference,
       rtmpStream: options.rtmpStream,
       createdDate: ctx.date,
       title: options.title,
@@ -406,7 +500,11 @@ export class GroupCalls {
       invited: new Set(),
       subscribed: new Set(),
       listenerHash: this.hash(),
-      speakerHash: this.hash()
+      speakerHash: this.hash(),
+      messagesEnabled: true,
+      sendPaidMessagesStars: undefined,
+      messages: [],
+      sendAs: new Map()
     }
     this.byId.set(call.id, call)
     if (chat !== undefined) this.activeByChat.set(chat.id, call)
@@ -430,13 +528,36 @@ export class GroupCalls {
       rtmpStream: call.rtmpStream,
       participants: this.joined(call).map((p) => ({ peerId: p.peerId, source: p.source, muted: p.muted })),
       invited: [...call.invited],
-      inputGroupCall: this.input(call)
+      inputGroupCall: this.input(call),
+      messages: call.messages.map((m) => ({
+        id: m.id,
+        fromId: m.fromId,
+        text: m.message.text,
+        ...(m.paidStars !== undefined ? { paidStars: m.paidStars } : {}),
+        deleted: m.deleted,
+        reportedSpam: m.reportedSpam
+      })),
+      ...(call.conference !== undefined
+        ? {
+            conference: {
+              slug: call.conference.slug,
+              inviteLink: `https://t.me/call/${call.conference.slug}`,
+              invites: Array.from(call.conference.invites.values(), (i) => ({
+                userId: i.invitee.id,
+                inviterId: i.inviterId,
+                msgId: i.msgId,
+                video: i.video,
+                state: i.state
+              })),
+              chainBlocks: Array.from(call.conference.chains, ([subChainId, blocks]) => ({
+                subChainId,
+                blocks: [...blocks]
+              })),
+              kicked: [...call.conference.kicked]
+            }
+          }
+        : {})
     }))
-  }
-
-  /** A conference call grown out of the 1:1 call `callId` (layer-198 draft `createConferenceCall`). */
-  createConference(ctx: Ctx, callId: bigint): Model.InputGroupCall {
-    return this.input(this.newCall(ctx, undefined, { rtmpStream: false, conferenceFromCall: callId }))
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -464,8 +585,29 @@ export class GroupCalls {
 
   joinGroupCall(ctx: Ctx, p: P<"phone.joinGroupCall">): Model.Updates {
     const call = this.live(this.callOf(p.call))
+    const { part, connection } = this.join(ctx, call, p)
+    return this.updates(ctx, [this.participantsUpdate(call, [part], ctx.actor), connection], call, [part])
+  }
+
+  /**
+   * `actor` joins a live call (`joinGroupCall`, and `createConferenceCall` with `join`): the
+   * participation, pushed to the others, and the connection update for the actor.
+   */
+  join(
+    ctx: Ctx,
+    call: GroupCallRec,
+    p: Omit<P<"phone.joinGroupCall">, "call">
+  ): { readonly part: Part; readonly connection: Model.Update } {
     if (call.scheduleDate !== undefined) return reject(403, "GROUPCALL_FORBIDDEN")
     const peer = this.joinAsPeer(ctx.actor, p.joinAs)
+    const conference = call.conference
+    if (conference !== undefined) {
+      // a conference is joined by users in person, and never again after a kick
+      if (peer._tag !== "PeerUser") return reject(400, "JOIN_AS_PEER_INVALID")
+      if (conference.kicked.has(ctx.actor.id)) return reject(403, "GROUPCALL_FORBIDDEN")
+      // a conference member's E2E key: the chain cannot admit them without it
+      if (p.publicKey === undefined) return reject(400, "PUBLIC_KEY_INVALID")
+    }
     const byInvite =
       p.inviteHash !== undefined && (p.inviteHash === call.listenerHash || p.inviteHash === call.speakerHash)
     if (!byInvite && !this.canSee(ctx.actor, call)) return reject(403, "GROUPCALL_FORBIDDEN")
@@ -500,11 +642,17 @@ export class GroupCalls {
       presentationSource: undefined,
       presentationPaused: false,
       left: false,
-      justJoined: true
+      justJoined: true,
+      publicKey: p.publicKey
     }
     call.participants.set(peerId, part)
     call.version++
+    if (conference !== undefined) {
+      const invite = conference.invites.get(ctx.actor.id)
+      if (invite?.state === "Pending") invite.state = "Joined"
+    }
     this.pushParts(ctx, call, [part])
+    if (conference !== undefined && p.block !== undefined) this.appendBlock(ctx, call, 0, p.block)
     const connection: Model.Update = {
       _tag: "UpdateGroupCallConnection",
       presentation: false,
@@ -514,7 +662,7 @@ export class GroupCalls {
         })
       })
     }
-    return this.updates(ctx, [this.participantsUpdate(call, [part], ctx.actor), connection], call, [part])
+    return { part, connection }
   }
 
   leaveGroupCall(ctx: Ctx, p: P<"phone.leaveGroupCall">): Model.Updates {
@@ -569,8 +717,15 @@ export class GroupCalls {
     const call = this.live(this.callOf(p.call))
     if (!this.isAdmin(ctx.actor, call)) return reject(403, "GROUPCALL_CHANGE_FORBIDDEN")
     const changeMuted = p.joinMuted !== undefined && p.joinMuted !== call.joinMuted
-    if (!changeMuted && !p.resetInviteHash) return reject(400, "GROUPCALL_NOT_MODIFIED")
+    const changeMessages = p.messagesEnabled !== undefined && p.messagesEnabled !== call.messagesEnabled
+    const changeStars =
+      p.sendPaidMessagesStars !== undefined && p.sendPaidMessagesStars !== (call.sendPaidMessagesStars ?? 0n)
+    if (!changeMuted && !changeMessages && !changeStars && !p.resetInviteHash)
+      return reject(400, "GROUPCALL_NOT_MODIFIED")
     if (p.joinMuted !== undefined) call.joinMuted = p.joinMuted
+    if (p.messagesEnabled !== undefined) call.messagesEnabled = p.messagesEnabled
+    if (p.sendPaidMessagesStars !== undefined)
+      call.sendPaidMessagesStars = p.sendPaidMessagesStars === 0n ? undefined : p.sendPaidMessagesStars
     if (p.resetInviteHash) {
       call.listenerHash = this.hash()
       call.speakerHash = this.hash()

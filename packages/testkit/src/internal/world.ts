@@ -1,13 +1,14 @@
 /**
  * The in-memory world behind `TestTelegram`, assembled from its parts: the directory (users,
- * chats), delivery (updates), faults, 1:1 calls and group calls. Here every request passes one
+ * chats), delivery (updates), faults, 1:1 calls, group calls, conference calls and in-call
+ * messages. Here every request passes one
  * path: latency, then one atomic step (see `world/step.ts`) that checks the connection, injected
  * faults and the account, runs the method's handler and records the request.
  */
 import type { RpcMethods } from "@tgphone/core"
 import { type Model, TelegramRpc } from "@tgphone/core"
 import * as Tl from "@tgphone/core/Tl"
-import { Effect, Layer, type Scope } from "effect"
+import { Effect, Layer, PubSub, type Scope, Stream } from "effect"
 import type {
   GroupCallInfo,
   Options,
@@ -20,10 +21,12 @@ import type {
 import { GroupCalls } from "./groupCalls.js"
 import { SeededRandom } from "./random.js"
 import { Calls } from "./world/calls.js"
+import { Conferences } from "./world/conferences.js"
 import { Delivery } from "./world/delivery.js"
 import { Directory, type UserRec } from "./world/directory.js"
 import { Faults } from "./world/faults.js"
-import { atomically, type Ctx, type Handlers, Reject, reject } from "./world/step.js"
+import { GroupCallMessages } from "./world/groupCallMessages.js"
+import { atomically, type Ctx, type Handlers, handleError, Reject, reject } from "./world/step.js"
 
 type MethodName = RpcMethods.MethodName
 type MethodParams<M extends MethodName> = RpcMethods.MethodParams<M>
@@ -37,6 +40,8 @@ export class World {
   private readonly faults: Faults
   private readonly calls: Calls
   private readonly group: GroupCalls
+  private readonly conferences: Conferences
+  private readonly messages: GroupCallMessages
   private readonly requestLog: Array<RecordedRequest> = []
   private seq = 0
   /** Every registry method's handler. */
@@ -62,12 +67,16 @@ export class World {
     this.directory = new Directory(rng)
     this.delivery = new Delivery(this.directory, scope, options.recordUpdates ?? true)
     this.faults = new Faults(this.directory, this.delivery)
-    const group = new GroupCalls(rng, this.directory, this.delivery)
-    this.group = group
-    this.calls = new Calls(rng, scope, settings, this.directory, this.delivery, this.faults, (ctx, callId) =>
-      group.createConference(ctx, callId)
-    )
-    this.handlers = { ...this.calls.handlers, ...this.group.handlers }
+    this.group = new GroupCalls(rng, this.directory, this.delivery)
+    this.conferences = new Conferences(rng, this.directory, this.delivery, this.group)
+    this.messages = new GroupCallMessages(this.directory, this.delivery, this.group)
+    this.calls = new Calls(rng, scope, settings, this.directory, this.delivery, this.faults)
+    this.handlers = {
+      ...this.calls.handlers,
+      ...this.group.handlers,
+      ...this.conferences.handlers,
+      ...this.messages.handlers
+    }
   }
 
   /**
@@ -188,6 +197,7 @@ export class World {
       invoke,
       resolveUser,
       subscribe: this.delivery.subscribe(actor),
+      connection: Effect.map(PubSub.subscribe(actor.link), (sub) => Stream.fromSubscription(sub)),
       callConfig: this.request(actor, "help.getConfig", {}, (): TelegramRpc.CallConfig => this.callConfig, {
         userOnly: false
       })
@@ -211,6 +221,21 @@ export class World {
       ...this.faults.operations(),
       ...this.calls.operations(),
       groupCalls: Effect.sync((): ReadonlyArray<GroupCallInfo> => this.group.infos()),
+      migrateToConference: (by, callId) =>
+        Effect.gen({ self: this }, function* () {
+          const mover = yield* directory.userOf("migrateToConference", by)
+          const outcome = yield* atomically(mover, (ctx) => {
+            let opened: Model.InputGroupCall | undefined
+            const moved = this.calls.migrate(ctx, callId, (peer, video) => {
+              const call = this.conferences.migrate(ctx, peer, video)
+              opened = this.group.input(call)
+              return call.conference.slug
+            })
+            return "error" in moved ? moved : { slug: moved.slug, inputGroupCall: opened! }
+          })
+          if ("error" in outcome) return yield* handleError("migrateToConference", outcome.error)
+          return { ...outcome, inviteLink: `https://t.me/call/${outcome.slug}` }
+        }),
       rpcFor: (user) => Effect.map(directory.userOf("rpcFor", user), (rec) => this.rpcFor(rec)),
       layerFor: (user) =>
         Layer.effect(

@@ -5,9 +5,10 @@
  * timeouts here: those are TestClock tests of the in-memory files. Registered per backend by
  * `backends.test.ts`.
  */
-import { assert, expect, it } from "@effect/vitest"
+import { assert, it } from "@effect/vitest"
 import type { PhoneCalls } from "@tgphone/core"
 import { Effect, Fiber, Option, Redacted, type Scope, Stream } from "effect"
+import { assertMatches } from "../../../../test-support/assert.js"
 import { type Backend, type Scene, scene } from "../support-backend.js"
 
 /** Bob listens, Alice calls `@bob_b`, Bob accepts: both ends of the active call. */
@@ -51,22 +52,26 @@ export const scenariosSuite = (backend: Backend): void => {
     Effect.gen(function* () {
       const s = yield* scene(backend)
       const { caller, callee, states } = yield* connect(s)
-      expect(states).toEqual(["Requesting", "Waiting", "Ringing", "ExchangingKeys", "Active"])
-      expect(Redacted.value(caller.key)).toHaveLength(256)
-      expect(Redacted.value(caller.key)).toEqual(Redacted.value(callee.key))
-      expect(caller.keyFingerprint).toBe(callee.keyFingerprint)
-      expect(caller.emojis).toHaveLength(4)
-      expect(caller.emojis).toEqual(callee.emojis)
-      expect(caller.id).toBe(callee.id)
-      expect(caller.isOutgoing).toBe(true)
-      expect(callee.isOutgoing).toBe(false)
-      expect(caller.peerUserId).toBe(s.bob.id)
-      expect(callee.peerUserId).toBe(s.alice.id)
-      expect(caller.libraryVersion).toBe(callee.libraryVersion)
-      expect(caller.connections.length).toBeGreaterThan(0)
+      assert.deepStrictEqual(states, ["Requesting", "Waiting", "Ringing", "ExchangingKeys", "Active"])
+      assert.lengthOf(Redacted.value(caller.key), 256)
+      assert.deepStrictEqual(Redacted.value(caller.key), Redacted.value(callee.key))
+      assert.strictEqual(caller.keyFingerprint, callee.keyFingerprint)
+      assert.lengthOf(caller.emojis, 4)
+      assert.deepStrictEqual(caller.emojis, callee.emojis)
+      assert.strictEqual(caller.id, callee.id)
+      assert.isTrue(caller.isOutgoing)
+      assert.isFalse(callee.isOutgoing)
+      assert.strictEqual(caller.peerUserId, s.bob.id)
+      assert.strictEqual(callee.peerUserId, s.alice.id)
+      assert.strictEqual(caller.libraryVersion, callee.libraryVersion)
+      // a reflector, and a STUN server since P2P is allowed
+      assert.deepStrictEqual(
+        caller.connections.map((c) => c._tag),
+        ["PhoneConnection", "PhoneConnectionWebrtc"]
+      )
       const info = Option.getOrThrow(yield* s.world.call(caller.id))
-      expect(info.state).toBe("Active")
-      expect(info.keyFingerprint).toBe(caller.keyFingerprint)
+      assert.strictEqual(info.state, "Active")
+      assert.strictEqual(info.keyFingerprint, caller.keyFingerprint)
     })
   )
 
@@ -79,17 +84,17 @@ export const scenariosSuite = (backend: Backend): void => {
       const bobSide = yield* Effect.forkChild(
         Effect.gen(function* () {
           const call = yield* Effect.fromOption(yield* Stream.runHead(incoming))
-          expect(call.callerId).toBe(s.alice.id)
+          assert.strictEqual(call.callerId, s.alice.id)
           yield* call.decline
           return call.id
         }).pipe(Effect.timeout("10 seconds"), Effect.orDie)
       )
       const error = yield* Effect.flip(aliceCalls.call(s.bob.inputUser))
       const callId = yield* Fiber.join(bobSide)
-      expect(error).toMatchObject({ _tag: "CallDiscarded", callId, reason: "Busy" })
+      assertMatches(error, { _tag: "CallDiscarded", callId, reason: "Busy" })
       const info = Option.getOrThrow(yield* s.world.call(callId))
-      expect(info.state).toBe("Discarded")
-      expect(info.discard?.by).toBe(s.bob.id)
+      assert.strictEqual(info.state, "Discarded")
+      assert.strictEqual(info.discard?.by, s.bob.id)
     })
   )
 
@@ -99,15 +104,15 @@ export const scenariosSuite = (backend: Backend): void => {
       const { caller, callee } = yield* connect(s)
       yield* caller.hangUp
       const peerSaw = yield* callee.ended.pipe(Effect.timeout("5 seconds"))
-      expect(peerSaw).toMatchObject({ _tag: "Ended", callId: caller.id, by: "peer", reason: "Hangup" })
-      expect(yield* caller.ended).toMatchObject({ _tag: "Ended", callId: caller.id, reason: "Hangup" })
+      assertMatches(peerSaw, { _tag: "Ended", callId: caller.id, by: "peer", reason: "Hangup" })
+      assertMatches(yield* caller.ended, { _tag: "Ended", callId: caller.id, reason: "Hangup" })
       const info = Option.getOrThrow(yield* s.world.call(caller.id))
-      expect(info.state).toBe("Discarded")
-      expect(info.discard?.by).toBe(s.alice.id)
+      assert.strictEqual(info.state, "Discarded")
+      assert.strictEqual(info.discard?.by, s.alice.id)
 
       yield* callee.rate(5, "crystal clear")
       yield* caller.saveDebug('{"packets_lost":0}')
-      expect(yield* s.world.feedback).toEqual([
+      assert.deepStrictEqual(yield* s.world.feedback, [
         {
           _tag: "Rating",
           callId: caller.id,
@@ -126,8 +131,8 @@ export const scenariosSuite = (backend: Backend): void => {
       const s = yield* scene(backend)
       const { caller, callee } = yield* connect(s)
       yield* callee.hangUp
-      expect(yield* callee.ended).toMatchObject({ _tag: "Ended", by: "us", reason: "Hangup" })
-      expect(yield* caller.ended.pipe(Effect.timeout("5 seconds"))).toMatchObject({ by: "peer" })
+      assertMatches(yield* callee.ended, { _tag: "Ended", by: "us", reason: "Hangup" })
+      assertMatches(yield* caller.ended.pipe(Effect.timeout("5 seconds")), { by: "peer" })
     })
   )
 
@@ -141,22 +146,25 @@ export const scenariosSuite = (backend: Backend): void => {
       const plainOnly = (st: typeof callee.signalingData) => st.pipe(Stream.filter((d) => !isSctp(d)))
       const toBob = yield* firstOf(plainOnly(callee.signalingData))
       yield* caller.sendSignalingData(new Uint8Array([1, 2, 3, 4]))
-      expect(yield* Fiber.join(toBob)).toEqual(new Uint8Array([1, 2, 3, 4]))
+      assert.deepStrictEqual(yield* Fiber.join(toBob), new Uint8Array([1, 2, 3, 4]))
 
       const toAlice = yield* firstOf(plainOnly(caller.signalingData))
       yield* callee.sendSignalingData(new Uint8Array([9, 8, 7]))
-      expect(yield* Fiber.join(toAlice)).toEqual(new Uint8Array([9, 8, 7]))
+      assert.deepStrictEqual(yield* Fiber.join(toAlice), new Uint8Array([9, 8, 7]))
 
       const secret = new TextEncoder().encode("candidate:1 udp 127.0.0.1 4000")
       const decrypted = yield* firstOf(callee.encryptedSignaling)
       yield* caller.sendEncrypted(secret)
-      expect(yield* Fiber.join(decrypted)).toEqual(secret)
+      assert.deepStrictEqual(yield* Fiber.join(decrypted), secret)
       // what crossed the server was ciphertext, not the payload
       const relayed = (yield* s.world.feedback).flatMap((f) => (f._tag === "Signaling" ? [f] : []))
-      expect(relayed.filter((f) => !isSctp(f.data)).map((f) => f.fromUserId)).toEqual([s.alice.id, s.bob.id])
-      expect(caller.libraryVersion).toBe("11.0.0")
-      expect(relayed.some((f) => isSctp(f.data) && f.fromUserId === s.alice.id)).toBe(true)
-      expect(relayed.some((f) => Buffer.from(f.data).includes(Buffer.from(secret)))).toBe(false)
+      assert.deepStrictEqual(
+        relayed.filter((f) => !isSctp(f.data)).map((f) => f.fromUserId),
+        [s.alice.id, s.bob.id]
+      )
+      assert.strictEqual(caller.libraryVersion, "11.0.0")
+      assert.isTrue(relayed.some((f) => isSctp(f.data) && f.fromUserId === s.alice.id))
+      assert.isFalse(relayed.some((f) => Buffer.from(f.data).includes(Buffer.from(secret))))
     })
   )
 

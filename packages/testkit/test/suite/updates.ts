@@ -4,9 +4,10 @@
  * backend the server does not echo them, and tgphone's GramJS layer forwards them itself).
  * Registered per backend by `backends.test.ts`.
  */
-import { expect, it } from "@effect/vitest"
+import { assert, it } from "@effect/vitest"
 import { type Model, Phone, TelegramRpc } from "@tgphone/core"
 import { Effect, Fiber, Stream } from "effect"
+import { assertMatches } from "../../../../test-support/assert.js"
 import { type Backend, gA, gAHash, gB, protocolInput, refOf, scene } from "../support-backend.js"
 
 /** The backend's seam service for a user (`as(user)(rpcOf)`). */
@@ -46,8 +47,8 @@ export const updatesSuite = (backend: Backend): void => {
         })
       )
       const updates = yield* Fiber.join(seen)
-      expect(updates).toHaveLength(1)
-      expect(updates[0]).toMatchObject({
+      assert.lengthOf(updates, 1)
+      assertMatches(updates[0], {
         _tag: "UpdatePhoneCall",
         phoneCall: {
           _tag: "PhoneCallRequested",
@@ -84,19 +85,23 @@ export const updatesSuite = (backend: Backend): void => {
       yield* B(Phone.acceptCall({ peer, gB, protocol: protocolInput }))
       yield* A(Phone.confirmCall({ peer, gA, keyFingerprint: 5n, protocol: protocolInput }))
       const discarded = yield* A(Phone.discardCall({ peer, reason: "Hangup", duration: 1 }))
-      expect(phoneCallTags(discarded.updates, peer.id)).toEqual(["PhoneCallDiscarded"])
+      assert.deepStrictEqual(phoneCallTags(discarded.updates, peer.id), ["PhoneCallDiscarded"])
       const bobs = yield* Fiber.join(bobSaw)
       yield* B(Phone.requestCall({ userId: alice.inputUser, randomId: 32, gAHash, protocol: protocolInput }))
       const alices = yield* Fiber.join(aliceSaw)
 
       // Alice: ringing (receivedCall), accepted (g_b), her own discard from the result, once
-      expect(phoneCallTags(alices, peer.id)).toEqual([
+      assert.deepStrictEqual(phoneCallTags(alices, peer.id), [
         "PhoneCallWaiting",
         "PhoneCallAccepted",
         "PhoneCallDiscarded"
       ])
       // Bob: requested, active (confirmCall), discarded (pushed), once each
-      expect(phoneCallTags(bobs, peer.id)).toEqual(["PhoneCallRequested", "PhoneCall", "PhoneCallDiscarded"])
+      assert.deepStrictEqual(phoneCallTags(bobs, peer.id), [
+        "PhoneCallRequested",
+        "PhoneCall",
+        "PhoneCallDiscarded"
+      ])
     })
   )
 
@@ -112,20 +117,21 @@ export const updatesSuite = (backend: Backend): void => {
         Phone.createGroupCall({ peer: team.inputPeer, randomId: 3, title: "Sync" })
       )
       const first = created.updates[0]
-      if (first?._tag !== "UpdateGroupCall") return expect.fail("createGroupCall carried no UpdateGroupCall")
+      if (first?._tag !== "UpdateGroupCall") return assert.fail("createGroupCall carried no UpdateGroupCall")
       const call = { id: first.call.id, accessHash: first.call.accessHash }
       yield* as(alice)(Phone.editGroupCallTitle({ call, title: "Sync 2" }))
       yield* as(alice)(Phone.discardGroupCall({ call }))
       const updates = yield* Fiber.join(aliceSaw)
-      expect(
+      assert.deepStrictEqual(
         updates.map((u) =>
           u._tag === "UpdateGroupCall"
             ? u.call._tag === "GroupCall"
               ? `GroupCall:${u.call.title}`
               : u.call._tag
             : u._tag
-        )
-      ).toEqual(["GroupCall:Sync", "GroupCall:Sync 2", "GroupCallDiscarded"])
+        ),
+        ["GroupCall:Sync", "GroupCall:Sync 2", "GroupCallDiscarded"]
+      )
     })
   )
 }

@@ -14,12 +14,8 @@
  * "Cannot send requests while disconnected", timeouts) did not get an answer: `TransportError`.
  */
 import { errors } from "telegram"
-import { RpcError, type RpcFailure, TransportError } from "../../TelegramRpc.js"
-
-const numberField = (error: object, key: string): number | undefined => {
-  const value = (error as Record<string, unknown>)[key]
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined
-}
+import type { RpcFailure } from "../../TelegramRpc.js"
+import { makeClassifier, numberField } from "./classify.js"
 
 /** The raw TL error text GramJS replaced with a class, rebuilt from the class and its captured number. */
 const regexClassType = (error: unknown): string | undefined => {
@@ -47,25 +43,5 @@ const regexClassType = (error: unknown): string | undefined => {
  * `code` and a string `errorMessage`, e.g. from another copy of the package) →
  * `RpcError{code, type: errorMessage}`; anything else → `TransportError`.
  */
-export const classifyGramJsError = (method: string, error: unknown): RpcFailure => {
-  if (error instanceof RpcError || error instanceof TransportError) return error
-  const rebuilt = regexClassType(error)
-  if (rebuilt !== undefined) {
-    const code = numberField(error as object, "code") ?? 420
-    return new RpcError({ method, code, type: rebuilt })
-  }
-  if (typeof error === "object" && error !== null) {
-    const code = numberField(error, "code")
-    const type = (error as { errorMessage?: unknown }).errorMessage
-    if (code !== undefined && Number.isInteger(code) && typeof type === "string" && type.length > 0) {
-      return new RpcError({ method, code, type })
-    }
-  }
-  const message =
-    error instanceof Error
-      ? error.message
-      : typeof error === "string"
-        ? error
-        : "the backend failed without a reason"
-  return new TransportError({ method, message, cause: error })
-}
+export const classifyGramJsError: (method: string, error: unknown) => RpcFailure =
+  makeClassifier(regexClassType)

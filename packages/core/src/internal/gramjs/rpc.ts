@@ -4,14 +4,19 @@
  * (`readResult`). Every public function returns a `Result`: no exception escapes.
  */
 import { Result, Schema } from "effect"
-import { Api } from "telegram"
+import { Api, helpers } from "telegram"
 import { BinaryReader } from "telegram/extensions/index.js"
+import { LAYER as GRAMJS_LAYER } from "telegram/tl/AllTLObjects.js"
 import type * as Model from "../../Model.js"
-import { type MethodName, type MethodParams, type MethodResult, RpcMethods } from "../../RpcMethods.js"
+import {
+  type MethodName,
+  type MethodParams,
+  type MethodResult,
+  methodByConstructorId,
+  RpcMethods
+} from "../../RpcMethods.js"
 import * as C from "./codec.js"
-
-const { req, opt, flag, long, int, string, bool, bytes, vector } = C.fields
-const { encodeFields, decodeFields } = C.internals
+import * as LiveCodecs from "./liveCodecs.js"
 
 /**
  * A request the backend received that the registry does not carry.
@@ -27,221 +32,13 @@ export class UnsupportedRequest extends Schema.TaggedError<UnsupportedRequest>()
   }
 }
 
-interface RequestClass {
-  readonly className: string
-  new (args: never): object
-}
-
 /** GramJS declares `readResult` static, but at run time it is an instance method reading only its closure. */
 interface ResultReader {
   readResult(reader: unknown): unknown
 }
 
-interface MethodCodec<M extends MethodName> {
-  readonly request: RequestClass
-  readonly fields: Readonly<Record<string, ReturnType<typeof req>>>
-  readonly result: C.Codec<MethodResult<M>>
-}
-
-const call = req(C.inputGroupCall)
-const peer = req(C.inputPeer)
-const phoneCallPeer = req(C.inputPhoneCall)
-
-const table: { readonly [M in MethodName]: MethodCodec<M> } = {
-  "messages.getDhConfig": {
-    request: Api.messages.GetDhConfig,
-    fields: { version: req(int), randomLength: req(int) },
-    result: C.dhConfig
-  },
-  "phone.getCallConfig": { request: Api.phone.GetCallConfig, fields: {}, result: C.dataJson },
-  "phone.requestCall": {
-    request: Api.phone.RequestCall,
-    fields: {
-      video: flag,
-      userId: req(C.inputUser),
-      conferenceCall: opt(C.inputGroupCall),
-      randomId: req(int),
-      gAHash: req(bytes),
-      protocol: req(C.protocol)
-    },
-    result: C.phonePhoneCall
-  },
-  "phone.acceptCall": {
-    request: Api.phone.AcceptCall,
-    fields: { peer: phoneCallPeer, gB: req(bytes), protocol: req(C.protocol) },
-    result: C.phonePhoneCall
-  },
-  "phone.confirmCall": {
-    request: Api.phone.ConfirmCall,
-    fields: { peer: phoneCallPeer, gA: req(bytes), keyFingerprint: req(long), protocol: req(C.protocol) },
-    result: C.phonePhoneCall
-  },
-  "phone.receivedCall": { request: Api.phone.ReceivedCall, fields: { peer: phoneCallPeer }, result: bool },
-  "phone.discardCall": {
-    request: Api.phone.DiscardCall,
-    fields: {
-      video: flag,
-      peer: phoneCallPeer,
-      duration: req(int),
-      reason: req(C.discardReason),
-      connectionId: req(long)
-    },
-    result: C.updates
-  },
-  "phone.setCallRating": {
-    request: Api.phone.SetCallRating,
-    fields: { userInitiative: flag, peer: phoneCallPeer, rating: req(int), comment: req(string) },
-    result: C.updates
-  },
-  "phone.saveCallDebug": {
-    request: Api.phone.SaveCallDebug,
-    fields: { peer: phoneCallPeer, debug: req(C.dataJson) },
-    result: bool
-  },
-  "phone.sendSignalingData": {
-    request: Api.phone.SendSignalingData,
-    fields: { peer: phoneCallPeer, data: req(bytes) },
-    result: bool
-  },
-  "phone.createGroupCall": {
-    request: Api.phone.CreateGroupCall,
-    fields: { rtmpStream: flag, peer, randomId: req(int), title: opt(string), scheduleDate: opt(int) },
-    result: C.updates
-  },
-  "phone.joinGroupCall": {
-    request: Api.phone.JoinGroupCall,
-    fields: {
-      muted: flag,
-      videoStopped: flag,
-      call,
-      joinAs: peer,
-      inviteHash: opt(string),
-      keyFingerprint: opt(long),
-      params: req(C.dataJson)
-    },
-    result: C.updates
-  },
-  "phone.leaveGroupCall": {
-    request: Api.phone.LeaveGroupCall,
-    fields: { call, source: req(int) },
-    result: C.updates
-  },
-  "phone.inviteToGroupCall": {
-    request: Api.phone.InviteToGroupCall,
-    fields: { call, users: req(vector(C.inputUser)) },
-    result: C.updates
-  },
-  "phone.discardGroupCall": { request: Api.phone.DiscardGroupCall, fields: { call }, result: C.updates },
-  "phone.toggleGroupCallSettings": {
-    request: Api.phone.ToggleGroupCallSettings,
-    fields: { resetInviteHash: flag, call, joinMuted: opt(bool) },
-    result: C.updates
-  },
-  "phone.getGroupCall": {
-    request: Api.phone.GetGroupCall,
-    fields: { call, limit: req(int) },
-    result: C.phoneGroupCall
-  },
-  "phone.getGroupParticipants": {
-    request: Api.phone.GetGroupParticipants,
-    fields: {
-      call,
-      ids: req(vector(C.inputPeer)),
-      sources: req(vector(int)),
-      offset: req(string),
-      limit: req(int)
-    },
-    result: C.phoneGroupParticipants
-  },
-  "phone.checkGroupCall": {
-    request: Api.phone.CheckGroupCall,
-    fields: { call, sources: req(vector(int)) },
-    result: vector(int)
-  },
-  "phone.toggleGroupCallRecord": {
-    request: Api.phone.ToggleGroupCallRecord,
-    fields: { start: flag, video: flag, call, title: opt(string), videoPortrait: opt(bool) },
-    result: C.updates
-  },
-  "phone.editGroupCallParticipant": {
-    request: Api.phone.EditGroupCallParticipant,
-    fields: {
-      call,
-      participant: peer,
-      muted: opt(bool),
-      volume: opt(int),
-      raiseHand: opt(bool),
-      videoStopped: opt(bool),
-      videoPaused: opt(bool),
-      presentationPaused: opt(bool)
-    },
-    result: C.updates
-  },
-  "phone.editGroupCallTitle": {
-    request: Api.phone.EditGroupCallTitle,
-    fields: { call, title: req(string) },
-    result: C.updates
-  },
-  "phone.getGroupCallJoinAs": {
-    request: Api.phone.GetGroupCallJoinAs,
-    fields: { peer },
-    result: C.phoneJoinAsPeers
-  },
-  "phone.exportGroupCallInvite": {
-    request: Api.phone.ExportGroupCallInvite,
-    fields: { canSelfUnmute: flag, call },
-    result: C.exportedGroupCallInvite
-  },
-  "phone.toggleGroupCallStartSubscription": {
-    request: Api.phone.ToggleGroupCallStartSubscription,
-    fields: { call, subscribed: req(bool) },
-    result: C.updates
-  },
-  "phone.startScheduledGroupCall": {
-    request: Api.phone.StartScheduledGroupCall,
-    fields: { call },
-    result: C.updates
-  },
-  "phone.saveDefaultGroupCallJoinAs": {
-    request: Api.phone.SaveDefaultGroupCallJoinAs,
-    fields: { peer, joinAs: peer },
-    result: bool
-  },
-  "phone.joinGroupCallPresentation": {
-    request: Api.phone.JoinGroupCallPresentation,
-    fields: { call, params: req(C.dataJson) },
-    result: C.updates
-  },
-  "phone.leaveGroupCallPresentation": {
-    request: Api.phone.LeaveGroupCallPresentation,
-    fields: { call },
-    result: C.updates
-  },
-  "phone.getGroupCallStreamChannels": {
-    request: Api.phone.GetGroupCallStreamChannels,
-    fields: { call },
-    result: C.streamChannels
-  },
-  "phone.getGroupCallStreamRtmpUrl": {
-    request: Api.phone.GetGroupCallStreamRtmpUrl,
-    fields: { peer, revoke: req(bool) },
-    result: C.streamRtmpUrl
-  },
-  "phone.saveCallLog": {
-    request: Api.phone.SaveCallLog,
-    fields: { peer: phoneCallPeer, file: req(C.inputFile) },
-    result: bool
-  },
-  "phone.createConferenceCall": {
-    request: Api.phone.CreateConferenceCall,
-    fields: { peer: phoneCallPeer, keyFingerprint: req(long) },
-    result: C.phonePhoneCall
-  }
-}
-
-const byClassName: ReadonlyMap<string, MethodName> = new Map(
-  (Object.keys(table) as Array<MethodName>).map((m) => [table[m].request.className, m] as const)
-)
+/** The schema-driven codec of GramJS (`telegram` 2.26), in its layer. */
+const codec = C.makeCodec({ Api, layer: GRAMJS_LAYER, returnBigInt: (n) => helpers.returnBigInt(n) })
 
 /** Anything a codec threw, as a `CodecError`. */
 const codecError = (what: string, direction: "encode" | "decode", e: unknown): C.CodecError =>
@@ -261,15 +58,12 @@ const attempt = <A>(
   }
 }
 
-const codecOf = <M extends MethodName>(method: M): MethodCodec<M> => {
-  const codec = (table as unknown as Record<string, MethodCodec<M> | undefined>)[method]
-  if (codec === undefined)
-    throw new C.CodecError({ direction: "encode", message: `unknown method ${method}` })
-  return codec
-}
-
 /** The GramJS request class of a registry method (its `className` is e.g. `phone.RequestCall`). */
-export const requestClassOf = (method: MethodName): RequestClass => table[method].request
+export const requestClassOf = (method: MethodName): C.ApiClass => {
+  const cls = codec.apiClass(method)
+  if (cls === undefined) throw new C.CodecError({ direction: "encode", message: `unknown method ${method}` })
+  return cls
+}
 
 const WRAPPERS: ReadonlySet<string> = new Set([
   "InvokeWithLayer",
@@ -305,12 +99,8 @@ export const encodeRequest = <M extends MethodName>(
   method: M,
   params: MethodParams<M>
 ): Result.Result<object, C.CodecError> => {
-  // on every request: no closure, one try
   try {
-    const codec = codecOf(method)
-    return Result.succeed(
-      new codec.request(encodeFields(codec.request.className, codec.fields, params) as never)
-    )
+    return Result.succeed(codec.encodeRequest(method, params))
   } catch (e) {
     return Result.fail(codecError(method, "encode", e))
   }
@@ -325,8 +115,9 @@ export const decodeRequest = (
   request: unknown
 ): Result.Result<AnyRequest, C.CodecError | UnsupportedRequest> => {
   const className = C.classNameOf(request)
-  const method = className === undefined ? undefined : byClassName.get(className)
-  if (method === undefined) {
+  const id = (request as { CONSTRUCTOR_ID?: unknown } | null)?.CONSTRUCTOR_ID
+  const method = typeof id === "number" ? methodByConstructorId(id) : undefined
+  if (method === undefined || className === undefined) {
     return Result.fail(
       new UnsupportedRequest({
         className: className ?? (request === null ? "null" : typeof request)
@@ -334,7 +125,7 @@ export const decodeRequest = (
     )
   }
   return attempt(method, "decode", () => {
-    const params = decodeFields(className as string, table[method].fields, request)
+    const { params } = codec.decodeRequest(request)
     const decoded = Schema.decodeUnknownResult(
       RpcMethods[method].params as Schema.Top as Schema.Codec<unknown>
     )(params)
@@ -348,17 +139,15 @@ export const decodeRequest = (
 export const encodeResult = <M extends MethodName>(
   method: M,
   result: MethodResult<M>
-): Result.Result<unknown, C.CodecError> =>
-  attempt(method, "encode", () => codecOf(method).result.encode(result))
+): Result.Result<unknown, C.CodecError> => attempt(method, "encode", () => codec.encodeResult(method, result))
 
 /** GramJS result value (as `client.invoke` resolves it) → domain result. */
 export const decodeResult = <M extends MethodName>(
   method: M,
   result: unknown
 ): Result.Result<MethodResult<M>, C.CodecError> => {
-  // on every request: no closure, one try
   try {
-    return Result.succeed(codecOf(method).result.decode(result))
+    return Result.succeed(codec.decodeResult(method, result) as MethodResult<M>)
   } catch (e) {
     return Result.fail(codecError(method, "decode", e))
   }
@@ -400,7 +189,7 @@ export const serializeResult = <M extends MethodName>(
   method: M,
   result: MethodResult<M>
 ): Result.Result<Uint8Array, C.CodecError> =>
-  attempt(method, "encode", () => new Uint8Array(serializeWire(codecOf(method).result.encode(result))))
+  attempt(method, "encode", () => new Uint8Array(serializeWire(codec.encodeResult(method, result))))
 
 /** TL bytes of a result → domain result, read the way GramJS reads `rpc_result` for this method. */
 export const readResult = <M extends MethodName>(
@@ -408,10 +197,9 @@ export const readResult = <M extends MethodName>(
   data: Uint8Array
 ): Result.Result<MethodResult<M>, C.CodecError> =>
   attempt(method, "decode", () => {
-    const codec = codecOf(method)
-    const reader = codec.request.prototype as unknown as ResultReader
+    const reader = requestClassOf(method).prototype as unknown as ResultReader
     const wire = reader.readResult(new BinaryReader(Buffer.from(data)))
-    return codec.result.decode(wire)
+    return codec.decodeResult(method, wire) as MethodResult<M>
   })
 
 /** TL bytes → the GramJS object (`BinaryReader.tgReadObject()`), e.g. a request a client sent. */
@@ -420,43 +208,28 @@ export const readObject = (data: Uint8Array): Result.Result<unknown, C.CodecErro
 
 /** Domain `Update` → GramJS update object. */
 export const encodeUpdate = (update: Model.Update): Result.Result<unknown, C.CodecError> =>
-  attempt("Update", "encode", () => C.update.encode(update))
+  attempt("Update", "encode", () => codec.update.encode(update))
 
 /** GramJS update object → domain `Update` (fails for updates the model does not carry). */
 export const decodeUpdate = (update: unknown): Result.Result<Model.Update, C.CodecError> =>
-  attempt("Update", "decode", () => C.update.decode(update))
+  attempt("Update", "decode", () => codec.update.decode(update))
 
 /** Domain `Updates` → a GramJS `updates` container (`date` and `seq` 0). */
 export const encodeUpdates = (updates: Model.Updates): Result.Result<unknown, C.CodecError> =>
-  attempt("Updates", "encode", () => C.updates.encode(updates))
+  attempt("Updates", "encode", () => codec.updates.encode(updates))
 
 /** Any GramJS `Updates` or single `Update` → domain `Updates`, unmodelled updates dropped. */
 export const decodeUpdates = (updates: unknown): Result.Result<Model.Updates, C.CodecError> =>
-  attempt("Updates", "decode", () => C.updates.decode(updates))
+  attempt("Updates", "decode", () => codec.updates.decode(updates))
 
 /** Domain `User` → GramJS `user`. */
 export const encodeUser = (user: Model.User): Result.Result<unknown, C.CodecError> =>
-  attempt("User", "encode", () => C.user.encode(user))
+  attempt("User", "encode", () => codec.user.encode(user))
 
 /** GramJS `user` / `userEmpty` → domain `User` (the GramJS object kept in `raw`). */
 export const decodeUser = (user: unknown): Result.Result<Model.User, C.CodecError> =>
-  attempt("User", "decode", () => C.user.decode(user))
+  attempt("User", "decode", () => codec.user.decode(user))
 
 /** GramJS `InputPeer` / `InputUser` / `InputChannel` → domain `InputUser`, when it names a user. */
-export const inputUserFromEntity = (entity: unknown): Result.Result<Model.InputUser, C.CodecError> =>
-  attempt("InputUser", "decode", () => {
-    const o = entity as Record<string, unknown>
-    switch (C.classNameOf(entity)) {
-      case "InputPeerUser":
-      case "InputUser":
-        return { _tag: "InputUser", userId: C.toBigInt(o.userId), accessHash: C.toBigInt(o.accessHash) }
-      case "InputPeerSelf":
-      case "InputUserSelf":
-        return { _tag: "InputUserSelf" }
-      default:
-        throw new C.CodecError({
-          direction: "decode",
-          message: `not a user: ${C.classNameOf(entity) ?? typeof entity}`
-        })
-    }
-  })
+export const inputUserFromEntity: (entity: unknown) => Result.Result<Model.InputUser, C.CodecError> =
+  LiveCodecs.inputUserFromEntity

@@ -13,13 +13,15 @@
  * - TL → model: `flags.N?true` is a boolean; a constructor the model has no variant for goes
  *   into the variant whose only field is `raw` (`InputPeerRaw`), as the TL object itself; a
  *   required boolean the layer does not carry is `false`.
- * - Model → TL: fields the layer's constructor lacks are dropped; an optional field whose value
- *   the layer cannot express (a variant it has no constructor for) is left out; a required
+ * - Model → TL: fields the layer's constructor lacks are dropped; a variant the layer has no
+ *   constructor for is sent as the older form Telegram sends instead (`Tl.fallbackFor`:
+ *   `MigrateConferenceCall` reaches layer 198 as `Hangup`), else an optional field holding it
+ *   is left out; a required
  *   `date` the model does not carry is the server's clock, other missing scalars are zero.
  *
  * @internal
  */
-import type * as Tl from "@tgphone/core/Tl"
+import * as Tl from "@tgphone/core/Tl"
 import { Redacted, Schema, SchemaAST } from "effect"
 import { isTlObject, TlError, type TlObject, type TlValue } from "./tlCodec.js"
 
@@ -157,7 +159,12 @@ const constructorFor = (schema: Tl.Schema, type: string, value: object): Tl.Defi
   const ctors = schema.constructorsOf.get(type) ?? []
   const tag = (value as { readonly _tag?: unknown })._tag
   if (typeof tag !== "string") return defaultConstructor(type, ctors)
-  return ctors.find((d) => tagsOf(d)[0] === tag) ?? ctors.find((d) => tagsOf(d).includes(tag))
+  const found = ctors.find((d) => tagsOf(d)[0] === tag) ?? ctors.find((d) => tagsOf(d).includes(tag))
+  if (found !== undefined || schema.layer === Tl.newest) return found
+  // a newer constructor this layer lacks: what Telegram sends older clients instead, if anything
+  const newer = constructorFor(Tl.schema(Tl.newest), type, value)
+  const fallback = newer === undefined ? undefined : Tl.fallbackFor(newer.name)
+  return fallback === undefined ? undefined : ctors.find((d) => d.name === fallback)
 }
 
 const fromModelObject = (schema: Tl.Schema, def: Tl.Definition, value: object): TlObject => {

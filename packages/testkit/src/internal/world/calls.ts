@@ -38,7 +38,6 @@ export interface CallRec {
   connections: ReadonlyArray<Model.PhoneConnection>
   p2pAllowed: boolean
   discard: NonNullable<CallInfo["discard"]> | undefined
-  conferenceCall: Model.InputGroupCall | undefined
   timer: Fiber.Fiber<void> | undefined
   timerToken: number
 }
@@ -66,7 +65,6 @@ export type CallMethod =
   | "phone.saveCallDebug"
   | "phone.sendSignalingData"
   | "phone.saveCallLog"
-  | "phone.createConferenceCall"
 
 /** 1:1 calls' part of the service. */
 export type CallOperations = Pick<Service, "calls" | "call" | "feedback">
@@ -81,10 +79,31 @@ export class Calls {
     private readonly settings: CallSettings,
     private readonly directory: Directory,
     private readonly delivery: Delivery,
-    private readonly faults: Faults,
-    /** Creates the conference call a 1:1 call grows into (group calls own it). */
-    private readonly conference: (ctx: Ctx, callId: bigint) => Model.InputGroupCall
+    private readonly faults: Faults
   ) {}
+
+  /**
+   * The step of the world's `migrateToConference`: `ctx.actor` moves their active call `callId`
+   * into the conference `open` creates for the peer; the call ends for both sides with reason
+   * `MigrateConferenceCall` and the conference's slug.
+   */
+  migrate(
+    ctx: Ctx,
+    callId: bigint,
+    open: (peer: UserRec, video: boolean) => string
+  ): { readonly error: string } | { readonly slug: string } {
+    const mover = ctx.actor
+    const call = this.callsById.get(callId)
+    if (call === undefined || (call.caller !== mover && call.callee !== mover))
+      return { error: `user ${mover.id} takes part in no call ${callId}` }
+    if (call.state !== "active") return { error: `call ${callId} is not active (it is ${call.state})` }
+    const peer = call.caller === mover ? call.callee : call.caller
+    if (!mover.conferenceCalls || !peer.conferenceCalls)
+      return { error: `call ${callId} cannot move into a conference: conferenceSupported is false` }
+    const slug = open(peer, call.video)
+    this.endCall(ctx, call, mover.id, { _tag: "MigrateConferenceCall", slug }, undefined, [])
+    return { slug }
+  }
 
   /** Whether `a` and `b` had a 1:1 call (so each knows the other's access hash). */
   met(a: UserRec, b: UserRec): boolean {
@@ -117,7 +136,6 @@ export class Calls {
       adminId: call.caller.id,
       participantId: call.callee.id
     }
-    const conference = call.conferenceCall !== undefined ? { conferenceCall: call.conferenceCall } : {}
     const isCaller = viewer === call.caller
     switch (call.state) {
       case "discarded": {
@@ -129,8 +147,7 @@ export class Calls {
           video: call.video,
           id: call.id,
           ...(d.reason !== undefined ? { reason: d.reason } : {}),
-          ...(d.duration !== undefined ? { duration: d.duration } : {}),
-          ...conference
+          ...(d.duration !== undefined ? { duration: d.duration } : {})
         }
       }
       case "waiting":
@@ -139,15 +156,13 @@ export class Calls {
               _tag: "PhoneCallWaiting",
               ...header,
               protocol: call.callerProtocol,
-              ...(call.receiveDate !== undefined ? { receiveDate: call.receiveDate } : {}),
-              ...conference
+              ...(call.receiveDate !== undefined ? { receiveDate: call.receiveDate } : {})
             }
           : {
               _tag: "PhoneCallRequested",
               ...header,
               gAHash: call.relayed.gAHash ?? call.gAHash,
-              protocol: call.callerProtocol,
-              ...conference
+              protocol: call.callerProtocol
             }
       case "accepted":
         return isCaller
@@ -155,30 +170,28 @@ export class Calls {
               _tag: "PhoneCallAccepted",
               ...header,
               gB: call.relayed.gB ?? call.gB!,
-              protocol: call.negotiated!,
-              ...conference
+              protocol: call.negotiated!
             }
           : // e2e-calls §2 step 8 / §8.7: the callee's acceptCall result is phoneCallWaiting.
             {
               _tag: "PhoneCallWaiting",
               ...header,
               protocol: call.negotiated!,
-              ...(call.receiveDate !== undefined ? { receiveDate: call.receiveDate } : {}),
-              ...conference
+              ...(call.receiveDate !== undefined ? { receiveDate: call.receiveDate } : {})
             }
       case "active":
         return {
           _tag: "PhoneCall",
           ...header,
           p2pAllowed: call.p2pAllowed,
+          conferenceSupported: call.caller.conferenceCalls && call.callee.conferenceCalls,
           gAOrB: isCaller ? (call.relayed.gB ?? call.gB!) : (call.relayed.gA ?? call.gA!),
           keyFingerprint: isCaller
             ? call.keyFingerprint!
             : (call.relayed.keyFingerprint ?? call.keyFingerprint!),
           protocol: call.negotiated!,
           connections: call.connections,
-          startDate: call.startDate!,
-          ...conference
+          startDate: call.startDate!
         }
     }
   }
@@ -342,7 +355,6 @@ export class Calls {
       connections: [],
       p2pAllowed: false,
       discard: undefined,
-      conferenceCall: p.conferenceCall,
       timer: undefined,
       timerToken: 0
     }
@@ -493,16 +505,6 @@ export class Calls {
     return true
   }
 
-  private readonly createConferenceCall = (
-    ctx: Ctx,
-    p: MethodParams<"phone.createConferenceCall">
-  ): Model.PhonePhoneCall => {
-    const call = this.callOf(ctx, p.peer)
-    if (call.state !== "active") return reject(400, "CALL_PEER_INVALID")
-    call.conferenceCall ??= this.conference(ctx, call.id)
-    return this.phoneCallResult(call, ctx.actor)
-  }
-
   private readonly getDhConfig = (_ctx: Ctx, p: MethodParams<"messages.getDhConfig">): Model.DhConfig => {
     if (p.randomLength < 0 || p.randomLength > Dh.maxRandomLength) return reject(400, "RANDOM_LENGTH_INVALID")
     const random = this.rng.nextBytes(p.randomLength)
@@ -549,8 +551,7 @@ export class Calls {
     "phone.setCallRating": this.setCallRating,
     "phone.saveCallDebug": this.saveCallDebug,
     "phone.sendSignalingData": this.sendSignalingData,
-    "phone.saveCallLog": this.saveCallLog,
-    "phone.createConferenceCall": this.createConferenceCall
+    "phone.saveCallLog": this.saveCallLog
   }
 
   // ---------------------------------------------------------------------------------------------

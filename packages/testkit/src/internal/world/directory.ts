@@ -2,7 +2,7 @@
  * The world's directory: users (their usernames, phone numbers and access hashes), chats and
  * channels, and who knows whom well enough to name them by a bare id.
  */
-import { Model } from "@tgphone/core"
+import { Model, type TelegramRpc } from "@tgphone/core"
 import type { PhoneCallProtocol } from "@tgphone/crypto"
 import { Clock, Effect, Option, PubSub } from "effect"
 import type {
@@ -37,7 +37,11 @@ export interface UserRec {
   readonly seen: Set<bigint>
   readonly blocked: Set<bigint>
   protocol: PhoneCallProtocol | null
+  /** Whether the user's client can move a 1:1 call into a conference (`conferenceSupported`). */
+  readonly conferenceCalls: boolean
   readonly pubsub: PubSub.PubSub<Model.Update>
+  /** The state of this user's connection (`disconnect` / `reconnect`), its latest one replayed. */
+  readonly link: PubSub.PubSub<TelegramRpc.ConnectionState>
   readonly log: Array<Model.Update>
   readonly pending: Array<Model.Update>
   dropNext: number
@@ -120,7 +124,8 @@ export class Directory {
       },
       contacts: [...rec.contacts],
       blocked: [...rec.blocked],
-      protocol: rec.protocol
+      protocol: rec.protocol,
+      conferenceCalls: rec.conferenceCalls
     }
   }
 
@@ -174,6 +179,8 @@ export class Directory {
         if (this.usersByPhone.has(phone)) return yield* handleError(op, `phone "${phone}" is taken`)
       }
       const pubsub = yield* PubSub.unbounded<Model.Update>()
+      const link = yield* PubSub.unbounded<TelegramRpc.ConnectionState>({ replay: 1 })
+      PubSub.publishUnsafe(link, "Connected")
       const id = this.nextUserId++
       const accessHash = this.rng.nextPositiveLong()
       const bot = options.bot ?? false
@@ -204,7 +211,9 @@ export class Directory {
         seen: new Set(),
         blocked: new Set(),
         protocol: options.protocol === undefined ? Protocol.defaultClientProtocol() : options.protocol,
+        conferenceCalls: options.conferenceCalls ?? true,
         pubsub,
+        link,
         log: [],
         pending: [],
         dropNext: 0,

@@ -2,7 +2,7 @@
  * Injected faults: method failures (flood waits, Telegram errors, dropped connections), a man in
  * the middle altering what a request relays to the peer, and users cut off and reconnected.
  */
-import { Effect } from "effect"
+import { Effect, PubSub } from "effect"
 import type { FaultError, Service } from "../../TestTelegram.js"
 import type { Delivery } from "./delivery.js"
 import type { Directory } from "./directory.js"
@@ -98,12 +98,14 @@ export class Faults {
         Effect.flatMap(directory.userOf("disconnect", user), (rec) =>
           Effect.sync(() => {
             rec.connected = false
+            PubSub.publishUnsafe(rec.link, "Disconnected")
           })
         ),
       reconnect: (user) =>
         Effect.flatMap(directory.userOf("reconnect", user), (rec) =>
           Effect.sync(() => {
             rec.connected = true
+            PubSub.publishUnsafe(rec.link, "Connected")
             this.delivery.flushPending(rec)
           })
         )

@@ -1,0 +1,122 @@
+/**
+ * Generates `packages/core/src/generated/RpcMethods.ts`, the method registry `RpcMethods.ts`
+ * re-exports: for the 44 methods of the catalog (`packages/core/catalog/phone-methods.tsv`), the
+ * parameter and result Schemas of the newest shipped layer (in the model of
+ * `scripts/generators/model.ts`), each shipped layer that has the method in that shape with its
+ * constructor id there, and the first layer that has it.
+ *
+ * A method is in a shipped layer when the layer has the function and every parameter the layer
+ * requires is one the model carries: layer 198's draft `phone.createConferenceCall(peer,
+ * key_fingerprint)` is not the method of layer 229, so it is not in layer 198. A parameter an
+ * older layer lacks is optional (a `flags.N?true` one stays a `boolean`, `false` there);
+ * parameters only older layers have are not modelled. Parameters that share one TL flag bit must
+ * be set together; the registry checks it.
+ */
+import { baseType, camel, catalogMethods, methodInLayers, model } from "./lib/model.js"
+
+const hex = (id: number): string => `0x${id.toString(16).padStart(8, "0")}`
+
+/** The first layer that has the method in the registry's shape. */
+const firstLayerOf = (
+  seen: string,
+  shipped: ReadonlyArray<number>,
+  available: ReadonlyArray<number>
+): number | undefined => {
+  const catalog = /^\d+$/.test(seen) ? Number(seen) : undefined
+  const [oldest] = shipped
+  const [firstAvailable] = available
+  if (oldest !== undefined && available.includes(oldest)) return catalog
+  const lacking = shipped.filter((l) => firstAvailable === undefined || l < firstAvailable)
+  const newestLacking = lacking[lacking.length - 1] ?? 0
+  return catalog !== undefined && catalog > newestLacking ? catalog : firstAvailable
+}
+
+export const outputs = () => {
+  const m = model()
+  const shipped = m.layers.map((l) => l.layer)
+  const entries: Array<string> = []
+  const used = new Set<string>(["Schema"])
+  // a new layer's new phone method needs its catalog row (errors, summary) and its overlay entry
+  const catalogued = new Set(catalogMethods().map((row) => row["name"]))
+  const uncatalogued = (m.layers[m.layers.length - 1]?.definitions ?? []).filter(
+    (d) => d.kind === "function" && d.name.startsWith("phone.") && !catalogued.has(d.name)
+  )
+  if (uncatalogued.length > 0)
+    throw new Error(
+      `registry: layer ${m.newest} has phone methods the catalog lacks (add their rows to packages/core/catalog/phone-methods.tsv and their overlay to packages/core/src/overlay/phone.ts): ${uncatalogued.map((d) => d.name).join(", ")}`
+    )
+  for (const row of catalogMethods()) {
+    const name = row["name"] ?? ""
+    const { def, available } = methodInLayers(name)
+    const older = available.filter((a) => a.layer !== m.newest)
+    const fields = def.params
+      .filter((p) => p.type !== "#")
+      .map((p) => {
+        const f = m.fieldOf(p, older)
+        const schema = m.schemaOf(p.type)
+        for (const id of schema.replace(/Schema\.\w+/g, "").match(/[A-Z][A-Za-z0-9]*/g) ?? []) used.add(id)
+        const doc = f.missingIn.length > 0 ? `      /** Not in layer ${f.missingIn.join(", ")}. */\n` : ""
+        return `${doc}      ${f.name}: ${f.mode === "opt" ? `Schema.optionalKey(${schema})` : schema}`
+      })
+    // parameters sharing one flag bit (`video:flags.2?true video_portrait:flags.2?Bool`)
+    const byBit = new Map<string, Array<string>>()
+    const trueFlags = new Set<string>()
+    for (const p of def.params)
+      if (p.flag !== undefined) {
+        const key = `${p.flag.field}.${p.flag.bit}`
+        byBit.set(key, [...(byBit.get(key) ?? []), p.name])
+        if (p.type === "true") trueFlags.add(p.name)
+      }
+    const shared = [...byBit.entries()].filter(([, names]) => names.length > 1)
+    let params = fields.length === 0 ? "Schema.Struct({})" : `Schema.Struct({\n${fields.join(",\n")}\n    })`
+    for (const [bit, names] of shared) {
+      used.add("sameFlag")
+      params += `.check(sameFlag(${JSON.stringify(bit)}, ${JSON.stringify(names.map(camel))}, ${JSON.stringify(names.filter((n) => trueFlags.has(n)).map(camel))}))`
+    }
+    const result = m.schemaOf(def.type)
+    for (const id of result.replace(/Schema\.\w+/g, "").match(/[A-Z][A-Za-z0-9]*/g) ?? []) used.add(id)
+    const firstLayer = firstLayerOf(
+      row["first_seen_layer_tdlib"] ?? "",
+      shipped,
+      available.map((a) => a.layer)
+    )
+    entries.push(
+      [
+        `  ${JSON.stringify(name)}: {`,
+        `    constructorId: ${hex(def.id)},`,
+        `    layers: { ${available.map((a) => `${a.layer}: ${hex(a.def.id)}`).join(", ")} },`,
+        `    firstLayer: ${firstLayer === undefined ? "undefined" : firstLayer},`,
+        `    tl: ${JSON.stringify(baseType(def.type))},`,
+        `    params: ${params},`,
+        `    result: ${result}`,
+        "  }"
+      ].join("\n")
+    )
+  }
+  used.delete("Schema")
+  const modelImports = [...used].filter((u) => u !== "sameFlag").sort()
+  const contents = [
+    `// Generated by scripts/generators/registry.ts from packages/core/catalog/phone-methods.tsv and packages/core/catalog/tl/*.tl. Do not edit; run \`pnpm generate\`.`,
+    "/**",
+    ` * The method registry: per method, the constructor id of layer ${m.newest}, each shipped layer that has the`,
+    " * method in this shape with its constructor id there, the first layer that has it (`undefined`: before",
+    " * layer 98, where the catalog's record starts), and the parameter and result Schemas. Read it through",
+    " * `RpcMethods`.",
+    " *",
+    " * @since 0.1.0",
+    " */",
+    'import { Schema } from "effect"',
+    `import { ${modelImports.join(", ")} } from "../Model.js"`,
+    ...(used.has("sameFlag") ? ['import { sameFlag } from "../overlay/registry.js"'] : []),
+    "",
+    "/**",
+    " * Constructor ids, layers, parameter and result schemas for every method the seam carries.",
+    " *",
+    " * @since 0.1.0",
+    " * @category registry",
+    " */",
+    `export const RpcMethods = {\n${entries.join(",\n")}\n} as const`,
+    ""
+  ].join("\n")
+  return [{ path: "packages/core/src/generated/RpcMethods.ts", contents }]
+}
