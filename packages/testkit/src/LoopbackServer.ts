@@ -420,8 +420,9 @@ const pinnedConnection = (port: number, transport: ClientTransport): typeof Conn
  * has nothing to send.
  */
 const noDelay = (connection: Connection): void => {
-  const socket = (connection as unknown as { socket?: { client?: { setNoDelay?: (on: boolean) => unknown } } })
-    .socket?.client
+  const socket = (
+    connection as unknown as { socket?: { client?: { setNoDelay?: (on: boolean) => unknown } } }
+  ).socket?.client
   socket?.setNoDelay?.(true)
 }
 
