@@ -1,11 +1,12 @@
 /**
  * Benchmark of the loopback MTProto server: sequential `phone.receivedCall` round trips over
- * TCP (127.0.0.1) from one connected stock GramJS client, measured two ways in the same run on
+ * TCP (127.0.0.1) from one connected stock client, for each backend (GramJS over `telegram`,
+ * Teleproto over `teleproto`; `bench/backends.ts`), measured several ways in the same run on
  * the same connection:
  *
- * - raw GramJS: `client.invoke(new Api.phone.ReceivedCall({ peer }))`
- * - tgphone: `Phone.receivedCall({ peer })` over `GramJs.layerFromClient(client)` (Schema input
- *   validation, domain ↔ GramJS codecs, error classification, span, timeout)
+ * - raw: `client.invoke(new Api.phone.ReceivedCall({ peer }))` with the library's own `Api`
+ * - tgphone: `Phone.receivedCall({ peer })` over the backend's `layerFromClient(client)` (Schema
+ *   input validation, domain ↔ library codecs, error classification, span, timeout)
  * - for reference, `TelegramRpc.invoke` alone, and the raw request inside an `Effect.promise`
  *   (what any Effect wrapper costs at least)
  *
@@ -24,12 +25,10 @@ machine). Target: ≤ 1.10x.
  */
 import { pathToFileURL } from "node:url"
 import { Model, Phone, TelegramRpc } from "@tgphone/core"
-import * as GramJs from "@tgphone/core/GramJs"
 import { PhoneCallProtocol } from "@tgphone/crypto"
 import { LoopbackServer, TestTelegram } from "@tgphone/testkit"
-import { Context, Effect, Layer, Redacted } from "effect"
-import { Api, helpers, TelegramClient } from "telegram"
-import { StringSession } from "telegram/sessions/index.js"
+import { Context, Effect, Layer } from "effect"
+import { type Backend, backends } from "./backends.js"
 
 const ROUNDS = 15
 const PER_ROUND = 500
@@ -50,152 +49,148 @@ const stop = (t0: Times): Times => ({
   cpu: process.cpuUsage().user / 1000 - t0.cpu
 })
 
-const bench = Effect.gen(function* () {
-  const world = yield* TestTelegram.make({
-    seed: "bench",
-    callRingTimeoutMs: 3_600_000,
-    recordRequests: false
-  })
-  const alice = yield* world.addUser({ firstName: "Alice" })
-  const bob = yield* world.addUser({ firstName: "Bob" })
-  const server = yield* LoopbackServer.serve(world, { echoResultUpdates: false })
-
-  // a ringing call from Alice to Bob, set up directly in the world
-  const aliceRpc = yield* world.rpcFor(alice)
-  const requested = yield* aliceRpc.invoke("phone.requestCall", {
-    video: false,
-    userId: bob.inputUser,
-    randomId: 1,
-    gAHash: new Uint8Array(32).fill(1),
-    protocol: new PhoneCallProtocol({
-      udpP2p: true,
-      udpReflector: true,
-      minLayer: 65,
-      maxLayer: 92,
-      libraryVersions: ["11.0.0"]
+const bench = (backend: Backend) =>
+  Effect.gen(function* () {
+    const world = yield* TestTelegram.make({
+      seed: "bench",
+      callRingTimeoutMs: 3_600_000,
+      recordRequests: false
     })
-  })
-  const call = requested.phoneCall
-  if (call._tag !== "PhoneCallWaiting") return yield* Effect.die(`unexpected ${call._tag}`)
+    const alice = yield* world.addUser({ firstName: "Alice" })
+    const bob = yield* world.addUser({ firstName: "Bob" })
+    const server = yield* LoopbackServer.serve(world, { echoResultUpdates: false })
 
-  const session = yield* server.mintSession(bob.id)
-  const client = yield* Effect.acquireRelease(
-    Effect.promise(async () => {
-      const c = new TelegramClient(
-        new StringSession(Redacted.value(session)),
-        1,
-        "bench",
-        server.clientOptions()
-      )
-      await c.connect()
-      return c
-    }),
-    (c) => Effect.promise(() => c.destroy())
-  )
-  const context = yield* Layer.build(GramJs.layerFromClient(client))
-  const rpc: Context.Context<TelegramRpc.TelegramRpc> = context
-  const TelegramRpcService = TelegramRpc.TelegramRpc
+    // a ringing call from Alice to Bob, set up directly in the world
+    const aliceRpc = yield* world.rpcFor(alice)
+    const requested = yield* aliceRpc.invoke("phone.requestCall", {
+      video: false,
+      userId: bob.inputUser,
+      randomId: 1,
+      gAHash: new Uint8Array(32).fill(1),
+      protocol: new PhoneCallProtocol({
+        udpP2p: true,
+        udpReflector: true,
+        minLayer: 65,
+        maxLayer: 92,
+        libraryVersions: ["11.0.0"]
+      })
+    })
+    const call = requested.phoneCall
+    if (call._tag !== "PhoneCallWaiting") return yield* Effect.die(`unexpected ${call._tag}`)
 
-  const rawPeer = new Api.InputPhoneCall({
-    id: helpers.returnBigInt(call.id),
-    accessHash: helpers.returnBigInt(call.accessHash)
-  })
-  const rawRound = Effect.promise(async () => {
-    const t0 = start()
-    for (let i = 0; i < PER_ROUND; i++) {
-      const ok = await client.invoke(new Api.phone.ReceivedCall({ peer: rawPeer }))
-      if (ok !== true) throw new Error("raw receivedCall did not answer true")
+    const session = yield* server.mintSession(bob.id)
+    const client = yield* Effect.acquireRelease(
+      Effect.promise(async () => {
+        const c = backend.client(server, session)
+        await c.connect()
+        return c
+      }),
+      (c) => Effect.promise(() => c.destroy())
+    )
+    const context = yield* Layer.build(backend.layerFromClient(client))
+    const rpc: Context.Context<TelegramRpc.TelegramRpc> = context
+    const TelegramRpcService = TelegramRpc.TelegramRpc
+
+    const rawRequest = backend.receivedCall(call.id, call.accessHash)
+    const rawRound = Effect.promise(async () => {
+      const t0 = start()
+      for (let i = 0; i < PER_ROUND; i++) {
+        const ok = await client.invoke(rawRequest())
+        if (ok !== true) throw new Error("raw receivedCall did not answer true")
+      }
+      return stop(t0)
+    })
+    const peer = new Model.InputPhoneCall({ id: call.id, accessHash: call.accessHash })
+    const sdkOnce = Phone.receivedCall({ peer }).pipe(Effect.provide(rpc))
+    const sdkRound = Effect.gen(function* () {
+      const t0 = start()
+      for (let i = 0; i < PER_ROUND; i++) {
+        const ok = yield* sdkOnce
+        if (ok !== true) return yield* Effect.die("tgphone receivedCall did not answer true")
+      }
+      return stop(t0)
+    })
+
+    // the floor for any Effect-based SDK: the raw request in an `Effect.promise`, same loop shape
+    const effectOnce = Effect.promise(() => client.invoke(rawRequest()))
+    const effectRound = Effect.gen(function* () {
+      const t0 = start()
+      for (let i = 0; i < PER_ROUND; i++) {
+        const ok = yield* effectOnce
+        if (ok !== true) return yield* Effect.die("Effect.promise(client.invoke) did not answer true")
+      }
+      return stop(t0)
+    })
+
+    // the seam alone (no Schema input validation): splits the overhead between Phone and the layer
+    const seamRpc = Context.get(rpc, TelegramRpcService)
+    const seamOnce = seamRpc.invoke("phone.receivedCall", { peer })
+    const seamRound = Effect.gen(function* () {
+      const t0 = start()
+      for (let i = 0; i < PER_ROUND; i++) {
+        const ok = yield* seamOnce
+        if (ok !== true) return yield* Effect.die("TelegramRpc.invoke did not answer true")
+      }
+      return stop(t0)
+    })
+
+    // warm-up every path
+    yield* rawRound
+    yield* sdkRound
+    yield* seamRound
+    yield* effectRound
+    const arms = [
+      { name: "raw", round: rawRound, times: [] as Array<number>, cpu: [] as Array<number> },
+      { name: "sdk", round: sdkRound, times: [] as Array<number>, cpu: [] as Array<number> },
+      { name: "seam", round: seamRound, times: [] as Array<number>, cpu: [] as Array<number> },
+      { name: "effect", round: effectRound, times: [] as Array<number>, cpu: [] as Array<number> }
+    ] as const
+    const [raw, sdk, seam, effect] = arms
+    for (let r = 0; r < ROUNDS; r++) {
+      // rotate the order: raw-sdk-seam-effect, sdk-seam-effect-raw, seam-effect-raw-sdk, …
+      for (let k = 0; k < arms.length; k++) {
+        const arm = arms[(r + k) % arms.length]!
+        const t = yield* arm.round
+        arm.times.push(t.wall / PER_ROUND)
+        arm.cpu.push(t.cpu / PER_ROUND)
+      }
     }
-    return stop(t0)
-  })
-  const peer = new Model.InputPhoneCall({ id: call.id, accessHash: call.accessHash })
-  const sdkOnce = Phone.receivedCall({ peer }).pipe(Effect.provide(rpc))
-  const sdkRound = Effect.gen(function* () {
-    const t0 = start()
-    for (let i = 0; i < PER_ROUND; i++) {
-      const ok = yield* sdkOnce
-      if (ok !== true) return yield* Effect.die("tgphone receivedCall did not answer true")
-    }
-    return stop(t0)
-  })
-
-  // the floor for any Effect-based SDK: the raw request in an `Effect.promise`, same loop shape
-  const effectOnce = Effect.promise(() => client.invoke(new Api.phone.ReceivedCall({ peer: rawPeer })))
-  const effectRound = Effect.gen(function* () {
-    const t0 = start()
-    for (let i = 0; i < PER_ROUND; i++) {
-      const ok = yield* effectOnce
-      if (ok !== true) return yield* Effect.die("Effect.promise(client.invoke) did not answer true")
-    }
-    return stop(t0)
-  })
-
-  // the seam alone (no Schema input validation): splits the overhead between Phone and the layer
-  const seamRpc = Context.get(rpc, TelegramRpcService)
-  const seamOnce = seamRpc.invoke("phone.receivedCall", { peer })
-  const seamRound = Effect.gen(function* () {
-    const t0 = start()
-    for (let i = 0; i < PER_ROUND; i++) {
-      const ok = yield* seamOnce
-      if (ok !== true) return yield* Effect.die("TelegramRpc.invoke did not answer true")
-    }
-    return stop(t0)
+    const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`
+    const perSecond = (ms: number) => (1000 / ms).toFixed(0).padStart(6)
+    const line = (label: string, times: ReadonlyArray<number>) =>
+      `${label}${perSecond(median(times))} round trips/s (median ${us(median(times))}, best ${us(Math.min(...times))})`
+    const pairedRatio = (times: ReadonlyArray<number>) => median(times.map((t, i) => t / raw.times[i]!))
+    const pairedCpu = (cpu: ReadonlyArray<number>) => median(cpu.map((t, i) => t / raw.cpu[i]!))
+    const ratios = (times: ReadonlyArray<number>) =>
+      `${(median(times) / median(raw.times)).toFixed(3)}x medians, ` +
+      `${(Math.min(...times) / Math.min(...raw.times)).toFixed(3)}x minima, ` +
+      `${pairedRatio(times).toFixed(3)}x paired rounds`
+    const cpuRatio = (arm: (typeof arms)[number]) =>
+      `${pairedCpu(arm.cpu).toFixed(3)}x (CPU time per round trip, paired rounds: ${us(median(arm.cpu))} against ${us(median(raw.cpu))})`
+    console.log(`backend: ${backend.name}`)
+    console.log(line("raw client.invoke:           ", raw.times))
+    console.log(line("tgphone Phone.receivedCall:  ", sdk.times))
+    console.log(line("tgphone TelegramRpc.invoke:  ", seam.times))
+    console.log(`TelegramRpc.invoke / raw:    ${ratios(seam.times)}`)
+    console.log(`Phone.receivedCall / raw:    ${ratios(sdk.times)}`)
+    console.log(`Effect.promise(raw) / raw:   ${ratios(effect.times)} (the floor of any Effect wrapper)`)
+    console.log(`CPU TelegramRpc.invoke / raw: ${cpuRatio(seam)}`)
+    console.log(`CPU Phone.receivedCall / raw: ${cpuRatio(sdk)}`)
+    console.log(`CPU Effect.promise(raw) / raw: ${cpuRatio(effect)}`)
+    console.log(
+      `node ${process.version}; ${ROUNDS} rounds of ${PER_ROUND} sequential round trips per arm, arm order rotating; ` +
+        `overhead tgphone / raw: ${pairedRatio(sdk.times).toFixed(3)}x (median of paired rounds; target <= 1.10x)`
+    )
+    const stats = yield* server.stats
+    console.log(
+      `server: ${stats.requests} requests, ${stats.connectionsAccepted} connection(s), ${stats.rpcErrorsSent} rpc_errors`
+    )
   })
 
-  // warm-up every path
-  yield* rawRound
-  yield* sdkRound
-  yield* seamRound
-  yield* effectRound
-  const arms = [
-    { name: "raw", round: rawRound, times: [] as Array<number>, cpu: [] as Array<number> },
-    { name: "sdk", round: sdkRound, times: [] as Array<number>, cpu: [] as Array<number> },
-    { name: "seam", round: seamRound, times: [] as Array<number>, cpu: [] as Array<number> },
-    { name: "effect", round: effectRound, times: [] as Array<number>, cpu: [] as Array<number> }
-  ] as const
-  const [raw, sdk, seam, effect] = arms
-  for (let r = 0; r < ROUNDS; r++) {
-    // rotate the order: raw-sdk-seam-effect, sdk-seam-effect-raw, seam-effect-raw-sdk, …
-    for (let k = 0; k < arms.length; k++) {
-      const arm = arms[(r + k) % arms.length]!
-      const t = yield* arm.round
-      arm.times.push(t.wall / PER_ROUND)
-      arm.cpu.push(t.cpu / PER_ROUND)
-    }
-  }
-  const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`
-  const perSecond = (ms: number) => (1000 / ms).toFixed(0).padStart(6)
-  const line = (label: string, times: ReadonlyArray<number>) =>
-    `${label}${perSecond(median(times))} round trips/s (median ${us(median(times))}, best ${us(Math.min(...times))})`
-  const pairedRatio = (times: ReadonlyArray<number>) => median(times.map((t, i) => t / raw.times[i]!))
-  const pairedCpu = (cpu: ReadonlyArray<number>) => median(cpu.map((t, i) => t / raw.cpu[i]!))
-  const ratios = (times: ReadonlyArray<number>) =>
-    `${(median(times) / median(raw.times)).toFixed(3)}x medians, ` +
-    `${(Math.min(...times) / Math.min(...raw.times)).toFixed(3)}x minima, ` +
-    `${pairedRatio(times).toFixed(3)}x paired rounds`
-  const cpuRatio = (arm: (typeof arms)[number]) =>
-    `${pairedCpu(arm.cpu).toFixed(3)}x (CPU time per round trip, paired rounds: ${us(median(arm.cpu))} against ${us(median(raw.cpu))})`
-  console.log(line("raw GramJS client.invoke:    ", raw.times))
-  console.log(line("tgphone Phone.receivedCall:  ", sdk.times))
-  console.log(line("tgphone TelegramRpc.invoke:  ", seam.times))
-  console.log(`TelegramRpc.invoke / raw:    ${ratios(seam.times)}`)
-  console.log(`Phone.receivedCall / raw:    ${ratios(sdk.times)}`)
-  console.log(`Effect.promise(raw) / raw:   ${ratios(effect.times)} (the floor of any Effect wrapper)`)
-  console.log(`CPU TelegramRpc.invoke / raw: ${cpuRatio(seam)}`)
-  console.log(`CPU Phone.receivedCall / raw: ${cpuRatio(sdk)}`)
-  console.log(`CPU Effect.promise(raw) / raw: ${cpuRatio(effect)}`)
-  console.log(
-    `node ${process.version}; ${ROUNDS} rounds of ${PER_ROUND} sequential round trips per arm, arm order rotating; ` +
-      `overhead tgphone / raw: ${pairedRatio(sdk.times).toFixed(3)}x (median of paired rounds; target <= 1.10x)`
-  )
-  const stats = yield* server.stats
-  console.log(
-    `server: ${stats.requests} requests, ${stats.connectionsAccepted} connection(s), ${stats.rpcErrorsSent} rpc_errors`
-  )
-})
-
-/** Runs the benchmark and prints both rates and their ratio. */
-export const run = (): Promise<void> => Effect.runPromise(Effect.scoped(Effect.orDie(bench)))
+/** Runs the benchmark for each backend and prints the rates and their ratios. */
+export const run = async (): Promise<void> => {
+  for (const backend of backends) await Effect.runPromise(Effect.scoped(Effect.orDie(bench(backend))))
+}
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   await run()

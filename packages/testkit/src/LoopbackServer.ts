@@ -301,7 +301,9 @@ export interface Server {
   readonly mintSession: (userId: bigint) => Effect.Effect<Redacted.Redacted<string>, UnknownAccount>
   /**
    * `TelegramClient` options that point a stock client at this server: a `connection`
-   * subclass pinning 127.0.0.1 and the port (GramJS ignores the session's port),
+   * subclass pinning 127.0.0.1 and the port (GramJS ignores the session's port) and turning
+   * Nagle's algorithm off on its socket once connected (GramJS leaves it on, and a request
+   * written right after an ack could wait up to 40 ms for a delayed ACK),
    * `floodSleepThreshold: 0`, one connection retry, a silent logger.
    */
   readonly clientOptions: (options?: {
@@ -394,13 +396,34 @@ const pinnedConnection = (port: number, transport: ClientTransport): typeof Conn
       constructor(o: ConnectionParams) {
         super({ ...o, ip: "127.0.0.1", port })
       }
+      override async connect(): Promise<void> {
+        await super.connect()
+        noDelay(this)
+      }
     }
   }
   return class LoopbackTCPFull extends ConnectionTCPFull {
     constructor(o: ConnectionParams) {
       super({ ...o, ip: "127.0.0.1", port })
     }
+    override async connect(): Promise<void> {
+      await super.connect()
+      noDelay(this)
+    }
   }
+}
+
+/**
+ * Turns Nagle's algorithm off (`TCP_NODELAY`) on a connected GramJS connection's socket. GramJS
+ * leaves it on and writes an ack and the next request as separate packets: the second then
+ * waits for the server's ACK of the first, which Linux delays by up to 40 ms when the server
+ * has nothing to send.
+ */
+const noDelay = (connection: Connection): void => {
+  const socket = (
+    connection as unknown as { socket?: { client?: { setNoDelay?: (on: boolean) => unknown } } }
+  ).socket?.client
+  socket?.setNoDelay?.(true)
 }
 
 /**

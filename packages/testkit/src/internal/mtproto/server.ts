@@ -262,6 +262,8 @@ export class MtprotoServer {
         return
       }
       this.stats.connectionsAccepted++
+      // answers go out at once (Nagle off), as a real Telegram server's do
+      socket.setNoDelay(true)
       this.sockets.add(socket)
       socket.once("close", () => this.sockets.delete(socket))
       this.connections.add(new Connection(this.nextConnectionId++, socket, this))
