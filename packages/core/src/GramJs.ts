@@ -25,13 +25,14 @@
  */
 import type { Config, Duration, Effect, Layer, Redacted, Result, Scope } from "effect"
 import { Context, Schema } from "effect"
-import { Api, helpers, TelegramClient, type TelegramClient as TelegramClientType } from "telegram"
+import { Api, errors, helpers, TelegramClient, type TelegramClient as TelegramClientType } from "telegram"
 import { Raw } from "telegram/events/index.js"
 import { Logger, LogLevel } from "telegram/extensions/Logger.js"
 import { ConnectionTCPFull } from "telegram/network/index.js"
 import { StringSession } from "telegram/sessions/index.js"
 import { LAYER as GRAMJS_LAYER } from "telegram/tl/AllTLObjects.js"
 import type { TransportFailure } from "./Errors.js"
+import type { ErrorsModule } from "./internal/gramjs/answers.js"
 import * as Codec from "./internal/gramjs/codec.js"
 import { classifyGramJsError as classify } from "./internal/gramjs/errors.js"
 import * as Live from "./internal/gramjs/live.js"
@@ -357,6 +358,7 @@ const gramjs: Live.Library<TelegramClientType, SessionInvalid, ConfigInvalid> = 
   afterConnect: () => Promise.resolve(),
   toLibraryInteger: (n) => helpers.returnBigInt(n),
   classify,
+  errors: errors as unknown as ErrorsModule,
   codec: {
     encodeRequest: Rpc.encodeRequest,
     decodeResult: Rpc.decodeResult,

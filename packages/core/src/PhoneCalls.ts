@@ -127,7 +127,20 @@ export class DhConfigUnexpected extends Schema.TaggedError<DhConfigUnexpected>()
 }
 
 /**
- * Where a call is. `states` streams these in order; each state is reported once.
+ * Why an active call ended: the discard reason, and for `MigrateConferenceCall` (the peer moved
+ * the call into a conference, layer 202 on) the conference's `slug`, the link to join it. A
+ * backend on an older layer (GramJS, 198) never reads that reason: it sees `Hangup`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CallEnd =
+  | { readonly reason: Exclude<CallDiscarded["reason"], "MigrateConferenceCall"> }
+  | { readonly reason: "MigrateConferenceCall"; readonly slug: string }
+
+/**
+ * Where a call is. `states` streams these in order; each state is reported once. `Ended`
+ * carries its `CallEnd` (narrow on `reason` to read a conference's `slug`).
  *
  * @since 0.1.0
  * @category models
@@ -138,14 +151,13 @@ export type CallState =
   | { readonly _tag: "Ringing"; readonly callId: bigint }
   | { readonly _tag: "ExchangingKeys"; readonly callId: bigint }
   | { readonly _tag: "Active"; readonly callId: bigint }
-  | {
+  | ({
       readonly _tag: "Ended"
       readonly callId: bigint
-      readonly reason: CallDiscarded["reason"]
       readonly by: "us" | "peer"
       readonly needRating: boolean
       readonly needDebug: boolean
-    }
+    } & CallEnd)
 
 /**
  * Handshake timeouts. Telegram's clients take them from the server config
@@ -409,6 +421,12 @@ export interface Options {
 
 const reasonOf = (reason: DiscardReason | undefined): CallDiscarded["reason"] => reason?._tag ?? "None"
 
+/** How the server's discard reason ends an active call (with the conference's slug). */
+const endOf = (reason: DiscardReason | undefined): CallEnd =>
+  reason?._tag === "MigrateConferenceCall"
+    ? { reason: "MigrateConferenceCall", slug: reason.slug }
+    : { reason: reason?._tag ?? "None" }
+
 const describeCall = (call: PhoneCall): string => call._tag
 
 /**
@@ -630,7 +648,7 @@ const activate = (
             return yield* finish({
               _tag: "Ended",
               callId: fields.id,
-              reason: reasonOf(d.reason),
+              ...endOf(d.reason),
               by: (yield* Ref.get(hangingUp)) ? "us" : "peer",
               needRating: d.needRating,
               needDebug: d.needDebug

@@ -23,13 +23,14 @@
  */
 import type { Config, Duration, Effect, Layer, Redacted, Scope } from "effect"
 import { Context, Schema } from "effect"
-import { Api, helpers, TelegramClient, type TelegramClient as TelegramClientType } from "teleproto"
+import { Api, errors, helpers, TelegramClient, type TelegramClient as TelegramClientType } from "teleproto"
 import { Raw } from "teleproto/events/index.js"
 import { Logger, LogLevel } from "teleproto/extensions/Logger.js"
 import { ConnectionTCPFull } from "teleproto/network/index.js"
 import { StringSession } from "teleproto/sessions/index.js"
 import { LAYER as TELEPROTO_LAYER } from "teleproto/tl/index.js"
 import type { TransportFailure } from "./Errors.js"
+import type { ErrorsModule } from "./internal/gramjs/answers.js"
 import { makeClassifier } from "./internal/gramjs/classify.js"
 import { makeCodec } from "./internal/gramjs/codec.js"
 import * as Live from "./internal/gramjs/live.js"
@@ -41,7 +42,10 @@ import type { RpcError, RpcFailure, TelegramRpc } from "./TelegramRpc.js"
  * text in `errorMessage` on every error class it builds (`FloodWaitError` included), so an
  * `rpc_error` becomes `RpcError{code, type: errorMessage}` (`FLOOD_WAIT_7`, code 420;
  * `FLOOD_PREMIUM_WAIT_7` stays distinct); everything else (socket errors, disconnects)
- * becomes `TransportError`.
+ * becomes `TransportError`. The code is the class's own for the errors teleproto has a class
+ * for (400 for a `USER_PRIVACY_RESTRICTED` the server sent as 403): the live layer's requests
+ * take the server's code and text from the answer itself instead, and use this only for what
+ * got none.
  *
  * @since 0.1.0
  * @category errors
@@ -180,6 +184,7 @@ const teleproto: Live.Library<TelegramClientType, SessionInvalid, ConfigInvalid>
   },
   toLibraryInteger: (n) => helpers.returnBigInt(n),
   classify: classifyTeleprotoError,
+  errors: errors as unknown as ErrorsModule,
   codec: liveCodecs(makeCodec({ Api, layer: TELEPROTO_LAYER, returnBigInt: (n) => helpers.returnBigInt(n) })),
   sessionInvalid: (message) => new SessionInvalid({ message }),
   configInvalid: (message, variables) => new ConfigInvalid({ message, variables }),

@@ -1,5 +1,5 @@
 import { createServer, type Socket } from "node:net"
-import { describe, expect, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Fiber, Layer, Redacted, Scope, Stream, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import { Api } from "telegram"
@@ -7,6 +7,7 @@ import { AuthKey } from "telegram/crypto/AuthKey.js"
 import { FloodWaitError, RPCError, RPCMessageToError } from "telegram/errors/index.js"
 import { UpdateConnectionState } from "telegram/network/index.js"
 import { StringSession } from "telegram/sessions/index.js"
+import { assertMatches } from "../../../test-support/assert.js"
 import * as GramJs from "../src/GramJs.js"
 import { InputPhoneCall, PhoneCallProtocol } from "../src/Model.js"
 import { RpcError, TelegramRpc, TransportError } from "../src/TelegramRpc.js"
@@ -164,28 +165,30 @@ const table: ReadonlyArray<{
 describe("classifyGramJsError", () => {
   it("GramJS really builds FloodWaitError with errorMessage FLOOD and .seconds", () => {
     const e = fromWire("FLOOD_WAIT_7", 420)
-    expect(e).toBeInstanceOf(FloodWaitError)
-    expect([
-      (e as FloodWaitError).errorMessage,
-      (e as FloodWaitError).seconds,
-      (e as FloodWaitError).code
-    ]).toEqual(["FLOOD", 7, 420])
+    assert.instanceOf(e, FloodWaitError)
+    assert.deepStrictEqual(
+      [(e as FloodWaitError).errorMessage, (e as FloodWaitError).seconds, (e as FloodWaitError).code],
+      ["FLOOD", 7, 420]
+    )
   })
 
   for (const row of table) {
     it(`classifies: ${row.name}`, () => {
       const failure = GramJs.classifyGramJsError("phone.receivedCall", row.error)
-      expect(failure._tag).toBe(row.expected._tag)
-      expect(failure.method).toBe("phone.receivedCall")
+      assert.strictEqual(failure._tag, row.expected._tag)
+      assert.strictEqual(failure.method, "phone.receivedCall")
       if (row.expected._tag === "RpcError") {
-        expect(failure).toBeInstanceOf(RpcError)
-        expect({ code: (failure as RpcError).code, type: (failure as RpcError).type }).toEqual({
-          code: row.expected.code,
-          type: row.expected.type
-        })
+        assert.instanceOf(failure, RpcError)
+        assert.deepStrictEqual(
+          { code: (failure as RpcError).code, type: (failure as RpcError).type },
+          {
+            code: row.expected.code,
+            type: row.expected.type
+          }
+        )
       } else {
-        expect(failure).toBeInstanceOf(TransportError)
-        expect((failure as TransportError).message.length).toBeGreaterThan(0)
+        assert.instanceOf(failure, TransportError)
+        assert.isAbove((failure as TransportError).message.length, 0)
       }
     })
 
@@ -195,13 +198,13 @@ describe("classifyGramJsError", () => {
         fake.respond = () => Promise.reject(row.error)
         const { rpc } = yield* rpcWith(fake)
         const exit = yield* Effect.exit(rpc.invoke("phone.receivedCall", { peer }))
-        expect(Exit.isFailure(exit)).toBe(true)
+        assert.isTrue(Exit.isFailure(exit))
         const failure = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
-        expect(failure?._tag).toBe("Fail")
+        assert.strictEqual(failure?._tag, "Fail")
         const error = failure?._tag === "Fail" ? (failure.error as RpcError | TransportError) : undefined
-        expect(error?._tag).toBe(row.expected._tag)
+        assert.strictEqual(error?._tag, row.expected._tag)
         if (row.expected._tag === "RpcError" && error?._tag === "RpcError") {
-          expect([error.code, error.type]).toEqual([row.expected.code, row.expected.type])
+          assert.deepStrictEqual([error.code, error.type], [row.expected.code, row.expected.type])
         }
       })
     )
@@ -216,7 +219,7 @@ describe("layerFromClient", () => {
       const { rpc } = yield* rpcWith(
         makeFake(new Api.User({ id: 5n as never, bot: true, botInfoVersion: 1 }))
       )
-      expect(rpc.account).toEqual({ userId: 5n, isBot: true })
+      assert.deepStrictEqual(rpc.account, { userId: 5n, isBot: true })
     })
   )
 
@@ -226,12 +229,12 @@ describe("layerFromClient", () => {
       fake.respond = (r) =>
         Promise.resolve(r instanceof Api.phone.GetCallConfig ? new Api.DataJSON({ data: '{"a":1}' }) : true)
       const { rpc } = yield* rpcWith(fake)
-      expect(yield* rpc.invoke("phone.receivedCall", { peer })).toBe(true)
+      assert.strictEqual(yield* rpc.invoke("phone.receivedCall", { peer }), true)
       const sent = fake.requests[0]
-      expect(sent).toBeInstanceOf(Api.phone.ReceivedCall)
-      expect(String((sent as Api.phone.ReceivedCall).peer.className)).toBe("InputPhoneCall")
+      assert.instanceOf(sent, Api.phone.ReceivedCall)
+      assert.strictEqual(String((sent as Api.phone.ReceivedCall).peer.className), "InputPhoneCall")
       const config = yield* rpc.invoke("phone.getCallConfig", {})
-      expect(config.data).toBe('{"a":1}')
+      assert.strictEqual(config.data, '{"a":1}')
     })
   )
 
@@ -253,8 +256,8 @@ describe("layerFromClient", () => {
           })
         })
       )
-      expect(error._tag).toBe("TransportError")
-      expect(error.message).toContain("expected phone.PhoneCall, got DataJSON")
+      assert.strictEqual(error._tag, "TransportError")
+      assert.include(error.message, "expected phone.PhoneCall, got DataJSON")
     })
   )
 
@@ -265,11 +268,11 @@ describe("layerFromClient", () => {
       const { rpc } = yield* rpcWith(fake, { requestTimeout: "5 seconds" })
       const fiber = yield* Effect.forkChild(Effect.flip(rpc.invoke("phone.receivedCall", { peer })))
       yield* TestClock.adjust("4 seconds")
-      expect(fiber.pollUnsafe()).toBeUndefined()
+      assert.isUndefined(fiber.pollUnsafe())
       yield* TestClock.adjust("1 second")
       const error = yield* Fiber.join(fiber)
-      expect(error._tag).toBe("TransportError")
-      expect(error.message).toContain("no answer within 5s")
+      assert.strictEqual(error._tag, "TransportError")
+      assert.include(error.message, "no answer within 5s")
     })
   )
 
@@ -288,11 +291,11 @@ describe("layerFromClient", () => {
         { _tag: "UpdatePhoneCall", phoneCall: { _tag: "PhoneCallEmpty", id: 1n } },
         { _tag: "UpdatePhoneCallSignalingData", phoneCallId: 1n, data: new Uint8Array([9]) }
       ]
-      expect(yield* Fiber.join(a)).toEqual(expected)
-      expect(yield* Fiber.join(b)).toEqual(expected)
-      expect(fake.handlers.size).toBe(1)
+      assert.deepStrictEqual<unknown>(yield* Fiber.join(a), expected)
+      assert.deepStrictEqual<unknown>(yield* Fiber.join(b), expected)
+      assert.strictEqual(fake.handlers.size, 1)
       yield* Scope.close(scope, Exit.void)
-      expect(fake.handlers.size).toBe(0)
+      assert.strictEqual(fake.handlers.size, 0)
     })
   )
 
@@ -308,19 +311,19 @@ describe("layerFromClient", () => {
       // a later subscriber starts with the latest state
       const later = yield* rpc.connection
       push(fake, new UpdateConnectionState(UpdateConnectionState.connected))
-      expect(yield* Stream.runCollect(Stream.take(states, 5))).toEqual([
+      assert.deepStrictEqual(yield* Stream.runCollect(Stream.take(states, 5)), [
         "Connected",
         "Disconnected",
         "Connected",
         "Disconnected",
         "Connected"
       ])
-      expect(yield* Stream.runCollect(Stream.take(later, 2))).toEqual(["Disconnected", "Connected"])
+      assert.deepStrictEqual(yield* Stream.runCollect(Stream.take(later, 2)), ["Disconnected", "Connected"])
       // connection states are not updates
       const updates = yield* rpc.subscribe
       push(fake, new UpdateConnectionState(UpdateConnectionState.disconnected))
       push(fake, new Api.UpdatePhoneCall({ phoneCall: new Api.PhoneCallEmpty({ id: 3n as never }) }))
-      expect(yield* Stream.runCollect(Stream.take(updates, 1))).toEqual([
+      assert.deepStrictEqual(yield* Stream.runCollect(Stream.take(updates, 1)), [
         { _tag: "UpdatePhoneCall", phoneCall: { _tag: "PhoneCallEmpty", id: 3n } }
       ])
       yield* Scope.close(scope, Exit.void)
@@ -356,9 +359,9 @@ describe("layerFromClient", () => {
         reason: { _tag: "Hangup" },
         connectionId: 0n
       })
-      expect(result.updates).toHaveLength(1)
+      assert.lengthOf(result.updates, 1)
       const [update] = yield* Fiber.join(sub)
-      expect(update?._tag).toBe("UpdatePhoneCall")
+      assert.strictEqual(update?._tag, "UpdatePhoneCall")
     })
   )
 
@@ -371,30 +374,34 @@ describe("layerFromClient", () => {
         seen.push(ref)
         return Promise.resolve(new Api.InputPeerUser({ userId: 10n as never, accessHash: 11n as never }))
       }
-      expect(yield* rpc.resolveUser("@alice")).toEqual({ _tag: "InputUser", userId: 10n, accessHash: 11n })
-      expect(yield* rpc.resolveUser(10n)).toEqual({ _tag: "InputUser", userId: 10n, accessHash: 11n })
-      expect(String(seen[1])).toBe("10")
+      assert.deepStrictEqual(yield* rpc.resolveUser("@alice"), {
+        _tag: "InputUser",
+        userId: 10n,
+        accessHash: 11n
+      })
+      assert.deepStrictEqual(yield* rpc.resolveUser(10n), { _tag: "InputUser", userId: 10n, accessHash: 11n })
+      assert.strictEqual(String(seen[1]), "10")
       const given = { _tag: "InputUser" as const, userId: 1n, accessHash: 2n }
-      expect(yield* rpc.resolveUser(given)).toBe(given)
-      expect(seen).toHaveLength(2)
+      assert.strictEqual(yield* rpc.resolveUser(given), given)
+      assert.lengthOf(seen, 2)
 
       fake.entity = () =>
         Promise.resolve(new Api.InputPeerChannel({ channelId: 1n as never, accessHash: 2n as never }))
       const channel = yield* Effect.flip(rpc.resolveUser("@channel"))
-      expect(channel).toMatchObject({ _tag: "UserNotFound", ref: "@channel", reason: "USER_ID_INVALID" })
+      assertMatches(channel, { _tag: "UserNotFound", ref: "@channel", reason: "USER_ID_INVALID" })
 
       fake.entity = () => Promise.reject(new Error('Could not find the input entity for {"userId":"99"}'))
       const missing = yield* Effect.flip(rpc.resolveUser(99n))
-      expect(missing).toMatchObject({ _tag: "UserNotFound", ref: "99", reason: "USER_ID_INVALID" })
+      assertMatches(missing, { _tag: "UserNotFound", ref: "99", reason: "USER_ID_INVALID" })
 
       fake.entity = () => Promise.reject(fromWire("USERNAME_NOT_OCCUPIED", 400))
       const unknown = yield* Effect.flip(rpc.resolveUser("nobody"))
-      expect(unknown).toMatchObject({ _tag: "UserNotFound", ref: "nobody", reason: "USERNAME_NOT_OCCUPIED" })
+      assertMatches(unknown, { _tag: "UserNotFound", ref: "nobody", reason: "USERNAME_NOT_OCCUPIED" })
 
       // GramJS rewrites the server's USERNAME_NOT_OCCUPIED into a plain Error
       fake.entity = () => Promise.reject(new Error('No user has "nobody" as username'))
       const rewritten = yield* Effect.flip(rpc.resolveUser("@nobody"))
-      expect(rewritten).toMatchObject({
+      assertMatches(rewritten, {
         _tag: "UserNotFound",
         ref: "@nobody",
         reason: "USERNAME_NOT_OCCUPIED"
@@ -402,7 +409,7 @@ describe("layerFromClient", () => {
 
       fake.entity = () => Promise.reject(new Error('Cannot find any entity corresponding to "+15550009"'))
       const phone = yield* Effect.flip(rpc.resolveUser("+15550009"))
-      expect(phone).toMatchObject({ _tag: "UserNotFound", reason: "PHONE_NOT_OCCUPIED" })
+      assertMatches(phone, { _tag: "UserNotFound", reason: "PHONE_NOT_OCCUPIED" })
     })
   )
 
@@ -412,7 +419,7 @@ describe("layerFromClient", () => {
       fake.respond = () => new Promise(() => {})
       const { rpc } = yield* rpcWith(fake, { requestTimeout: "50 millis" })
       const error = yield* Effect.flip(rpc.invoke("phone.receivedCall", { peer }))
-      expect(error).toMatchObject({ _tag: "TransportError", method: "phone.receivedCall" })
+      assertMatches(error, { _tag: "TransportError", method: "phone.receivedCall" })
     })
   )
 
@@ -429,7 +436,7 @@ describe("layerFromClient", () => {
       fake.respond = () => Promise.resolve(true)
       const { rpc } = yield* rpcWith(fake)
       yield* rpc.invoke("phone.receivedCall", { peer }).pipe(Effect.provideService(Tracer.Tracer, tracer))
-      expect(names).toContain("phone.receivedCall")
+      assert.include(names, "phone.receivedCall")
     })
   )
 
@@ -441,7 +448,7 @@ describe("layerFromClient", () => {
       const context = yield* Layer.buildWithScope(GramJs.layerFromClient(fake.client), scope)
       const raw = context.mapUnsafe.get(GramJs.GramJsClient.key) as GramJs.GramJsClient["Service"]
       const error = yield* Effect.flip(raw.invokeRaw(new Api.help.GetConfig()))
-      expect(error._tag === "RpcError" && [error.method, error.type]).toEqual([
+      assert.deepStrictEqual(error._tag === "RpcError" && [error.method, error.type], [
         "help.GetConfig",
         "METHOD_INVALID"
       ])
@@ -466,9 +473,9 @@ describe("layer (owned client)", () => {
             })
           )
         )
-        expect(error._tag).toBe("SessionInvalid")
-        expect(error.message).not.toContain("definitely-not-a-session")
-        expect(error.message).not.toContain("Not a valid string")
+        assert.strictEqual(error._tag, "SessionInvalid")
+        assert.notInclude(error.message, "definitely-not-a-session")
+        assert.notInclude(error.message, "Not a valid string")
         // a session GramJS decodes into garbage (no IP address, no 256-byte key) is refused too,
         // and its message carries nothing decoded from it
         const garbage = `1${Buffer.from("garbage\u0000\u0001\u00ff bytes here").toString("base64")}`
@@ -477,9 +484,12 @@ describe("layer (owned client)", () => {
             GramJs.layer({ apiId: 1, apiHash: Redacted.make("x"), session: Redacted.make(garbage) })
           ).pipe(Effect.scoped)
         )
-        expect(decoded._tag).toBe("SessionInvalid")
-        expect([...decoded.message].every((c) => c >= " " && c <= "~")).toBe(true)
-        expect(decoded.message).not.toContain("garbage")
+        assert.strictEqual(decoded._tag, "SessionInvalid")
+        assert.strictEqual(
+          [...decoded.message].every((c) => c >= " " && c <= "~"),
+          true
+        )
+        assert.notInclude(decoded.message, "garbage")
       })
   )
 
@@ -523,8 +533,8 @@ describe("layer (owned client)", () => {
             })
           ).pipe(Effect.scoped)
         )
-        expect(error).toMatchObject({ _tag: "TransportFailure", method: "connect" })
-        expect(sockets.length).toBeGreaterThanOrEqual(1)
+        assertMatches(error, { _tag: "TransportFailure", method: "connect" })
+        assert.isAtLeast(sockets.length, 1)
       }),
     20_000
   )
@@ -558,11 +568,11 @@ describe("layer (owned client)", () => {
             })
           ).pipe(Effect.scoped)
         )
-        expect(error._tag).toBe("TransportFailure")
+        assert.strictEqual(error._tag, "TransportFailure")
         if (error._tag !== "TransportFailure") return
-        expect(error.method).toBe("connect")
-        expect(error.message).toBe(`could not connect to 127.0.0.1:${port}: connection refused`)
-        expect((error.cause as { code?: unknown } | undefined)?.code).toBe("ECONNREFUSED")
+        assert.strictEqual(error.method, "connect")
+        assert.strictEqual(error.message, `could not connect to 127.0.0.1:${port}: connection refused`)
+        assert.strictEqual((error.cause as { code?: unknown } | undefined)?.code, "ECONNREFUSED")
       }),
     20_000
   )
@@ -573,10 +583,10 @@ describe("layer (owned client)", () => {
       const plain = yield* GramJs.config.pipe(
         Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord(env))
       )
-      expect(plain.apiId).toBe(12345)
-      expect(Redacted.value(plain.apiHash)).toBe("abcdef")
-      expect(String(plain.session)).not.toContain("1session")
-      expect(plain.server).toBeUndefined()
+      assert.strictEqual(plain.apiId, 12345)
+      assert.strictEqual(Redacted.value(plain.apiHash), "abcdef")
+      assert.notInclude(String(plain.session), "1session")
+      assert.isUndefined(plain.server)
       const pinned = yield* GramJs.config.pipe(
         Effect.provideService(
           ConfigProvider.ConfigProvider,
@@ -588,7 +598,7 @@ describe("layer (owned client)", () => {
           })
         )
       )
-      expect(pinned.server).toEqual({ ip: "127.0.0.1", port: 4444, dcId: 3 })
+      assert.deepStrictEqual(pinned.server, { ip: "127.0.0.1", port: 4444, dcId: 3 })
     })
   )
 
@@ -603,8 +613,8 @@ describe("layer (owned client)", () => {
           )
         )
       )
-      expect(error._tag).toBe("ConfigInvalid")
-      expect(error.message).toContain("TG_API_ID is not set")
+      assert.strictEqual(error._tag, "ConfigInvalid")
+      assert.include(error.message, "TG_API_ID is not set")
     })
   )
 })

@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Layer, Result, Schema, Stream } from "effect"
 import * as Live from "../src/internal/gramjs/live.js"
 import { InputPhoneCall } from "../src/Model.js"
-import { TelegramRpc, TransportError } from "../src/TelegramRpc.js"
+import { RpcError, TelegramRpc, TransportError } from "../src/TelegramRpc.js"
 
 class FakeSessionInvalid extends Schema.TaggedError<FakeSessionInvalid>()("SessionInvalid", {
   message: Schema.String
@@ -55,6 +55,14 @@ const fakeClient = (): FakeClient => {
   return client
 }
 
+/**
+ * The fake library's `errors` module: like teleproto's, it builds its own error from an
+ * `rpc_error` with its own code (400), not the server's.
+ */
+const fakeErrors: Live.Library<FakeClient, FakeSessionInvalid, FakeConfigInvalid>["errors"] = {
+  RPCMessageToError: (rpcError) => ({ code: 400, errorMessage: rpcError.errorMessage })
+}
+
 const unused = (what: string) => () => {
   throw new Error(`${what} is not used by these tests`)
 }
@@ -87,6 +95,7 @@ const library: Live.Library<FakeClient, FakeSessionInvalid, FakeConfigInvalid> =
   afterConnect: unused("afterConnect"),
   toLibraryInteger: (n) => n,
   classify: (method, error) => new TransportError({ method, message: `fake: ${String(error)}` }),
+  errors: fakeErrors,
   codec: {
     encodeRequest: (method, params) => Result.succeed(new Request(method, params)),
     decodeResult: (_method, result) => Result.succeed(result as never),
@@ -144,6 +153,34 @@ describe("the live layer over a library that is not GramJS", () => {
         rpc.invoke("phone.receivedCall", { peer: new InputPhoneCall({ id: 1n, accessHash: 2n }) })
       )
       assert.strictEqual(error.message, "fake: boom")
+    })
+  )
+
+  it.effect("an rpc_error is the server's: its code and text, also when the library then gives up", () =>
+    Effect.gen(function* () {
+      const client = fakeClient()
+      // as the libraries' senders do: the answer becomes the library's error through the errors
+      // module (here with its own code), for the request wrapped in invokeWithLayer; the library
+      // then retries no more and rejects with a text of its own (the server's answer lost)
+      const failing: FakeClient = {
+        ...client,
+        invoke: (request: never) => {
+          fakeErrors.RPCMessageToError(
+            { errorCode: 403, errorMessage: "USER_PRIVACY_RESTRICTED" },
+            { className: "InvokeWithLayer", query: request }
+          )
+          return Promise.reject(new Error("Request was unsuccessful 1 time(s)"))
+        }
+      }
+      const rpc = Context.get(yield* Layer.build(live.layerFromClient(failing)), TelegramRpc)
+      const error = yield* Effect.flip(
+        rpc.invoke("phone.receivedCall", { peer: new InputPhoneCall({ id: 1n, accessHash: 2n }) })
+      )
+      assert.instanceOf(error, RpcError)
+      assert.deepStrictEqual(
+        { code: error.code, type: error.type, method: error.method },
+        { code: 403, type: "USER_PRIVACY_RESTRICTED", method: "phone.receivedCall" }
+      )
     })
   )
 

@@ -92,8 +92,15 @@ const testKeyPem = (): string => {
     .toString()
 }
 
-const loginCode = (server: LoopbackServer.Server, phone: string): Promise<string> =>
-  Effect.runPromise(server.loginCode(phone)).then((c) => c ?? "")
+/**
+ * The login-code lookup the client libraries' Promise callbacks call, run with the test's own
+ * services (its clock, scope and logger), as loopback.gramjs.test.ts does.
+ */
+const loginCodes = (server: LoopbackServer.Server) =>
+  Effect.map(Effect.context<never>(), (context) => {
+    const run = Effect.runPromiseWith(context)
+    return (phone: string): Promise<string> => run(server.loginCode(phone)).then((c) => c ?? "")
+  })
 
 // ---------------------------------------------------------------------------------------------
 // GramJS and teleproto: the same API (teleproto is GramJS's maintained fork), different layers
@@ -201,6 +208,7 @@ const gramjsPhone = (lib: GramJsShaped, server: LoopbackServer.Server, user: Tes
     }
     lib.trustKey()
     const phone = user.phone ?? ""
+    const loginCode = yield* loginCodes(server)
     const client = yield* Effect.acquireRelease(
       Effect.promise(async () => {
         const c = new lib.TelegramClient(new lib.StringSession(""), 1, "loopback", {
@@ -212,7 +220,7 @@ const gramjsPhone = (lib: GramJsShaped, server: LoopbackServer.Server, user: Tes
         })
         await c.start({
           phoneNumber: phone,
-          phoneCode: () => loginCode(server, phone),
+          phoneCode: () => loginCode(phone),
           onError: (e: unknown) => {
             throw e
           }
@@ -390,6 +398,7 @@ const mtcutePhone = (server: LoopbackServer.Server, user: TestTelegram.TestUser)
     const dc = { id: 2, ipAddress: "127.0.0.1", port: server.port }
     addPublicKey(new NodeCryptoProvider(), testKeyPem())
     const phone = user.phone ?? ""
+    const loginCode = yield* loginCodes(server)
     const tg = yield* Effect.acquireRelease(
       Effect.promise(async () => {
         const c = new MtcuteClient({
@@ -408,7 +417,7 @@ const mtcutePhone = (server: LoopbackServer.Server, user: TestTelegram.TestUser)
           if (u._ === "updatePhoneCallSignalingData")
             Queue.offerUnsafe(signals, { callId: big(u.phoneCallId), data: new Uint8Array(u.data) })
         })
-        await c.start({ phone, code: () => loginCode(server, phone), codeSentCallback: () => {} })
+        await c.start({ phone, code: () => loginCode(phone), codeSentCallback: () => {} })
         return c
       }),
       (c) => Effect.promise(() => c.destroy())

@@ -1,13 +1,18 @@
 /**
  * Backends for the shared suite (`test/suite/`): the same world reached in memory
  * (`world.layerFor(user)`) or over the real MTProto wire (a `LoopbackServer` serving the world,
- * and one `@tgphone/core/GramJs` live layer per user pointed at 127.0.0.1).
+ * and one live layer per user pointed at 127.0.0.1: `@tgphone/core/GramJs`, layer 198, or
+ * `@tgphone/core/Teleproto`, layer 229).
  */
 import { createHash } from "node:crypto"
 import { type Model, PhoneCalls, type RpcMethods, TelegramRpc } from "@tgphone/core"
 import * as GramJs from "@tgphone/core/GramJs"
+import * as Teleproto from "@tgphone/core/Teleproto"
 import { PhoneCallProtocol, SecureRandom } from "@tgphone/crypto"
 import { Context, Effect, Layer, Redacted, type Scope, Semaphore } from "effect"
+import * as TeleprotoLib from "teleproto"
+import { _serverKeys as teleprotoKeys } from "teleproto/crypto/RSA.js"
+import { testRsaKey } from "../src/internal/mtproto/handshake.js"
 import * as LoopbackServer from "../src/LoopbackServer.js"
 import * as TestTelegram from "../src/TestTelegram.js"
 
@@ -20,7 +25,7 @@ export interface Clients {
 
 /** One way of reaching the world; `setup` lives in the test's scope and cleans up after it. */
 export interface Backend {
-  readonly name: "in-memory" | "loopback"
+  readonly name: "in-memory" | "loopback" | "loopback-teleproto"
   readonly setup: (world: TestTelegram.Service) => Effect.Effect<Clients, never, Scope.Scope>
 }
 
@@ -34,22 +39,36 @@ export const inMemory: Backend = {
     })
 }
 
+/** The options every live layer of the suite gets: a minted session and the loopback server. */
+interface LiveOptions {
+  readonly apiId: number
+  readonly apiHash: Redacted.Redacted<string>
+  readonly session: Redacted.Redacted<string>
+  readonly server: { readonly ip: string; readonly port: number; readonly dcId: number }
+  readonly requestTimeout: "10 seconds"
+}
+
 /**
- * One loopback server per test (result updates not echoed: tgphone's GramJS layer forwards
- * them itself) and, per user, one GramJS live layer with a minted session, connected on first
- * use and disconnected when the test's scope closes (before the server stops).
+ * One loopback server per test (result updates not echoed: tgphone's live layers forward them
+ * themselves) and, per user, one live layer from `live` with a minted session, connected on
+ * first use and disconnected when the test's scope closes (before the server stops).
  */
-export const loopback: Backend = {
-  name: "loopback",
+const overLoopback = (
+  name: "loopback" | "loopback-teleproto",
+  prepare: Effect.Effect<void>,
+  live: (options: LiveOptions) => Layer.Layer<TelegramRpc.TelegramRpc, unknown>
+): Backend => ({
+  name,
   setup: (world) =>
     Effect.gen(function* () {
+      yield* prepare
       const scope = yield* Effect.scope
       const server = yield* Effect.orDie(LoopbackServer.serve(world, { echoResultUpdates: false }))
       const lock = yield* Semaphore.make(1)
       const connected = new Map<bigint, TelegramRpc.TelegramRpc["Service"]>()
       const connect = (user: TestTelegram.TestUser) =>
         Effect.map(server.mintSession(user.id), (session) =>
-          GramJs.layer({
+          live({
             apiId: 1,
             apiHash: Redacted.make("loopback"),
             session,
@@ -84,10 +103,29 @@ export const loopback: Backend = {
           )
       }
     })
-}
+})
 
-/** Both backends, for `describe.each`. */
-export const backends: ReadonlyArray<Backend> = [inMemory, loopback]
+/** The world behind the loopback server, reached with `@tgphone/core/GramJs` (layer 198). */
+export const loopback: Backend = overLoopback("loopback", Effect.void, (options) => GramJs.layer(options))
+
+/** teleproto checks the server's RSA key against its own table: add the test server's key. */
+const trustTestKeyInTeleproto = Effect.sync(() => {
+  const key = testRsaKey()
+  teleprotoKeys.set(key.fingerprint.toString(), {
+    n: TeleprotoLib.helpers.readBigIntFromBuffer(Buffer.from(key.n), false, false),
+    e: key.e
+  })
+})
+
+/** The world behind the loopback server, reached with `@tgphone/core/Teleproto` (layer 229). */
+export const loopbackTeleproto: Backend = overLoopback(
+  "loopback-teleproto",
+  trustTestKeyInTeleproto,
+  (options) => Teleproto.layer(options)
+)
+
+/** All three backends, for `describe.each`. */
+export const backends: ReadonlyArray<Backend> = [inMemory, loopback, loopbackTeleproto]
 
 /** A world with Alice, Bob and Carol, reached through `backend`. */
 export interface Scene {

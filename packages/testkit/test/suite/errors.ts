@@ -490,7 +490,7 @@ export const errorsSuite = (backend: Backend): void => {
       const { world, alice, as } = yield* scene(backend)
       yield* world.failNext("phone.getCallConfig", "transport")
       const error = yield* failure(as(alice)(Phone.getCallConfig()))
-      assert.strictEqual(error._tag, backend.name === "loopback" ? "RequestTimeout" : "TransportFailure")
+      assert.strictEqual(error._tag, backend.name === "in-memory" ? "TransportFailure" : "RequestTimeout")
       assertMatches(error, { method: "phone.getCallConfig" })
       assert.isTrue(Errors.isRetryable(error))
       assert.strictEqual(

@@ -6,7 +6,7 @@
  * `backends.test.ts`.
  */
 import { assert, it } from "@effect/vitest"
-import type { PhoneCalls } from "@tgphone/core"
+import { type PhoneCalls, TelegramRpc } from "@tgphone/core"
 import { Effect, Fiber, Option, Redacted, type Scope, Stream } from "effect"
 import { assertMatches } from "../../../../test-support/assert.js"
 import { type Backend, type Scene, scene } from "../support-backend.js"
@@ -123,6 +123,30 @@ export const scenariosSuite = (backend: Backend): void => {
         },
         { _tag: "Debug", callId: caller.id, userId: s.alice.id, json: { packets_lost: 0 } }
       ])
+    })
+  )
+
+  it.live("moved into a conference: both ends carry the conference's slug (Hangup before layer 202)", () =>
+    Effect.gen(function* () {
+      const s = yield* scene(backend)
+      const layer = yield* s.as(s.alice)(TelegramRpc.TelegramRpc.use((rpc) => Effect.succeed(rpc.layer)))
+      const { caller, callee } = yield* connect(s)
+      const moved = yield* s.world.migrateToConference(s.bob, caller.id)
+      // the reason a layer-202+ client reads; an older layer has no such reason, only Hangup
+      const expected: PhoneCalls.CallEnd =
+        layer >= 202 ? { reason: "MigrateConferenceCall", slug: moved.slug } : { reason: "Hangup" }
+      for (const ended of [
+        yield* caller.ended.pipe(Effect.timeout("5 seconds")),
+        yield* callee.ended.pipe(Effect.timeout("5 seconds"))
+      ]) {
+        assert.strictEqual(ended.callId, caller.id)
+        assert.deepStrictEqual(
+          ended.reason === "MigrateConferenceCall"
+            ? { reason: ended.reason, slug: ended.slug }
+            : { reason: ended.reason },
+          expected
+        )
+      }
     })
   )
 

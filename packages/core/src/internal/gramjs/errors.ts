@@ -12,6 +12,10 @@
  *   (also for 401 and 500: the code-named subclasses are never built from the wire).
  * Anything that is not an `RPCError` (socket errors, "Request was unsuccessful N time(s)",
  * "Cannot send requests while disconnected", timeouts) did not get an answer: `TransportError`.
+ *
+ * The live layer's own requests do not depend on this reconstruction: it takes each
+ * `rpc_error` as the server sent it (`answers.ts`); this classifier covers the rest (a
+ * rejection with no answer, entity look-ups, a client of another copy of the package).
  */
 import { errors } from "telegram"
 import type { RpcFailure } from "../../TelegramRpc.js"

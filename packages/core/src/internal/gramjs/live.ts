@@ -38,6 +38,7 @@ import {
   TransportError,
   type UserRef
 } from "../../TelegramRpc.js"
+import { awaitAnswer, type ErrorsModule, watchAnswers } from "./answers.js"
 import type { CodecError } from "./codec.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -127,6 +128,8 @@ export interface Library<Client, SessionError, ConfigError extends { readonly me
   readonly toLibraryInteger: (n: bigint) => unknown
   /** Anything the library failed with, as a seam error. */
   readonly classify: (method: string, error: unknown) => RpcFailure
+  /** The library's `errors` module, whose `RPCMessageToError` sees every raw answer (`answers.ts`). */
+  readonly errors: ErrorsModule
   readonly codec: Codecs
   /** The backend's `SessionInvalid`, with this message. */
   readonly sessionInvalid: (message: string) => SessionError
@@ -325,24 +328,36 @@ export const makeLive = <Client, I, SessionError, ConfigError extends { readonly
 ) => {
   const classify = library.classify
   const Codec = library.codec
+  watchAnswers(library.errors)
   const promise = <A>(method: string, f: () => Promise<A>): Effect.Effect<A, RpcFailure> =>
     Effect.tryPromise({ try: f, catch: (e) => classify(method, e) })
 
   /**
-   * Sends `f`'s request: GramJS's rejections are classified, and no answer within the deadline
-   * is a `TransportError`. One path for every clock: the deadline is `Effect.timeoutOrElse` on
+   * Sends `wire` with `client.invoke`: the server's `rpc_error` answer is the failure as soon as
+   * the library decodes it, with the server's code and text (`answers.ts`: the library's own
+   * error classes may carry another code, and the errors it would sleep on and retry end in
+   * "Request was unsuccessful"); the library's other rejections are classified, and no answer
+   * within the deadline is a `TransportError`. One path for every clock: the deadline is `Effect.timeoutOrElse` on
    * the fiber's `Clock`, so `TestClock` drives it in tests. GramJS cannot cancel a request, so
    * an interrupted or timed-out one is only abandoned (a late answer is ignored).
    */
   const request = (
     method: string,
     deadline: Deadline,
-    f: () => Promise<unknown>
+    client: ClientLike,
+    wire: object
   ): Effect.Effect<unknown, RpcFailure> =>
-    Effect.timeoutOrElse(promise(method, f), {
-      duration: deadline.duration,
-      orElse: () => Effect.fail(new TransportError({ method, message: deadline.message }))
-    })
+    Effect.timeoutOrElse(
+      // the answer's waiter first: it is registered before the request goes out
+      Effect.raceFirst(
+        awaitAnswer(method, wire),
+        promise(method, () => client.invoke(wire as never))
+      ),
+      {
+        duration: deadline.duration,
+        orElse: () => Effect.fail(new TransportError({ method, message: deadline.message }))
+      }
+    )
 
   const withTimeout =
     (method: string, timeout: Duration.Input) =>
@@ -430,11 +445,7 @@ export const makeLive = <Client, I, SessionError, ConfigError extends { readonly
     const deadline = deadlineOf(timeout)
 
     const send = (method: string, wire: object): Effect.Effect<unknown, RpcFailure> =>
-      Effect.withSpan(
-        request(method, deadline, () => client.invoke(wire as never)),
-        method,
-        spanOptions(method)
-      )
+      Effect.withSpan(request(method, deadline, client, wire), method, spanOptions(method))
 
     const invoke = <M extends MethodName>(
       method: M,
@@ -452,9 +463,8 @@ export const makeLive = <Client, I, SessionError, ConfigError extends { readonly
                   cause: encoded.failure
                 })
               )
-            : Effect.flatMap(
-                request(method, deadline, () => client.invoke(encoded.success as never)),
-                (wire) => decoded(method, wire)
+            : Effect.flatMap(request(method, deadline, client, encoded.success), (wire) =>
+                decoded(method, wire)
               )
         })
       )
