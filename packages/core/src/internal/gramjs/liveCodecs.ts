@@ -10,12 +10,13 @@ import * as C from "./codec.js"
 import type { Codecs } from "./live.js"
 
 /** Anything a codec threw, as a `CodecError`. */
-const codecError = (what: string, direction: "encode" | "decode", e: unknown): C.CodecError =>
+export const codecError = (what: string, direction: "encode" | "decode", e: unknown): C.CodecError =>
   e instanceof C.CodecError
     ? e
     : new C.CodecError({ direction, message: `${what}: ${e instanceof Error ? e.message : String(e)}` })
 
-const attempt = <A>(
+/** `f()` as a `Result`: what it throws becomes a `CodecError` naming `what`. */
+export const attempt = <A>(
   what: string,
   direction: "encode" | "decode",
   f: () => A

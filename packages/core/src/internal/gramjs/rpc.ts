@@ -40,23 +40,7 @@ interface ResultReader {
 /** The schema-driven codec of GramJS (`telegram` 2.26), in its layer. */
 const codec = C.makeCodec({ Api, layer: GRAMJS_LAYER, returnBigInt: (n) => helpers.returnBigInt(n) })
 
-/** Anything a codec threw, as a `CodecError`. */
-const codecError = (what: string, direction: "encode" | "decode", e: unknown): C.CodecError =>
-  e instanceof C.CodecError
-    ? e
-    : new C.CodecError({ direction, message: `${what}: ${e instanceof Error ? e.message : String(e)}` })
-
-const attempt = <A>(
-  what: string,
-  direction: "encode" | "decode",
-  f: () => A
-): Result.Result<A, C.CodecError> => {
-  try {
-    return Result.succeed(f())
-  } catch (e) {
-    return Result.fail(codecError(what, direction, e))
-  }
-}
+const { attempt, codecError } = LiveCodecs
 
 /** The GramJS request class of a registry method (its `className` is e.g. `phone.RequestCall`). */
 export const requestClassOf = (method: MethodName): C.ApiClass => {
