@@ -5,11 +5,11 @@
  * few undocumented answers are the ones docs/testing.md lists.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Errors, Model, RpcMethods } from "@tgphone/core"
+import { Model, type RpcMethods } from "@tgphone/core"
 import { Effect, Option } from "effect"
 import { TestClock } from "effect/testing"
 import type * as TestTelegram from "../src/TestTelegram.js"
-import { as, duo, gA, gB, invoke, protocol, ring, rpcError } from "./support.js"
+import { as, assertDocumentedErrors, duo, gA, gB, invoke, protocol, ring, rpcError } from "./support.js"
 
 const json = (value: unknown) => new Model.DataJson({ data: JSON.stringify(value) })
 const key = (n: number) => new Uint8Array(32).fill(n)
@@ -22,25 +22,9 @@ const extras: Partial<Record<RpcMethods.MethodName, ReadonlyArray<string>>> = {
   "phone.deleteConferenceCallParticipants": ["GROUPCALL_FORBIDDEN"]
 }
 
-/**
- * The world answered exactly the `expected` error types (`method: TYPE`, in order of first
- * appearance), and each is one Telegram documents for the method (or a listed extra).
- */
+/** {@link assertDocumentedErrors} with this file's extras. */
 const onlyDocumentedErrors = (world: TestTelegram.Service, expected: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
-    const failures = yield* world.requestsWhere({ outcome: "Failure" })
-    const answered: Array<string> = []
-    for (const r of failures) {
-      if (r.outcome._tag !== "Failure" || r.outcome.error._tag !== "RpcError") continue
-      const type = r.outcome.error.type
-      answered.push(`${r.method}: ${type}`)
-      assert.isTrue(RpcMethods.isMethodName(r.method), r.method)
-      if (!RpcMethods.isMethodName(r.method)) continue
-      const allowed = [...Errors.methodErrorTypes[r.method], ...(extras[r.method] ?? [])]
-      assert.include(allowed, type, `${r.method} answered ${type}`)
-    }
-    assert.deepStrictEqual([...new Set(answered)], expected)
-  })
+  assertDocumentedErrors(world, expected, extras)
 
 const tags = (updates: ReadonlyArray<Model.Update>) => updates.map((u) => u._tag)
 

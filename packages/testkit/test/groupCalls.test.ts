@@ -4,11 +4,22 @@
  * a fresh world, so a failure names the method that broke.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Errors, Model, RpcMethods } from "@tgphone/core"
+import { Model, RpcMethods } from "@tgphone/core"
 import { Effect, Redacted } from "effect"
 import { assertMatches } from "../../../test-support/assert.js"
 import type * as TestTelegram from "../src/TestTelegram.js"
-import { as, duo, gA, gB, invoke, protocol, requestParams, ring, rpcError } from "./support.js"
+import {
+  as,
+  assertDocumentedErrors,
+  duo,
+  gA,
+  gB,
+  invoke,
+  protocol,
+  requestParams,
+  ring,
+  rpcError
+} from "./support.js"
 
 const json = (value: unknown) => new Model.DataJson({ data: JSON.stringify(value) })
 
@@ -17,30 +28,9 @@ const extras: Partial<Record<RpcMethods.MethodName, ReadonlyArray<string>>> = {
   "phone.startScheduledGroupCall": ["CHAT_ADMIN_REQUIRED"]
 }
 
-/**
- * The world answered exactly the `expected` error types (`method: TYPE`, in order of first
- * appearance), and each is one Telegram documents for the method (or a listed extra).
- */
+/** {@link assertDocumentedErrors} with this file's extras. */
 const onlyDocumentedErrors = (world: TestTelegram.Service, expected: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
-    const failures = yield* world.requestsWhere({ outcome: "Failure" })
-    const answered = failures.flatMap((r) =>
-      r.outcome._tag === "Failure" && r.outcome.error._tag === "RpcError"
-        ? [`${r.method}: ${r.outcome.error.type}`]
-        : []
-    )
-    assert.deepStrictEqual([...new Set(answered)], expected)
-    for (const r of failures) {
-      if (
-        r.outcome._tag !== "Failure" ||
-        r.outcome.error._tag !== "RpcError" ||
-        !RpcMethods.isMethodName(r.method)
-      )
-        continue
-      const allowed = [...Errors.methodErrorTypes[r.method], ...(extras[r.method] ?? [])]
-      assert.include(allowed, r.outcome.error.type, `${r.method} answered ${r.outcome.error.type}`)
-    }
-  })
+  assertDocumentedErrors(world, expected, extras)
 
 const groupCallOf = (updates: Model.Updates): Model.InputGroupCall => {
   const u = updates.updates.find((x) => x._tag === "UpdateGroupCall")

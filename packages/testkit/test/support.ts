@@ -3,7 +3,8 @@
  * and short-hands for calling the seam as a user.
  */
 import { createHash } from "node:crypto"
-import { Model, type RpcMethods, TelegramRpc } from "@tgphone/core"
+import { assert } from "@effect/vitest"
+import { Errors, Model, RpcMethods, TelegramRpc } from "@tgphone/core"
 import { PhoneCallProtocol } from "@tgphone/crypto"
 import { Effect, type Scope } from "effect"
 import * as TestTelegram from "../src/TestTelegram.js"
@@ -74,3 +75,28 @@ export const ring = (d: Duo, randomId = 1) =>
   Effect.map(as(d.world, d.alice)(invoke("phone.requestCall", requestParams(d.bob, randomId))), (r) =>
     peerOf(r.phoneCall)
   )
+
+/**
+ * The world answered exactly the `expected` error types (`method: TYPE`, in order of first
+ * appearance), and each is one Telegram documents for the method or one of its `extras` (the
+ * undocumented answers the world gives on purpose, docs/testing.md).
+ */
+export const assertDocumentedErrors = (
+  world: TestTelegram.Service,
+  expected: ReadonlyArray<string>,
+  extras: Partial<Record<RpcMethods.MethodName, ReadonlyArray<string>>>
+) =>
+  Effect.gen(function* () {
+    const failures = yield* world.requestsWhere({ outcome: "Failure" })
+    const answered: Array<string> = []
+    for (const r of failures) {
+      if (r.outcome._tag !== "Failure" || r.outcome.error._tag !== "RpcError") continue
+      const type = r.outcome.error.type
+      answered.push(`${r.method}: ${type}`)
+      assert.isTrue(RpcMethods.isMethodName(r.method), r.method)
+      if (!RpcMethods.isMethodName(r.method)) continue
+      const allowed = [...Errors.methodErrorTypes[r.method], ...(extras[r.method] ?? [])]
+      assert.include(allowed, type, `${r.method} answered ${type}`)
+    }
+    assert.deepStrictEqual([...new Set(answered)], expected)
+  })
