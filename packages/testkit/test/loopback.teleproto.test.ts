@@ -4,15 +4,13 @@
  * and a hang-up reaches the peer.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { PhoneCalls, TelegramRpc } from "@tgphone/core"
-import * as Teleproto from "@tgphone/core/Teleproto"
-import { SecureRandom } from "@tgphone/crypto"
-import { Context, Effect, Fiber, Layer, Option, Redacted, Stream } from "effect"
+import { Effect, Fiber, Option, Redacted, Stream } from "effect"
 import * as TeleprotoLib from "teleproto"
 import { _serverKeys as teleprotoKeys } from "teleproto/crypto/RSA.js"
 import { testRsaKey } from "../src/internal/mtproto/handshake.js"
 import * as LoopbackServer from "../src/LoopbackServer.js"
 import * as TestTelegram from "../src/TestTelegram.js"
+import { liveSide } from "./support-loopback.js"
 
 /** teleproto checks the server's RSA key against its own table: add the test server's key. */
 const trustTestKeyInTeleproto = Effect.sync(() => {
@@ -34,25 +32,7 @@ describe("Teleproto live layer over the loopback server", () => {
         const bob = yield* world.addUser({ firstName: "Bob", username: "bob_b" })
         const server = yield* LoopbackServer.serve(world, { echoResultUpdates: false })
         const live = (userId: bigint, seed: string) =>
-          Effect.gen(function* () {
-            const rpc = Teleproto.layer({
-              apiId: 1,
-              apiHash: Redacted.make("loopback"),
-              session: yield* server.mintSession(userId),
-              server: { ip: server.host, port: server.port, dcId: 2 },
-              requestTimeout: "10 seconds"
-            })
-            const context = yield* Layer.build(
-              Layer.merge(
-                PhoneCalls.layer().pipe(Layer.provide(Layer.merge(rpc, SecureRandom.layerTest(seed)))),
-                rpc
-              )
-            )
-            return {
-              calls: Context.get(context, PhoneCalls.PhoneCalls),
-              rpc: Context.get(context, TelegramRpc.TelegramRpc)
-            }
-          })
+          liveSide(server, userId, seed, { backend: "Teleproto" })
         const a = yield* live(alice.id, "alice")
         const b = yield* live(bob.id, "bob")
         assert.strictEqual(a.rpc.layer, 229)

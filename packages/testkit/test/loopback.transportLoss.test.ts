@@ -5,12 +5,11 @@
  * connect timeout, and `ended` completes; a reconnect within the timeout leaves the call up.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { PhoneCalls, TelegramRpc } from "@tgphone/core"
-import * as GramJs from "@tgphone/core/GramJs"
-import { SecureRandom } from "@tgphone/crypto"
-import { Context, Duration, Effect, Exit, Fiber, Layer, Redacted, Scope, Stream } from "effect"
+import type { TelegramRpc } from "@tgphone/core"
+import { Duration, Effect, Exit, Fiber, Scope, Stream } from "effect"
 import * as LoopbackServer from "../src/LoopbackServer.js"
 import * as TestTelegram from "../src/TestTelegram.js"
+import { liveSide } from "./support-loopback.js"
 
 const connect = Duration.millis(1500)
 
@@ -29,27 +28,7 @@ const activeCall = Effect.gen(function* () {
     Effect.provideService(Scope.Scope, serverScope)
   )
   const live = (userId: bigint, seed: string) =>
-    Effect.gen(function* () {
-      const rpc = GramJs.layer({
-        apiId: 1,
-        apiHash: Redacted.make("loopback"),
-        session: yield* server.mintSession(userId),
-        server: { ip: server.host, port: server.port, dcId: 2 },
-        requestTimeout: "10 seconds"
-      })
-      const context = yield* Layer.build(
-        Layer.merge(
-          PhoneCalls.layer({ timeouts: { connect } }).pipe(
-            Layer.provide(Layer.merge(rpc, SecureRandom.layerTest(seed)))
-          ),
-          rpc
-        )
-      )
-      return {
-        calls: Context.get(context, PhoneCalls.PhoneCalls),
-        rpc: Context.get(context, TelegramRpc.TelegramRpc)
-      }
-    })
+    liveSide(server, userId, seed, { phoneCalls: { timeouts: { connect } } })
   const aliceSide = yield* live(alice.id, "alice")
   const bobSide = yield* live(bob.id, "bob")
   const incoming = yield* bobSide.calls.listen

@@ -5,9 +5,6 @@
  */
 import { createDiffieHellman, createHash } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
-import { PhoneCalls, TelegramRpc } from "@tgphone/core"
-import * as GramJs from "@tgphone/core/GramJs"
-import { SecureRandom } from "@tgphone/crypto"
 import { Context, Effect, Fiber, Layer, Queue, Redacted, Stream } from "effect"
 import { Api } from "telegram"
 import type { RPCError } from "telegram/errors/index.js"
@@ -15,7 +12,7 @@ import { Raw } from "telegram/events/index.js"
 import { toLong } from "../src/internal/mtproto/tl.js"
 import * as LoopbackServer from "../src/LoopbackServer.js"
 import * as TestTelegram from "../src/TestTelegram.js"
-import { stockClient as connectStock } from "./support-loopback.js"
+import { stockClient as connectStock, liveSide } from "./support-loopback.js"
 
 const world3 = Effect.gen(function* () {
   const world = yield* TestTelegram.make({ seed: "loopback" })
@@ -178,27 +175,7 @@ describe("LoopbackServer backed by the in-memory world", () => {
         Effect.gen(function* () {
           const { world, alice, bob } = yield* world3
           const server = yield* LoopbackServer.serve(world, { echoResultUpdates: echo })
-          const live = (userId: bigint, seed: string) =>
-            Effect.gen(function* () {
-              const session = yield* server.mintSession(userId)
-              const rpc = GramJs.layer({
-                apiId: 1,
-                apiHash: Redacted.make("loopback"),
-                session,
-                server: { ip: server.host, port: server.port, dcId: 2 },
-                requestTimeout: "10 seconds"
-              })
-              const context = yield* Layer.build(
-                Layer.merge(
-                  PhoneCalls.layer().pipe(Layer.provide(Layer.merge(rpc, SecureRandom.layerTest(seed)))),
-                  rpc
-                )
-              )
-              return {
-                calls: Context.get(context, PhoneCalls.PhoneCalls),
-                rpc: Context.get(context, TelegramRpc.TelegramRpc)
-              }
-            })
+          const live = (userId: bigint, seed: string) => liveSide(server, userId, seed)
           const aliceSide = yield* live(alice.id, "alice")
           const bobSide = yield* live(bob.id, "bob")
           const incoming = yield* bobSide.calls.listen
