@@ -343,20 +343,8 @@ const gramjs: Live.Library<TelegramClientType, SessionInvalid, ConfigInvalid> = 
   ConnectionTCPFull: ConnectionTCPFull as unknown as Live.ConnectionClass,
   silentLogger: () => new Logger(LogLevel.NONE),
   rawEvents: () => new Raw({}),
-  getConfig: () => new Api.help.GetConfig(),
-  callConfigOf: (result) =>
-    result instanceof Api.Config
-      ? {
-          callReceiveTimeoutMs: result.callReceiveTimeoutMs,
-          callRingTimeoutMs: result.callRingTimeoutMs,
-          callConnectTimeoutMs: result.callConnectTimeoutMs,
-          callPacketTimeoutMs: result.callPacketTimeoutMs
-        }
-      : undefined,
-  ping: (disconnectDelay) =>
-    new Api.PingDelayDisconnect({ pingId: helpers.generateRandomLong(true), disconnectDelay }),
+  ...Live.familyRequests(Api, helpers),
   afterConnect: () => Promise.resolve(),
-  toLibraryInteger: (n) => helpers.returnBigInt(n),
   classify,
   errors: errors as unknown as ErrorsModule,
   codec: {

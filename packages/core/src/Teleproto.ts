@@ -162,18 +162,7 @@ const teleproto: Live.Library<TelegramClientType, SessionInvalid, ConfigInvalid>
   ConnectionTCPFull: ConnectionTCPFull as unknown as Live.ConnectionClass,
   silentLogger: () => new Logger(LogLevel.NONE),
   rawEvents: () => new Raw({}),
-  getConfig: () => new Api.help.GetConfig(),
-  callConfigOf: (result) =>
-    result instanceof Api.Config
-      ? {
-          callReceiveTimeoutMs: result.callReceiveTimeoutMs,
-          callRingTimeoutMs: result.callRingTimeoutMs,
-          callConnectTimeoutMs: result.callConnectTimeoutMs,
-          callPacketTimeoutMs: result.callPacketTimeoutMs
-        }
-      : undefined,
-  ping: (disconnectDelay) =>
-    new Api.PingDelayDisconnect({ pingId: helpers.generateRandomLong(true), disconnectDelay }),
+  ...Live.familyRequests(Api, helpers),
   afterConnect: async (client) => {
     // teleproto's ping loop (replaced by the layer's keep-alive) would start its update
     // manager, which drops every update until it runs and reads the update state
@@ -182,7 +171,6 @@ const teleproto: Live.Library<TelegramClientType, SessionInvalid, ConfigInvalid>
     manager.start()
     await manager.ensureState()
   },
-  toLibraryInteger: (n) => helpers.returnBigInt(n),
   classify: classifyTeleprotoError,
   errors: errors as unknown as ErrorsModule,
   codec: liveCodecs(makeCodec({ Api, layer: TELEPROTO_LAYER, returnBigInt: (n) => helpers.returnBigInt(n) })),

@@ -91,6 +91,45 @@ export interface Codecs {
   readonly toBigInt: (value: unknown) => bigint
 }
 
+/** What `familyRequests` reads of a GramJS-family library's `Api` (the same shapes in each). */
+export interface FamilyApi<PingId> {
+  readonly Config: abstract new (...args: never) => CallConfig
+  readonly help: { readonly GetConfig: new () => object }
+  readonly PingDelayDisconnect: new (args: { pingId: PingId; disconnectDelay: number }) => object
+}
+
+/** What `familyRequests` reads of a GramJS-family library's `helpers`. */
+export interface FamilyHelpers<PingId> {
+  readonly generateRandomLong: (signed: boolean) => PingId
+  readonly returnBigInt: (n: bigint) => unknown
+}
+
+/**
+ * The `Library` members GramJS and teleproto spell alike, from the library's `Api` and
+ * `helpers`: `help.getConfig` and its call timeouts, the keep-alive ping, bigint conversion.
+ */
+export const familyRequests = <PingId>(
+  api: FamilyApi<PingId>,
+  helpers: FamilyHelpers<PingId>
+): Pick<
+  Library<unknown, unknown, { readonly message: string }>,
+  "getConfig" | "callConfigOf" | "ping" | "toLibraryInteger"
+> => ({
+  getConfig: () => new api.help.GetConfig(),
+  callConfigOf: (result) =>
+    result instanceof api.Config
+      ? {
+          callReceiveTimeoutMs: result.callReceiveTimeoutMs,
+          callRingTimeoutMs: result.callRingTimeoutMs,
+          callConnectTimeoutMs: result.callConnectTimeoutMs,
+          callPacketTimeoutMs: result.callPacketTimeoutMs
+        }
+      : undefined,
+  ping: (disconnectDelay) =>
+    new api.PingDelayDisconnect({ pingId: helpers.generateRandomLong(true), disconnectDelay }),
+  toLibraryInteger: (n) => helpers.returnBigInt(n)
+})
+
 /**
  * Everything library-specific of a GramJS-family backend, including its typed errors for a
  * session that does not decode and for wrong configuration.
