@@ -10,8 +10,10 @@ import * as Teleproto from "@tgphone/core/Teleproto"
 import type { LoopbackServer } from "@tgphone/testkit"
 import { type Duration, type Layer, Redacted } from "effect"
 import * as TelegramLib from "telegram"
+import { Raw as GramJsRaw } from "telegram/events/index.js"
 import { StringSession as GramJsSession } from "telegram/sessions/index.js"
 import * as TeleprotoLib from "teleproto"
+import { Raw as TeleprotoRaw } from "teleproto/events/index.js"
 import { Logger as TeleprotoLogger, LogLevel as TeleprotoLogLevel } from "teleproto/extensions/Logger.js"
 import { ConnectionTCPFull as TeleprotoTcpFull } from "teleproto/network/index.js"
 import { StringSession as TeleprotoSession } from "teleproto/sessions/index.js"
@@ -21,6 +23,36 @@ export interface RawClient {
   invoke(request: object): Promise<unknown>
   connect(): Promise<unknown>
   destroy(): Promise<void>
+  addEventHandler(handler: (update: unknown) => unknown, event: object): void
+  getInputEntity(entity: string): Promise<unknown>
+}
+
+/** A library's `Api` class, called with the TL object's fields. */
+type ApiClass = new (fields: Record<string, unknown>) => object
+
+/**
+ * The parts of a client library the handshake benchmark's reference arm calls directly: the
+ * `Api` classes of a 1:1 handshake (both libraries have them, in their own layers), its
+ * integer helper and its event builder for raw updates.
+ */
+export interface Library {
+  readonly Api: {
+    readonly messages: { readonly GetDhConfig: ApiClass }
+    readonly phone: {
+      readonly RequestCall: ApiClass
+      readonly ReceivedCall: ApiClass
+      readonly AcceptCall: ApiClass
+      readonly ConfirmCall: ApiClass
+      readonly DiscardCall: ApiClass
+      readonly SendSignalingData: ApiClass
+    }
+    readonly InputPhoneCall: ApiClass
+    readonly PhoneCallProtocol: ApiClass
+    readonly PhoneCallDiscardReasonHangup: ApiClass
+  }
+  readonly returnBigInt: (n: bigint) => unknown
+  /** `new Raw({})`: every update, undecoded. */
+  readonly rawEvents: () => object
 }
 
 /** The options both backends' `layer` take. */
@@ -47,6 +79,7 @@ export interface Backend {
    * `new Api.phone.ReceivedCall({ peer })`.
    */
   readonly receivedCall: (id: bigint, accessHash: bigint) => () => object
+  readonly library: Library
 }
 
 const gramjs: Backend = {
@@ -66,6 +99,11 @@ const gramjs: Backend = {
       accessHash: TelegramLib.helpers.returnBigInt(accessHash)
     })
     return () => new TelegramLib.Api.phone.ReceivedCall({ peer })
+  },
+  library: {
+    Api: TelegramLib.Api as unknown as Library["Api"],
+    returnBigInt: (n) => TelegramLib.helpers.returnBigInt(n),
+    rawEvents: () => new GramJsRaw({})
   }
 }
 
@@ -104,6 +142,11 @@ const teleproto: Backend = {
       accessHash: TeleprotoLib.helpers.returnBigInt(accessHash)
     })
     return () => new TeleprotoLib.Api.phone.ReceivedCall({ peer })
+  },
+  library: {
+    Api: TeleprotoLib.Api as unknown as Library["Api"],
+    returnBigInt: (n) => TeleprotoLib.helpers.returnBigInt(n),
+    rawEvents: () => new TeleprotoRaw({})
   }
 }
 

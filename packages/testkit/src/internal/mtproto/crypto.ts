@@ -28,10 +28,8 @@ const xor16 = (a: Buffer, aOff: number, b: Buffer, bOff: number, out: Buffer, ou
   for (let i = 0; i < 16; i++) out[outOff + i] = a[aOff + i]! ^ b[bOff + i]!
 }
 
-const ecb = (key: Uint8Array, encrypt: boolean): NodeCrypto.Cipher | NodeCrypto.Decipher => {
-  const c = encrypt
-    ? NodeCrypto.createCipheriv("aes-256-ecb", key, null)
-    : NodeCrypto.createDecipheriv("aes-256-ecb", key, null)
+const ecbDecipher = (key: Uint8Array): NodeCrypto.Decipher => {
+  const c = NodeCrypto.createDecipheriv("aes-256-ecb", key, null)
   c.setAutoPadding(false)
   return c
 }
@@ -39,21 +37,26 @@ const ecb = (key: Uint8Array, encrypt: boolean): NodeCrypto.Cipher | NodeCrypto.
 /**
  * AES-256-IGE. `iv` is 32 bytes: the first half is the "previous ciphertext" block, the
  * second half the "previous plaintext" block. `data.length` must be a multiple of 16.
+ *
+ * IGE encrypts C_i = E(P_i ⊕ C_{i−1}) ⊕ P_{i−1} (C_0, P_0: the IV's halves). With
+ * Y_i = E(P_i ⊕ C_{i−1}), C_{i−1} is Y_{i−1} ⊕ P_{i−2}, so E's input is (P_i ⊕ P_{i−2}) ⊕ Y_{i−1}:
+ * AES-CBC with IV C_0 over Q_1 = P_1, Q_i = P_i ⊕ P_{i−2} yields every Y_i in one native call,
+ * and C_i = Y_i ⊕ P_{i−1}. (Decryption feeds D's output back into D's input, which no native
+ * mode does, so it stays block by block.)
  */
 export const igeEncrypt = (key: Uint8Array, iv: Uint8Array, data: Uint8Array): Buffer => {
   const input = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-  const out = Buffer.alloc(input.length)
-  const cipher = ecb(key, true)
-  let prevC: Buffer = Buffer.from(iv.subarray(0, 16))
-  let prevP: Buffer = Buffer.from(iv.subarray(16, 32))
-  const block = Buffer.alloc(16)
-  for (let off = 0; off < input.length; off += 16) {
-    xor16(input, off, prevC, 0, block, 0)
-    const enc = cipher.update(block)
-    xor16(enc, 0, prevP, 0, out, off)
-    prevP = input.subarray(off, off + 16)
-    prevC = out.subarray(off, off + 16)
-  }
+  const n = input.length
+  const q = Buffer.allocUnsafe(n)
+  input.copy(q, 0, 0, Math.min(16, n))
+  if (n > 16) xor16(input, 16, Buffer.from(iv.buffer, iv.byteOffset + 16, 16), 0, q, 16)
+  for (let off = 32; off < n; off += 16) xor16(input, off, input, off - 32, q, off)
+  const cbc = NodeCrypto.createCipheriv("aes-256-cbc", key, iv.subarray(0, 16))
+  cbc.setAutoPadding(false)
+  const y = Buffer.concat([cbc.update(q), cbc.final()])
+  const out = Buffer.allocUnsafe(n)
+  if (n > 0) xor16(y, 0, Buffer.from(iv.buffer, iv.byteOffset + 16, 16), 0, out, 0)
+  for (let off = 16; off < n; off += 16) xor16(y, off, input, off - 16, out, off)
   return out
 }
 
@@ -61,7 +64,7 @@ export const igeEncrypt = (key: Uint8Array, iv: Uint8Array, data: Uint8Array): B
 export const igeDecrypt = (key: Uint8Array, iv: Uint8Array, data: Uint8Array): Buffer => {
   const input = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
   const out = Buffer.alloc(input.length)
-  const decipher = ecb(key, false)
+  const decipher = ecbDecipher(key)
   let prevC: Buffer = Buffer.from(iv.subarray(0, 16))
   let prevP: Buffer = Buffer.from(iv.subarray(16, 32))
   const block = Buffer.alloc(16)
@@ -90,6 +93,18 @@ export const authKeyId = (authKey: Uint8Array): bigint => sha1(authKey).readBigI
 /** aux_hash: the high 8 bytes of sha1(auth_key). */
 export const authKeyAuxHash = (authKey: Uint8Array): Buffer => sha1(authKey).subarray(0, 8)
 
+/** The 8 auth_key_id bytes every message under `authKey` starts with, hashed once per key. */
+const keyIds = new WeakMap<Uint8Array, Buffer>()
+const keyIdBytes = (authKey: Uint8Array): Buffer => {
+  let id = keyIds.get(authKey)
+  if (id === undefined) {
+    id = Buffer.alloc(8)
+    id.writeBigInt64LE(authKeyId(authKey))
+    keyIds.set(authKey, id)
+  }
+  return id
+}
+
 /**
  * Encrypts a plaintext message (salt … body, unpadded) with an auth key. `x` = 8 for the
  * server direction, 0 for the client direction. Adds 12..1024-byte random padding so the
@@ -100,9 +115,7 @@ export const encryptMessage = (authKey: Uint8Array, plaintext: Uint8Array, x: 0 
   const padded = Buffer.concat([plaintext, NodeCrypto.randomBytes(padLen)])
   const msgKey = sha256(authKey.subarray(88 + x, 88 + x + 32), padded).subarray(8, 24)
   const { key, iv } = kdf(authKey, msgKey, x)
-  const keyId = Buffer.alloc(8)
-  keyId.writeBigInt64LE(authKeyId(authKey))
-  return Buffer.concat([keyId, msgKey, igeEncrypt(key, iv, padded)])
+  return Buffer.concat([keyIdBytes(authKey), msgKey, igeEncrypt(key, iv, padded)])
 }
 
 /** Why a message could not be decrypted. */
