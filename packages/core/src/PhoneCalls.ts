@@ -699,9 +699,11 @@ const activate = (
       const ch = channel.success
       yield* Effect.forkScoped(
         Stream.runForEach(ch.outgoing, (data) =>
-          // Once the call has ended, the channel's late packets (resends, SCTP) are not sent.
-          Effect.flatMap(Deferred.isDone(live.ended), (done) =>
-            done ? Effect.void : provideRpc(ctx, Phone.sendSignalingData({ peer, data }))
+          // Once the hang-up has begun or the call has ended, the channel's late packets
+          // (resends, SCTP) are not sent: they would reach a discarded call and be refused.
+          Effect.flatMap(
+            Effect.zipWith(Ref.get(hangingUp), Deferred.isDone(live.ended), (a, b) => a || b),
+            (over) => (over ? Effect.void : provideRpc(ctx, Phone.sendSignalingData({ peer, data })))
           ).pipe(
             Effect.catch((e) =>
               Effect.logWarning("signalling packet not sent").pipe(

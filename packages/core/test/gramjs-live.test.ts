@@ -156,6 +156,51 @@ describe("the live layer over a library that is not GramJS", () => {
     })
   )
 
+  it.effect("an invoke that throws instead of rejecting is a classified failure, not a defect", () =>
+    Effect.gen(function* () {
+      const client = fakeClient()
+      const throwing: FakeClient = {
+        ...client,
+        invoke: () => {
+          throw "not connected"
+        }
+      }
+      const rpc = Context.get(yield* Layer.build(live.layerFromClient(throwing)), TelegramRpc)
+      const error = yield* Effect.flip(
+        rpc.invoke("phone.receivedCall", { peer: new InputPhoneCall({ id: 1n, accessHash: 2n }) })
+      )
+      assert.strictEqual(error.message, "fake: not connected")
+    })
+  )
+
+  it.effect(
+    "the first of the raw answer and the library's own outcome decides; the later one is dropped",
+    () =>
+      Effect.gen(function* () {
+        const client = fakeClient()
+        // the library answers first (a result), and a stray raw answer for the same request
+        // arrives later: the result stands, and the stray answer reaches nobody
+        let request: unknown
+        const answered: FakeClient = {
+          ...client,
+          invoke: (r: never) => {
+            request = r
+            return Promise.resolve(true)
+          }
+        }
+        const rpc = Context.get(yield* Layer.build(live.layerFromClient(answered)), TelegramRpc)
+        const result = yield* rpc.invoke("phone.receivedCall", {
+          peer: new InputPhoneCall({ id: 1n, accessHash: 2n })
+        })
+        assert.strictEqual(result, true)
+        fakeErrors.RPCMessageToError({ errorCode: 500, errorMessage: "RPC_CALL_FAIL" }, request)
+        const again = yield* rpc.invoke("phone.receivedCall", {
+          peer: new InputPhoneCall({ id: 1n, accessHash: 2n })
+        })
+        assert.strictEqual(again, true)
+      })
+  )
+
   it.effect("an rpc_error is the server's: its code and text, also when the library then gives up", () =>
     Effect.gen(function* () {
       const client = fakeClient()

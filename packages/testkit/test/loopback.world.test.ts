@@ -223,6 +223,46 @@ describe("LoopbackServer backed by the in-memory world", () => {
     )
   }
 
+  it.live("hanging up at once: the caller sends no signalling packet after the hang-up began", () =>
+    Effect.gen(function* () {
+      // 11.0.0 (the default) opens an SCTP association at activation; a caller who hangs up as
+      // soon as the call is active must not send its first packets to the discarded call
+      const { world, alice, bob } = yield* world3
+      const server = yield* LoopbackServer.serve(world, { echoResultUpdates: false })
+      const aliceSide = yield* liveSide(server, alice.id, "alice")
+      const bobSide = yield* liveSide(server, bob.id, "bob")
+      const incoming = yield* bobSide.calls.listen
+      const bobFiber = yield* Effect.forkChild(
+        Effect.gen(function* () {
+          const call = yield* Effect.fromOption(yield* Stream.runHead(incoming))
+          return yield* call.accept()
+        })
+      )
+      const aliceCall = yield* aliceSide.calls.call("@bob_b")
+      yield* aliceCall.hangUp
+      const bobCall = yield* Fiber.join(bobFiber)
+      yield* bobCall.ended.pipe(Effect.timeout("5 seconds"))
+      // one more request from each side: the server answers it after everything sent before it
+      yield* aliceSide.rpc.callConfig
+      yield* bobSide.rpc.callConfig
+      const requests = yield* world.requests
+      const discard = requests.find((r) => r.method === "phone.discardCall" && r.userId === alice.id)
+      assert.isDefined(discard)
+      const late = requests.filter(
+        (r) => r.method === "phone.sendSignalingData" && r.userId === alice.id && r.seq > discard!.seq
+      )
+      assert.deepStrictEqual(
+        late.map((r) => r.outcome._tag),
+        []
+      )
+      // (Bob may still send one before he learns of the hang-up: that race is the peer's)
+      const refused = requests.filter(
+        (r) => r.method === "phone.sendSignalingData" && r.userId === alice.id && r.outcome._tag === "Failure"
+      )
+      assert.deepStrictEqual(refused, [])
+    })
+  )
+
   it.live("layerWorld: users added after the server started get sessions and can call", () =>
     Effect.gen(function* () {
       const context = yield* Layer.build(

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Cause, Context, Effect, Exit, References, Result, Schema, SchemaIssue, Tracer } from "effect"
+import { Cause, Effect, Exit, Result, Schema, SchemaIssue } from "effect"
 import {
   botMethodForbidden,
   fromRpcFailure,
@@ -25,6 +25,7 @@ import {
   RpcMethods
 } from "../RpcMethods.js"
 import { type ResolveFailure, type RpcFailure, TelegramRpc } from "../TelegramRpc.js"
+import { requestSpan } from "./span.js"
 
 /** The seam a function runs against. */
 export type Rpc = TelegramRpc["Service"]
@@ -72,42 +73,9 @@ export const resolveUser = (rpc: Rpc, ref: typeof UserRef.Type): Effect.Effect<I
 
 const decodeOptions = { errors: "first" } as const
 
-/** Where a method is defined (the line that called `make`), read only if a failure is rendered. */
-const definitionSite = (): (() => string | undefined) => {
-  const limit = Error.stackTraceLimit
-  if (limit === 0) return () => undefined
-  // frames: this function, `methodSpan`, `make`, then the line defining the method
-  Error.stackTraceLimit = 4
-  const error = new Error()
-  Error.stackTraceLimit = limit
-  let line: string | undefined
-  return () => (line ??= error.stack?.split("\n")[4]?.trim())
-}
-
-/**
- * What `Effect.withSpan(method, options)` does, in one fiber-context update instead of two:
- * the span (kind `client`, named after the TL method) becomes the parent of everything inside,
- * and the stack frame Effect renders in failures names the method and where it is defined.
- */
-const methodSpan = (method: string) => {
-  const options = { kind: "client", attributes: { "rpc.system": "telegram", "rpc.method": method } } as const
-  const stack = definitionSite()
-  return <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.useSpan(method, options, (span) =>
-      Effect.updateContext(effect, (context: Context.Context<R>) =>
-        Context.add(Context.add(context, Tracer.ParentSpan, span), References.CurrentStackFrame, {
-          name: method,
-          stack,
-          parent: Context.get(context, References.CurrentStackFrame)
-        })
-      )
-    )
-}
-
 /**
  * One function per method. Everything that does not depend on the input is built here, once
- * per method: the input decoder, the span wrapper (Effect captures the span's stack trace
- * when the wrapper is made) and the error classifier. A call is then one span around one
+ * per method: the input decoder, the span wrapper and the error classifier. A call is then one span around one
  * service lookup, a synchronous input check, `build` and the request.
  */
 export const make = <M extends Method, S extends InputSchema>(
@@ -125,7 +93,7 @@ export const make = <M extends Method, S extends InputSchema>(
   // type side still runs every check and filter, and a `Schema.Class` instance was validated
   // by its constructor. Anything else goes through the full decode (and its error messages).
   const isDecoded: (input: unknown) => input is S["Type"] = Schema.is(schema)
-  const span = methodSpan(method)
+  const span = requestSpan(method)
   const forbiddenForBots = usersOnly[method]
   const firstLayer: number | undefined = RpcMethods[method].firstLayer
   const classify = (error: RpcFailure): PhoneError<M> => fromRpcFailure(method, error)

@@ -62,16 +62,44 @@ export const watchAnswers = (errors: ErrorsModule): void => {
 }
 
 /**
- * Fails with the server's answer to `request` (`RpcError{code: error_code, type: error_message}`)
- * as soon as the library decodes one; never succeeds. Race it against the library's `invoke`.
+ * Sends `request` with the library's `invoke` and waits for the first of: the server's raw
+ * `rpc_error` answer (`RpcError{code: error_code, type: error_message}`, as soon as the library
+ * decodes it, before the library's own handling of it), the library's result, or the library's
+ * rejection (`classify`). One callback, no forked fibers: the answer's waiter is registered
+ * before the request goes out, and whatever comes second is ignored (the library's rejection
+ * that follows a raw answer is still handled, so it never surfaces as unhandled). Interrupting
+ * only abandons the request: the library cannot cancel it.
  */
-export const awaitAnswer = (method: string, request: object): Effect.Effect<never, RpcError> =>
-  Effect.callback<never, RpcError>((resume) => {
-    waiting.set(request, (answer) => {
+export const invokeAnswered = <E>(
+  method: string,
+  request: object,
+  invoke: (request: object) => Promise<unknown>,
+  classify: (method: string, error: unknown) => E
+): Effect.Effect<unknown, E | RpcError> =>
+  Effect.callback<unknown, E | RpcError>((resume) => {
+    let settled = false
+    const settle = (outcome: Effect.Effect<unknown, E | RpcError>): void => {
+      if (settled) return
+      settled = true
       waiting.delete(request)
-      resume(Effect.fail(new RpcError({ method, code: answer.errorCode, type: answer.errorMessage })))
-    })
+      resume(outcome)
+    }
+    waiting.set(request, (answer) =>
+      settle(Effect.fail(new RpcError({ method, code: answer.errorCode, type: answer.errorMessage })))
+    )
+    let sent: Promise<unknown>
+    try {
+      sent = invoke(request)
+    } catch (thrown) {
+      settle(Effect.fail(classify(method, thrown)))
+      return
+    }
+    sent.then(
+      (result) => settle(Effect.succeed(result)),
+      (error: unknown) => settle(Effect.fail(classify(method, error)))
+    )
     return Effect.sync(() => {
+      settled = true
       waiting.delete(request)
     })
   })

@@ -38,7 +38,8 @@ import {
   TransportError,
   type UserRef
 } from "../../TelegramRpc.js"
-import { awaitAnswer, type ErrorsModule, watchAnswers } from "./answers.js"
+import { requestSpan } from "../span.js"
+import { type ErrorsModule, invokeAnswered, watchAnswers } from "./answers.js"
 import type { CodecError } from "./codec.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -242,17 +243,6 @@ export interface Options extends MakeOptions {
 
 const DEFAULT_TIMEOUT: Duration.Input = "30 seconds"
 
-/**
- * A request's span: kind `client`, named after the TL method. No stack trace: it would only
- * ever point here, and capturing one costs on every request.
- */
-const spanOptions = (method: string) =>
-  ({
-    kind: "client",
-    attributes: { "rpc.system": "telegram-mtproto", "rpc.method": method },
-    captureStackTrace: false
-  }) as const
-
 /** A request deadline, parsed once per layer: the duration and the message of its timeout. */
 interface Deadline {
   readonly duration: Duration.Duration
@@ -272,9 +262,7 @@ const inSpanNamed = (fiber: Fiber.Fiber<unknown, unknown>, method: string): bool
 
 /** `effect` in a span named after the TL method, unless the caller already opened that span. */
 const methodSpan = <A, E>(method: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-  Effect.withFiber((fiber) =>
-    inSpanNamed(fiber, method) ? effect : Effect.withSpan(effect, method, spanOptions(method))
-  )
+  Effect.withFiber((fiber) => (inSpanNamed(fiber, method) ? effect : requestSpan(method)(effect)))
 
 /** Telegram's own answer when something that is not a user is used as one. */
 const notAUser = () => new RpcError({ method: "resolveUser", code: 400, type: "USER_ID_INVALID" })
@@ -387,11 +375,7 @@ export const makeLive = <Client, I, SessionError, ConfigError extends { readonly
     wire: object
   ): Effect.Effect<unknown, RpcFailure> =>
     Effect.timeoutOrElse(
-      // the answer's waiter first: it is registered before the request goes out
-      Effect.raceFirst(
-        awaitAnswer(method, wire),
-        promise(method, () => client.invoke(wire as never))
-      ),
+      invokeAnswered(method, wire, (request) => client.invoke(request as never), classify),
       {
         duration: deadline.duration,
         orElse: () => Effect.fail(new TransportError({ method, message: deadline.message }))
@@ -440,7 +424,7 @@ export const makeLive = <Client, I, SessionError, ConfigError extends { readonly
 
     const me = yield* promise("users.getUsers", () => client.getMe()).pipe(
       withTimeout("users.getUsers", timeout),
-      Effect.withSpan("users.getUsers", spanOptions("users.getUsers"))
+      requestSpan("users.getUsers")
     )
     const meObject = me as { id?: unknown; bot?: unknown }
     const userId = yield* Effect.try({
@@ -484,7 +468,7 @@ export const makeLive = <Client, I, SessionError, ConfigError extends { readonly
     const deadline = deadlineOf(timeout)
 
     const send = (method: string, wire: object): Effect.Effect<unknown, RpcFailure> =>
-      Effect.withSpan(request(method, deadline, client, wire), method, spanOptions(method))
+      requestSpan(method)(request(method, deadline, client, wire))
 
     const invoke = <M extends MethodName>(
       method: M,
@@ -542,7 +526,7 @@ export const makeLive = <Client, I, SessionError, ConfigError extends { readonly
           return Result.isSuccess(user) ? Effect.succeed(user.success) : Effect.fail(notAUser())
         }),
         Effect.mapError((failure) => resolveFailure(ref, failure)),
-        Effect.withSpan("resolveUser", spanOptions("resolveUser"))
+        requestSpan("resolveUser")
       )
     }
 
