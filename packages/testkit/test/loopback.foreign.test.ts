@@ -5,6 +5,8 @@
  * layer 227). Each call runs requestCall → receivedCall → acceptCall → confirmCall, both sides
  * reach `phoneCall` with the same key (the DH values computed with `@tgphone/crypto`),
  * signalling data goes both ways, and the caller hangs up.
+ * A GramJS or teleproto callee that is offline while it is called gets the missed
+ * `phoneCallRequested` from `updates.getDifference` exactly once after reconnecting.
  *
  * mtcute declares layer 227, which tgphone ships no schema for, and cannot read layer 229's
  * `user#b1b8cc83`; the server is given mtcute's own layer-227 schema (`schemas`), read from the
@@ -17,7 +19,7 @@ import { MemoryStorage, TelegramClient as MtcuteClient, Long as MtcuteLong } fro
 import { addPublicKey, NodeCryptoProvider } from "@mtcute/node/utils.js"
 import * as Tl from "@tgphone/core/Tl"
 import { DhGroup, Fingerprint, KeyExchange, SecureRandom } from "@tgphone/crypto"
-import { Effect, Queue, Redacted, type Scope } from "effect"
+import { Effect, Queue, Redacted, Schedule, type Scope } from "effect"
 import * as GramJsLib from "telegram"
 import { _serverKeys as gramjsKeys } from "telegram/crypto/RSA.js"
 import { Raw as GramJsRaw } from "telegram/events/index.js"
@@ -74,6 +76,16 @@ interface Phone {
   readonly calls: Queue.Queue<CallView>
   /** `updatePhoneCallSignalingData` pushed. */
   readonly signals: Queue.Queue<Signal>
+  /** Closes the client's connection (the client stays offline until `online`). */
+  readonly offline: Effect.Effect<void>
+  /** Connects again with the same auth key. */
+  readonly online: Effect.Effect<void>
+  /**
+   * What the library does to catch up after `online`: GramJS and teleproto never ask, so
+   * `updates.getState` + `updates.getDifference` by hand, the difference's calls returned;
+   * mtcute catches up by itself (its calls arrive in `calls`), so nothing here.
+   */
+  readonly catchUp: Effect.Effect<ReadonlyArray<CallView>>
 }
 
 const LIBRARY_VERSIONS = ["9.0.0"]
@@ -126,6 +138,8 @@ interface GramJsShaped {
 
 interface GramJsClient {
   start(p: object): Promise<void>
+  connect(): Promise<boolean>
+  disconnect(): Promise<void>
   invoke(r: object): Promise<unknown>
   addEventHandler(f: (u: unknown) => void, e: unknown): void
   destroy(): Promise<void>
@@ -307,7 +321,20 @@ const gramjsPhone = (lib: GramJsShaped, server: LoopbackServer.Server, user: Tes
               .map((u) => gramjsCall(u.phoneCall))
         ),
       calls,
-      signals
+      signals,
+      offline: Effect.promise(() => client.disconnect()),
+      online: Effect.asVoid(Effect.promise(() => client.connect())),
+      catchUp: Effect.gen(function* () {
+        const state = (yield* invoke("updates.GetState", {})) as Record<string, unknown>
+        const diff = (yield* invoke("updates.GetDifference", {
+          pts: state.pts,
+          date: state.date,
+          qts: state.qts
+        })) as Record<string, unknown>
+        return ((diff.otherUpdates ?? []) as ReadonlyArray<Record<string, unknown>>)
+          .filter((u) => u instanceof UpdatePhoneCall)
+          .map((u) => gramjsCall(u.phoneCall))
+      })
     } satisfies Phone
   })
 
@@ -484,7 +511,15 @@ const mtcutePhone = (server: LoopbackServer.Server, user: TestTelegram.TestUser)
           )
         ),
       calls,
-      signals
+      signals,
+      // disconnect() stops mtcute's updates loop; connect() and startUpdatesLoop() are what
+      // start() does for a client already logged in (mtcute is no offline callee: offlinePairs)
+      offline: Effect.promise(() => tg.disconnect()),
+      online: Effect.promise(async () => {
+        await tg.connect()
+        await tg.startUpdatesLoop()
+      }),
+      catchUp: Effect.succeed([])
     } satisfies Phone
   })
 
@@ -584,6 +619,17 @@ const phoneOf = (
     ? mtcutePhone(server, user)
     : gramjsPhone(library === "gramjs" ? gramjs : teleproto, server, user)
 
+/**
+ * Caller and callee of the offline tests. mtcute is not a callee here: after `disconnect()`,
+ * `connect()` and `startUpdatesLoop()`, mtcute 0.30 sent no request to the server (no
+ * `updates.getDifference`), so its catch-up is not shown over the loopback server.
+ */
+const offlinePairs: ReadonlyArray<readonly [Library, Library]> = [
+  ["teleproto", "gramjs"],
+  ["gramjs", "teleproto"],
+  ["mtcute", "teleproto"]
+]
+
 const pairs: ReadonlyArray<readonly [Library, Library]> = [
   ["gramjs", "teleproto"],
   ["teleproto", "gramjs"],
@@ -623,6 +669,49 @@ describe("LoopbackServer with foreign clients (GramJS 198, teleproto 229, mtcute
             calls.map((c) => c.state),
             ["Discarded"]
           )
+        }),
+      60_000
+    )
+  }
+
+  for (const [caller, callee] of offlinePairs) {
+    it.live(
+      `${callee}, offline while ${caller} calls, gets the missed phoneCallRequested once after reconnecting`,
+      () =>
+        Effect.gen(function* () {
+          const world = yield* TestTelegram.make({ seed: `offline-${caller}-${callee}` })
+          const alice = yield* Effect.orDie(world.addUser({ firstName: "Alice", phone: "+15550001" }))
+          const bob = yield* Effect.orDie(world.addUser({ firstName: "Bob", phone: "+15550002" }))
+          const server = yield* LoopbackServer.serve(world, { schemas: [mtcuteSchema()] })
+          const a = yield* phoneOf(caller, server, alice)
+          const b = yield* phoneOf(callee, server, bob)
+          yield* b.offline
+          yield* server.connectionCount.pipe(
+            Effect.repeat({ schedule: Schedule.spaced("5 millis"), until: (n) => n === 1 }),
+            Effect.timeoutOrElse({
+              duration: "5 seconds",
+              orElse: () => Effect.die(new Error("still online"))
+            })
+          )
+          const alice0 = yield* keyPair(yield* a.dhConfig)
+          const waiting = yield* a.requestCall(bob, Fingerprint.gAHash(alice0.pair.publicValue))
+          yield* b.online
+          const caughtUp = yield* b.catchUp
+          // the missed call reaches the client once: from the difference (GramJS, teleproto)
+          // or through the library's own catch-up (mtcute)
+          const requested =
+            caughtUp.length > 0
+              ? caughtUp.filter((c) => c._ === "phoneCallRequested")
+              : [yield* next(b, "phoneCallRequested", waiting.id)]
+          assert.deepStrictEqual(
+            requested.map((c) => c.id),
+            [waiting.id]
+          )
+          assert.deepStrictEqual(yield* b.catchUp, [])
+          // and it answers it: the call goes on
+          assert.isTrue(yield* b.receivedCall(requested[0]!))
+          yield* next(a, "phoneCallWaiting", waiting.id)
+          assert.strictEqual(yield* Queue.size(b.calls), 0)
         }),
       60_000
     )
