@@ -1,8 +1,11 @@
 /**
  * The loopback server's update state, as Telegram keeps it: every pushed `updates` gets the
- * account's next `seq` and the current `date`; what an auth key did not get (it had no live
- * connection) comes back from `updates.getDifference` exactly once, without taking it from the
- * account's other clients; past `maxStoredUpdates` the answer is `updates.differenceTooLong`;
+ * account's next `seq` and the current `date`, and moves `pts` (a position in the account's
+ * update log) by one; what an auth key did not get (it had no live connection) comes back
+ * from `updates.getDifference` after the state the client kept, exactly once for a client that
+ * goes on from the state it is given, without taking it from the account's other clients;
+ * `getState` followed by `getDifference` from it is empty; past `maxStoredUpdates` the answer
+ * is `updates.differenceTooLong`;
  * and a pushed `updatePhoneCall` carries the users it mentions, so an unmodified GramJS client
  * knows the caller (access hash, name) from the push alone.
  */
@@ -52,11 +55,11 @@ const requestCall = (caller: TelegramClient, callee: TestTelegram.TestUser) =>
 
 const getState = (client: TelegramClient) => invoke(client, new Api.updates.GetState())
 
-/** `updates.getDifference` from the client's own current state. */
-const getDifference = (client: TelegramClient) =>
-  Effect.flatMap(getState(client), (s) =>
-    invoke(client, new Api.updates.GetDifference({ pts: s.pts, date: s.date, qts: s.qts }))
-  )
+/** `updates.getDifference` from a state the client kept, as Telegram's clients do. */
+const getDifference = (
+  client: TelegramClient,
+  s: { readonly pts: number; readonly date: number; readonly qts: number }
+) => invoke(client, new Api.updates.GetDifference({ pts: s.pts, date: s.date, qts: s.qts }))
 
 /** Waits until the server has exactly `n` open connections (a client's close lands asynchronously). */
 const untilConnections = (server: LoopbackServer.Server, n: number) =>
@@ -87,13 +90,14 @@ describe("LoopbackServer update state", () => {
         const bob1 = yield* stockClient(server, bob.id)
         const bob2 = yield* stockClient(server, bob.id) // a second client of Bob's, online throughout
         const before = yield* getState(bob1)
+        const bob2State = yield* getState(bob2)
         yield* Effect.promise(() => bob1.disconnect())
         yield* untilConnections(server, 2)
 
         const callId = yield* requestCall(a, bob)
 
         yield* Effect.promise(() => bob1.connect())
-        const missed = yield* getDifference(bob1)
+        const missed = yield* getDifference(bob1, before)
         assert.instanceOf(missed, Api.updates.Difference)
         if (!(missed instanceof Api.updates.Difference)) return
         const calls = requestedIn(missed)
@@ -108,20 +112,20 @@ describe("LoopbackServer update state", () => {
           assert.strictEqual(caller.accessHash?.toString(), alice.accessHash.toString())
           assert.strictEqual(caller.firstName, "Alice")
         }
-        // its state is the account's: one push (the request) after the state Bob had
+        // exactly once: going on from the state the difference ended at, nothing is left
+        const again = yield* getDifference(bob1, missed.state)
+        assert.instanceOf(again, Api.updates.DifferenceEmpty)
+        // the difference ends at the account's state: one push (the request) after Bob's
         const after = yield* getState(bob1)
         assert.deepStrictEqual(
           [missed.state.seq, missed.state.pts, missed.state.qts],
           [after.seq, after.pts, after.qts]
         )
         assert.strictEqual(after.seq, before.seq + 1)
-        // exactly once: asked again, nothing is left
-        const again = yield* getDifference(bob1)
-        assert.instanceOf(again, Api.updates.DifferenceEmpty)
         if (again instanceof Api.updates.DifferenceEmpty) assert.strictEqual(again.seq, after.seq)
         // Bob's other client got the push live: its difference is empty, and Bob's first
         // client's catch-up took nothing from it
-        assert.instanceOf(yield* getDifference(bob2), Api.updates.DifferenceEmpty)
+        assert.instanceOf(yield* getDifference(bob2, bob2State), Api.updates.DifferenceEmpty)
       }),
     30_000
   )
@@ -145,14 +149,44 @@ describe("LoopbackServer update state", () => {
       const s1 = yield* getState(b)
       assert.strictEqual(s1.seq, s0.seq + 1)
       assert.isAtMost(Math.abs(s1.date - Math.floor(Date.now() / 1000)), 5)
-      const d = yield* getDifference(b)
+      const d = yield* getDifference(b, s0)
       assert.instanceOf(d, Api.updates.DifferenceEmpty)
       if (d instanceof Api.updates.DifferenceEmpty)
         assert.deepStrictEqual([d.seq, d.date >= s1.date], [s1.seq, true])
     })
   )
 
-  it.live("past maxStoredUpdates a client that missed the dropped ones gets differenceTooLong, once", () =>
+  it.live("updates.getState is where a client starts: a difference from it owes nothing pushed before", () =>
+    Effect.gen(function* () {
+      const account: LoopbackServer.Account = { userId: 42n, accessHash: 4242n, firstName: "Alice" }
+      const server = yield* LoopbackServer.make({ accounts: [account] })
+      const client = yield* stockClient(server, account.userId)
+      const s0 = yield* getState(client)
+      yield* Effect.promise(() => client.disconnect())
+      yield* untilConnections(server, 0)
+      yield* server.push(
+        account.userId,
+        new Api.Updates({
+          updates: [
+            new Api.UpdatePhoneCallSignalingData({ phoneCallId: toLong(1n), data: Buffer.from([1]) })
+          ],
+          users: [],
+          chats: [],
+          date: 0,
+          seq: 0
+        })
+      )
+      yield* Effect.promise(() => client.connect())
+      // as with Telegram: getState, then getDifference from that state, is empty
+      const s1 = yield* getState(client)
+      assert.strictEqual(s1.seq, s0.seq + 1)
+      const d = yield* getDifference(client, s1)
+      assert.instanceOf(d, Api.updates.DifferenceEmpty)
+      if (d instanceof Api.updates.DifferenceEmpty) assert.strictEqual(d.seq, s1.seq)
+    })
+  )
+
+  it.live("past maxStoredUpdates a client that missed the dropped ones gets differenceTooLong", () =>
     Effect.gen(function* () {
       const account: LoopbackServer.Account = { userId: 42n, accessHash: 4242n, firstName: "Alice" }
       const server = yield* LoopbackServer.make({ accounts: [account], limits: { maxStoredUpdates: 3 } })
@@ -170,12 +204,13 @@ describe("LoopbackServer update state", () => {
             seq: 0
           })
         )
+      const s0 = yield* getState(client)
       yield* Effect.promise(() => client.disconnect())
       yield* untilConnections(server, 0)
       // three fit: all three come back, in order
       for (let n = 1; n <= 3; n++) assert.strictEqual(yield* push(n), 0)
       yield* Effect.promise(() => client.connect())
-      const kept = yield* getDifference(client)
+      const kept = yield* getDifference(client, s0)
       assert.instanceOf(kept, Api.updates.Difference)
       if (kept instanceof Api.updates.Difference)
         assert.deepStrictEqual(
@@ -183,17 +218,18 @@ describe("LoopbackServer update state", () => {
           [1, 2, 3]
         )
       // four more while offline: the first of them is dropped before the client asks
+      if (!(kept instanceof Api.updates.Difference)) return
       yield* Effect.promise(() => client.disconnect())
       yield* untilConnections(server, 0)
       for (let n = 4; n <= 7; n++) yield* push(n)
       yield* Effect.promise(() => client.connect())
-      const tooLong = yield* getDifference(client)
+      const tooLong = yield* getDifference(client, kept.state)
       assert.instanceOf(tooLong, Api.updates.DifferenceTooLong)
+      // the client starts over from the current state: nothing more is owed
       const state = yield* getState(client)
       if (tooLong instanceof Api.updates.DifferenceTooLong) assert.strictEqual(tooLong.pts, state.pts)
       assert.strictEqual(state.seq, 7)
-      // the client starts over from the state it was told: nothing more is owed
-      assert.instanceOf(yield* getDifference(client), Api.updates.DifferenceEmpty)
+      assert.instanceOf(yield* getDifference(client, state), Api.updates.DifferenceEmpty)
     })
   )
 

@@ -125,8 +125,10 @@ export const builtin = (
       return ok({ _: "updates.state", pts: st.pts, qts: st.qts, date: st.date, seq: st.seq, unread_count: 0 })
     }
     case "updates.getDifference":
-      // what the key has not been sent, whatever pts/date/qts it names (docs/loopback.md)
-      return account === undefined ? undefined : ok(server.difference(entry, account))
+      // what the key has not been sent since the pts it names (docs/loopback.md)
+      return account === undefined
+        ? undefined
+        : ok(server.difference(entry, account, { pts: typeof q.pts === "number" ? q.pts : 0 }))
     case "users.getUsers": {
       const users: Array<TlObject> = []
       for (const id of Array.isArray(q.id) ? (q.id as ReadonlyArray<TlValue>) : []) {

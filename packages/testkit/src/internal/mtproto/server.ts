@@ -170,12 +170,12 @@ export interface KeyEntry {
   /** The schema the key is served in (`servedLayer` of the declared layer; the oldest until one is declared). */
   schema: Tl.Schema
   /**
-   * `updates.getDifference` bookkeeping: the key owes nothing at or before this position of
-   * its account's update log (where the log stood when the key was bound to the account).
+   * `updates.getDifference` bookkeeping: the key is owed nothing at or before this position
+   * of its account's update log (where the log stood when the key was bound to the account).
    */
   updatesFrom: number
-  /** An update the key never got was dropped from the log (its next difference is too long). */
-  updatesLost: boolean
+  /** The latest position dropped from the log that was owed to the key (0: none). */
+  updatesDropped: number
 }
 
 /** One pushed `Updates`, kept for `updates.getDifference`. */
@@ -353,7 +353,7 @@ export class MtprotoServer {
       declaredLayer: undefined,
       schema: this.schemaFor(0),
       updatesFrom: 0,
-      updatesLost: false
+      updatesDropped: 0
     }
     this.keys.set(id, entry)
     this.bindKey(entry, userId)
@@ -367,7 +367,7 @@ export class MtprotoServer {
   bindKey(entry: KeyEntry, userId: bigint | undefined): void {
     entry.userId = userId
     entry.updatesFrom = userId === undefined ? 0 : (this.updateLogs.get(userId)?.index ?? 0)
-    entry.updatesLost = false
+    entry.updatesDropped = 0
   }
 
   /** `bad_server_salt` for a message. */
@@ -418,14 +418,15 @@ export class MtprotoServer {
 
   /**
    * The update state of an account, what `updates.getState` reports and every difference
-   * ends at: pts 1 and qts 0 (no pushed update carries either: calls travel as
-   * `updatePhoneCall` in the common sequence), the `seq` of the last `Updates` pushed to it,
-   * and the later of the last push's `date` and now.
+   * ends at: `pts` is the position in the account's update log (1 + the pushes so far; no
+   * pushed update carries a pts of its own, calls travel as `updatePhoneCall` in the common
+   * sequence), qts 0, the `seq` of the last `Updates` pushed to it, and the later of the last
+   * push's `date` and now.
    */
   updateState(account: Account | undefined): UpdateState {
     const now = Math.floor(Date.now() / 1000)
     const log = account === undefined ? undefined : this.updateLogs.get(account.userId)
-    return { pts: 1, qts: 0, seq: log?.seq ?? 0, date: Math.max(now, log?.date ?? 0) }
+    return { pts: 1 + (log?.index ?? 0), qts: 0, seq: log?.seq ?? 0, date: Math.max(now, log?.date ?? 0) }
   }
 
   /**
@@ -499,31 +500,30 @@ export class MtprotoServer {
       if (dropped === undefined) break
       for (const entry of this.keys.values())
         if (entry.userId === userId && dropped.index > entry.updatesFrom && !dropped.delivered.has(entry.id))
-          entry.updatesLost = true
+          entry.updatesDropped = dropped.index
     }
   }
 
   /**
-   * `updates.getDifference` for an auth key: every kept push of its account that was written
-   * to none of the key's connections and was pushed since the key was bound, each once (it
-   * counts as delivered to that key from then on), as `updates.difference` in the key's layer,
-   * or `updates.differenceEmpty`; `updates.differenceTooLong` (once) when one of them was
-   * dropped from the log first. Other keys of the account keep their own bookkeeping.
+   * `updates.getDifference` from an auth key, given the state its client names: the kept
+   * pushes of its account after that state's `pts` (a position in the log, see
+   * {@link updateState}) and after the key was bound, less those written to one of the key's
+   * connections (the client has them), as `updates.difference` in the key's layer, or
+   * `updates.differenceEmpty`. `updates.differenceTooLong` when one of them was dropped from
+   * the log. Like Telegram's, the answer depends only on the state named and on what reached
+   * this key: a client that goes on from the returned state gets each push once, and other
+   * keys of the account (other clients) keep their own bookkeeping.
    */
-  difference(entry: KeyEntry, account: Account): TlObject {
+  difference(entry: KeyEntry, account: Account, from: { readonly pts: number }): TlObject {
     const log = this.logOf(account.userId)
     const state = this.updateState(account)
-    if (entry.updatesLost) {
-      entry.updatesLost = false
-      entry.updatesFrom = log.index
-      return { _: "updates.differenceTooLong", pts: state.pts }
-    }
-    const owed = log.stored.filter((s) => s.index > entry.updatesFrom && !s.delivered.has(entry.id))
+    const after = Math.max(Math.trunc(from.pts) - 1, entry.updatesFrom)
+    if (entry.updatesDropped > after) return { _: "updates.differenceTooLong", pts: state.pts }
+    const owed = log.stored.filter((s) => s.index > after && !s.delivered.has(entry.id))
     const updates: Array<TlValue> = []
     const users = new Map<string, TlObject>()
     const chats = new Map<string, TlObject>()
     for (const s of owed) {
-      s.delivered.add(entry.id)
       let o: TlObject
       try {
         o = s.inLayer(entry.schema)
