@@ -268,4 +268,67 @@ describe("LoopbackServer update state", () => {
       assert.strictEqual((yield* server.stats).requests, requests)
     })
   )
+
+  it.live("a pushed updateGroupCallParticipants carries the joining participant's user", () =>
+    Effect.gen(function* () {
+      const { world, alice, bob } = yield* people
+      const team = yield* Effect.orDie(
+        world.addChat({ kind: "supergroup", title: "Team", creator: alice, members: [bob] })
+      )
+      if (team.inputPeer._tag !== "InputPeerChannel") throw new Error("expected a channel")
+      const server = yield* LoopbackServer.serve(world)
+      const a = yield* stockClient(server, alice.id)
+      const b = yield* stockClient(server, bob.id)
+      const seen = yield* Queue.unbounded<Api.UpdateGroupCallParticipants>()
+      a.addEventHandler(
+        (u: Api.TypeUpdate) => {
+          if (u instanceof Api.UpdateGroupCallParticipants) Queue.offerUnsafe(seen, u)
+        },
+        new Raw({ types: [Api.UpdateGroupCallParticipants] })
+      )
+      const created = yield* invoke(
+        a,
+        new Api.phone.CreateGroupCall({
+          peer: new Api.InputPeerChannel({
+            channelId: toLong(team.inputPeer.channelId),
+            accessHash: toLong(team.inputPeer.accessHash)
+          }),
+          randomId: 1
+        })
+      )
+      const update =
+        created instanceof Api.Updates
+          ? created.updates.find((u) => u instanceof Api.UpdateGroupCall)
+          : undefined
+      if (!(update instanceof Api.UpdateGroupCall)) throw new Error("expected an updateGroupCall")
+      const call = new Api.InputGroupCall({ id: update.call.id, accessHash: update.call.accessHash })
+      const join = (client: TelegramClient, ssrc: number) =>
+        invoke(
+          client,
+          new Api.phone.JoinGroupCall({
+            call,
+            joinAs: new Api.InputPeerSelf(),
+            params: new Api.DataJSON({ data: JSON.stringify({ ssrc }) }),
+            muted: false,
+            videoStopped: true
+          })
+        )
+      yield* join(a, 111)
+      yield* join(b, 222)
+      // Alice is told that Bob joined, with Bob's user (GramJS's `_entities` of the push)
+      for (;;) {
+        const u = yield* Queue.take(seen).pipe(Effect.timeout("10 seconds"), Effect.orDie)
+        const joined = u.participants.some(
+          (p) => p.peer instanceof Api.PeerUser && p.peer.userId.toString() === bob.id.toString()
+        )
+        if (!joined) continue
+        const entities = (u as unknown as { readonly _entities: Map<string, Api.TypeUser> })._entities
+        const bobUser = [...entities.values()].find((x) => x.id.toString() === bob.id.toString())
+        assert.instanceOf(bobUser, Api.User)
+        if (bobUser instanceof Api.User)
+          assert.strictEqual(bobUser.accessHash?.toString(), bob.accessHash.toString())
+        break
+      }
+    })
+  )
 })
