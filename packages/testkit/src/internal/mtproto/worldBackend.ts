@@ -75,7 +75,8 @@ export const mentionedUserIds = (update: Model.Update): ReadonlyArray<bigint> =>
     if (o._tag === "PeerUser" && typeof o.userId === "bigint") ids.add(o.userId)
     if (typeof o.adminId === "bigint") ids.add(o.adminId)
     if (typeof o.participantId === "bigint") ids.add(o.participantId)
-    for (const x of Object.values(o)) visit(x)
+    // `raw` holds a backend's own object, outside the model
+    for (const [k, x] of Object.entries(o)) if (k !== "raw") visit(x)
   }
   visit(update)
   return [...ids]
