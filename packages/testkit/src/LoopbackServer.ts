@@ -195,6 +195,11 @@ export interface Limits {
   readonly maxTlObjects: number
   /** How deep TL objects may nest. Default 16. */
   readonly maxTlDepth: number
+  /**
+   * Pushed `Updates` kept per account for `updates.getDifference` (the most recent ones); a
+   * client that missed one dropped past this gets `updates.differenceTooLong`. Default 100.
+   */
+  readonly maxStoredUpdates: number
 }
 
 /**
@@ -210,7 +215,8 @@ export const defaultLimits: Limits = {
   maxHandshakes: 4,
   frameTimeoutMs: 10_000,
   maxTlObjects: 1024,
-  maxTlDepth: 16
+  maxTlDepth: 16,
+  maxStoredUpdates: 100
 }
 
 /**
@@ -312,6 +318,9 @@ export interface Server {
   /**
    * Pushes an `Updates` object (a GramJS object or a {@link TlObject}) to every live
    * connection of the account, written in each connection's layer; returns how many got it.
+   * An `updates`/`updatesCombined` gets the account's next `seq` (a larger one in the object
+   * is kept) and the current `date`. The push is kept (at most `limits.maxStoredUpdates` per
+   * account) for the clients that did not get it, which receive it from `updates.getDifference`.
    */
   readonly push: (userId: bigint, updates: Api.TypeUpdates | TlObject) => Effect.Effect<number>
   /** Closes every connection of the account (GramJS reconnects by itself). */

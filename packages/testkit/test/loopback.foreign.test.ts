@@ -5,6 +5,8 @@
  * layer 227). Each call runs requestCall → receivedCall → acceptCall → confirmCall, both sides
  * reach `phoneCall` with the same key (the DH values computed with `@tgphone/crypto`),
  * signalling data goes both ways, and the caller hangs up.
+ * A GramJS or teleproto callee that is offline while it is called gets the missed
+ * `phoneCallRequested` from `updates.getDifference` exactly once after reconnecting.
  *
  * mtcute declares layer 227, which tgphone ships no schema for, and cannot read layer 229's
  * `user#b1b8cc83`; the server is given mtcute's own layer-227 schema (`schemas`), read from the
@@ -13,11 +15,11 @@
 import * as NodeCrypto from "node:crypto"
 import { createRequire } from "node:module"
 import { assert, describe, it } from "@effect/vitest"
-import { MemoryStorage, TelegramClient as MtcuteClient, Long as MtcuteLong } from "@mtcute/node"
+import { MemoryStorage, TelegramClient as MtcuteClient, Long as MtcuteLong, TcpTransport } from "@mtcute/node"
 import { addPublicKey, NodeCryptoProvider } from "@mtcute/node/utils.js"
 import * as Tl from "@tgphone/core/Tl"
 import { DhGroup, Fingerprint, KeyExchange, SecureRandom } from "@tgphone/crypto"
-import { Effect, Queue, Redacted, type Scope } from "effect"
+import { Deferred, Effect, Exit, Queue, Redacted, Schedule, type Scope } from "effect"
 import * as GramJsLib from "telegram"
 import { _serverKeys as gramjsKeys } from "telegram/crypto/RSA.js"
 import { Raw as GramJsRaw } from "telegram/events/index.js"
@@ -74,6 +76,18 @@ interface Phone {
   readonly calls: Queue.Queue<CallView>
   /** `updatePhoneCallSignalingData` pushed. */
   readonly signals: Queue.Queue<Signal>
+  /** Resolves once the client has its update state (mtcute fetches it after `start`). */
+  readonly ready: Effect.Effect<void>
+  /** Takes the client offline (it stays offline until `online`). */
+  readonly offline: Effect.Effect<void>
+  /** Lets it connect again, with the same auth key. */
+  readonly online: Effect.Effect<void>
+  /**
+   * What the application does to catch up after `online`: GramJS and teleproto never ask, so
+   * `updates.getDifference` by hand from the state kept at `offline`, the difference's calls
+   * returned; mtcute catches up by itself (its calls arrive in `calls`), so nothing here.
+   */
+  readonly catchUp: Effect.Effect<ReadonlyArray<CallView>>
 }
 
 const LIBRARY_VERSIONS = ["9.0.0"]
@@ -126,6 +140,8 @@ interface GramJsShaped {
 
 interface GramJsClient {
   start(p: object): Promise<void>
+  connect(): Promise<boolean>
+  disconnect(): Promise<void>
   invoke(r: object): Promise<unknown>
   addEventHandler(f: (u: unknown) => void, e: unknown): void
   destroy(): Promise<void>
@@ -248,6 +264,8 @@ const gramjsPhone = (lib: GramJsShaped, server: LoopbackServer.Server, user: Tes
     const protocol = () =>
       new (apiClass(lib, "PhoneCallProtocol"))({ ...protocolFields, libraryVersions: LIBRARY_VERSIONS })
     const phoneCallOf = (r: unknown) => gramjsCall((r as Record<string, unknown>).phoneCall)
+    /** The update state the application keeps (GramJS keeps none). */
+    let kept: Record<string, unknown> = {}
     return {
       name: `${lib.name} (layer ${lib.layer})`,
       layer: lib.layer,
@@ -307,7 +325,25 @@ const gramjsPhone = (lib: GramJsShaped, server: LoopbackServer.Server, user: Tes
               .map((u) => gramjsCall(u.phoneCall))
         ),
       calls,
-      signals
+      signals,
+      ready: Effect.void,
+      offline: Effect.gen(function* () {
+        kept = (yield* invoke("updates.GetState", {})) as Record<string, unknown>
+        yield* Effect.promise(() => client.disconnect())
+      }),
+      online: Effect.asVoid(Effect.promise(() => client.connect())),
+      catchUp: Effect.gen(function* () {
+        const diff = (yield* invoke("updates.GetDifference", {
+          pts: kept.pts,
+          date: kept.date,
+          qts: kept.qts
+        })) as Record<string, unknown>
+        const state = diff.state ?? diff.intermediateState
+        if (state !== undefined) kept = state as Record<string, unknown>
+        return ((diff.otherUpdates ?? []) as ReadonlyArray<Record<string, unknown>>)
+          .filter((u) => u instanceof UpdatePhoneCall)
+          .map((u) => gramjsCall(u.phoneCall))
+      })
     } satisfies Phone
   })
 
@@ -399,9 +435,24 @@ const mtcutePhone = (server: LoopbackServer.Server, user: TestTelegram.TestUser)
     addPublicKey(new NodeCryptoProvider(), testKeyPem())
     const phone = user.phone ?? ""
     const loginCode = yield* loginCodes(server)
+    // mtcute's own TCP transport behind a gate: while `offline`, its reconnects wait
+    const tcp = new TcpTransport()
+    let gate: Promise<void> = Promise.resolve()
+    let open: () => void = () => {}
+    const transport = {
+      connect: async (d: typeof dc) => {
+        await gate
+        return tcp.connect(d)
+      },
+      packetCodec: () => tcp.packetCodec()
+    }
+    // mtcute reports "updating" while it fetches the update state after start(), then "connected"
+    const ready = yield* Deferred.make<void>()
+    let updating = false
     const tg = yield* Effect.acquireRelease(
       Effect.promise(async () => {
         const c = new MtcuteClient({
+          transport,
           apiId: 1,
           apiHash: "loopback",
           storage: new MemoryStorage(),
@@ -410,6 +461,10 @@ const mtcutePhone = (server: LoopbackServer.Server, user: TestTelegram.TestUser)
           // catchUp subscribes at once and queues updates until the loop has the state
           updates: { catchUp: true },
           logLevel: 0
+        })
+        c.onConnectionState.add((state) => {
+          if (state === "updating") updating = true
+          if (state === "connected" && updating) Deferred.doneUnsafe(ready, Exit.void)
         })
         c.onRawUpdate.add((info) => {
           const u = info.update
@@ -484,7 +539,19 @@ const mtcutePhone = (server: LoopbackServer.Server, user: TestTelegram.TestUser)
           )
         ),
       calls,
-      signals
+      signals,
+      ready: Deferred.await(ready),
+      // a network drop: the server closes the socket and mtcute's reconnects wait at the gate
+      offline: Effect.asVoid(
+        Effect.suspend(() => {
+          gate = new Promise((resolve) => {
+            open = resolve
+          })
+          return server.disconnect(user.id)
+        })
+      ),
+      online: Effect.sync(() => open()),
+      catchUp: Effect.succeed([])
     } satisfies Phone
   })
 
@@ -584,6 +651,37 @@ const phoneOf = (
     ? mtcutePhone(server, user)
     : gramjsPhone(library === "gramjs" ? gramjs : teleproto, server, user)
 
+/**
+ * Caller and callee of the offline tests whose callee catches up by hand (GramJS, teleproto);
+ * mtcute, which catches up by itself, has a test of its own.
+ */
+const offlinePairs: ReadonlyArray<readonly [Library, Library]> = [
+  ["teleproto", "gramjs"],
+  ["gramjs", "teleproto"],
+  ["mtcute", "teleproto"]
+]
+
+/** Waits until the server has exactly `n` open connections. */
+const untilConnections = (server: LoopbackServer.Server, n: number) =>
+  server.connectionCount.pipe(
+    Effect.repeat({ schedule: Schedule.spaced("5 millis"), until: (c) => c === n }),
+    Effect.timeoutOrElse({
+      duration: "10 seconds",
+      orElse: () => Effect.die(new Error(`never ${n} open connections`))
+    })
+  )
+
+/** The next `n` calls pushed to `p`, whatever their kind. */
+const takeCalls = (p: Phone, n: number) =>
+  Effect.forEach(Array.from({ length: n }), () =>
+    Queue.take(p.calls).pipe(
+      Effect.timeoutOrElse({
+        duration: "10 seconds",
+        orElse: () => Effect.die(new Error(`${p.name}: fewer than ${n} calls pushed within 10 s`))
+      })
+    )
+  )
+
 const pairs: ReadonlyArray<readonly [Library, Library]> = [
   ["gramjs", "teleproto"],
   ["teleproto", "gramjs"],
@@ -627,4 +725,71 @@ describe("LoopbackServer with foreign clients (GramJS 198, teleproto 229, mtcute
       60_000
     )
   }
+
+  for (const [caller, callee] of offlinePairs) {
+    it.live(
+      `${callee}, offline while ${caller} calls, gets the missed phoneCallRequested once after reconnecting`,
+      () =>
+        Effect.gen(function* () {
+          const world = yield* TestTelegram.make({ seed: `offline-${caller}-${callee}` })
+          const alice = yield* Effect.orDie(world.addUser({ firstName: "Alice", phone: "+15550001" }))
+          const bob = yield* Effect.orDie(world.addUser({ firstName: "Bob", phone: "+15550002" }))
+          const server = yield* LoopbackServer.serve(world, { schemas: [mtcuteSchema()] })
+          const a = yield* phoneOf(caller, server, alice)
+          const b = yield* phoneOf(callee, server, bob)
+          yield* b.ready
+          yield* b.offline
+          yield* untilConnections(server, 1)
+          const alice0 = yield* keyPair(yield* a.dhConfig)
+          const waiting = yield* a.requestCall(bob, Fingerprint.gAHash(alice0.pair.publicValue))
+          yield* b.online
+          const caughtUp = yield* b.catchUp
+          // the missed call reaches the client once: from the difference (GramJS, teleproto)
+          // or through the library's own catch-up (mtcute)
+          const requested = caughtUp.filter((c) => c._ === "phoneCallRequested")
+          assert.deepStrictEqual(
+            requested.map((c) => c.id),
+            [waiting.id]
+          )
+          assert.deepStrictEqual(yield* b.catchUp, [])
+          // and it answers it: the call goes on
+          assert.isTrue(yield* b.receivedCall(requested[0]!))
+          yield* next(a, "phoneCallWaiting", waiting.id)
+          assert.strictEqual(yield* Queue.size(b.calls), 0)
+        }),
+      60_000
+    )
+  }
+
+  it.live(
+    "mtcute, offline while teleproto calls, catches up by itself when the next push shows a gap in seq",
+    () =>
+      Effect.gen(function* () {
+        const world = yield* TestTelegram.make({ seed: "offline-mtcute" })
+        const alice = yield* Effect.orDie(world.addUser({ firstName: "Alice", phone: "+15550001" }))
+        const bob = yield* Effect.orDie(world.addUser({ firstName: "Bob", phone: "+15550002" }))
+        const server = yield* LoopbackServer.serve(world, { schemas: [mtcuteSchema()] })
+        const a = yield* phoneOf("teleproto", server, alice)
+        const b = yield* phoneOf("mtcute", server, bob)
+        yield* b.ready
+        // a network drop: mtcute reconnects in the same session, which tells it nothing
+        yield* b.offline
+        yield* untilConnections(server, 1)
+        const alice0 = yield* keyPair(yield* a.dhConfig)
+        const waiting = yield* a.requestCall(bob, Fingerprint.gAHash(alice0.pair.publicValue))
+        yield* b.online
+        // a round trip: Bob's new connection is bound to his key before anything is pushed
+        yield* b.dhConfig
+        // Alice hangs up: Bob's push has seq 2 where mtcute expects 1, so mtcute calls
+        // updates.getDifference and gets the missed request from it, once
+        yield* a.discardCall(waiting)
+        const seen = yield* takeCalls(b, 2)
+        assert.deepStrictEqual(seen.map((c) => `${c._} ${c.id}`).sort(), [
+          `phoneCallDiscarded ${waiting.id}`,
+          `phoneCallRequested ${waiting.id}`
+        ])
+        assert.strictEqual(yield* Queue.size(b.calls), 0)
+      }),
+    60_000
+  )
 })

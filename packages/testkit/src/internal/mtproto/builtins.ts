@@ -124,12 +124,11 @@ export const builtin = (
       const st = server.updateState(account)
       return ok({ _: "updates.state", pts: st.pts, qts: st.qts, date: st.date, seq: st.seq, unread_count: 0 })
     }
-    case "updates.getDifference": {
-      // nothing the server pushes carries pts or qts (calls travel as updatePhoneCall), and
-      // pushes are not stored, so every difference is empty at the current date and seq
-      const st = server.updateState(account)
-      return ok({ _: "updates.differenceEmpty", date: st.date, seq: st.seq })
-    }
+    case "updates.getDifference":
+      // what the key has not been sent since the pts it names (docs/loopback.md)
+      return account === undefined
+        ? undefined
+        : ok(server.difference(entry, account, { pts: typeof q.pts === "number" ? q.pts : 0 }))
     case "users.getUsers": {
       const users: Array<TlObject> = []
       for (const id of Array.isArray(q.id) ? (q.id as ReadonlyArray<TlValue>) : []) {
@@ -184,11 +183,11 @@ export const builtin = (
       const a = byPhone(server, phone)
       if (a === undefined) return err(400, "PHONE_NUMBER_UNOCCUPIED")
       server.loginCodes.delete(phone)
-      entry.userId = a.userId
+      server.bindKey(entry, a.userId)
       return ok({ _: "auth.authorization", user: user(a, true) })
     }
     case "auth.logOut":
-      entry.userId = undefined
+      server.bindKey(entry, undefined)
       return ok({ _: "auth.loggedOut" })
   }
   return undefined

@@ -169,6 +169,41 @@ export interface KeyEntry {
   declaredLayer: number | undefined
   /** The schema the key is served in (`servedLayer` of the declared layer; the oldest until one is declared). */
   schema: Tl.Schema
+  /**
+   * `updates.getDifference` bookkeeping: the key is owed nothing at or before this position
+   * of its account's update log (where the log stood when the key was bound to the account).
+   */
+  updatesFrom: number
+  /** The latest position dropped from the log that was owed to the key (0: none). */
+  updatesDropped: number
+}
+
+/** One pushed `Updates`, kept for `updates.getDifference`. */
+interface StoredUpdates {
+  /** Position in the account's log: 1, 2, … */
+  readonly index: number
+  /** The pushed object in a layer, with the `seq` and `date` it was pushed with. */
+  readonly inLayer: (schema: Tl.Schema) => TlObject
+  /** The auth keys it was written to. */
+  readonly delivered: Set<bigint>
+}
+
+/** An account's update state: Telegram's common sequence (`seq`, `date`) and the kept pushes. */
+interface UpdateLog {
+  seq: number
+  date: number
+  /** Positions handed out so far. */
+  index: number
+  /** The most recent pushes, oldest first, at most `limits.maxStoredUpdates`. */
+  readonly stored: Array<StoredUpdates>
+}
+
+/** The update state `updates.getState` reports. */
+export interface UpdateState {
+  readonly pts: number
+  readonly qts: number
+  readonly seq: number
+  readonly date: number
 }
 
 /** The layer of GramJS's `Api` classes (the public handler API's objects). */
@@ -232,8 +267,8 @@ export class MtprotoServer {
   readonly stats: Stats = emptyStats()
   /** Bytes of unfinished frames over all connections. */
   bufferedBytes = 0
-  /** Per account: the highest `seq` and latest `date` of the `Updates` pushed to it. */
-  private readonly pushed = new Map<bigint, { seq: number; date: number }>()
+  /** Per account: its update state and the pushes kept for `updates.getDifference`. */
+  private readonly updateLogs = new Map<bigint, UpdateLog>()
   readonly loginCodes = new Map<string, { readonly hash: string; readonly code: string }>()
   salt: bigint = NodeCrypto.randomBytes(8).readBigInt64LE(0)
   private readonly listener: Net.Server
@@ -310,15 +345,29 @@ export class MtprotoServer {
   addKey(key: Buffer, userId: bigint | undefined): bigint {
     const id = authKeyId(key)
     if (userId === undefined) this.stats.authKeysCreated++
-    this.keys.set(id, {
+    const entry: KeyEntry = {
       key,
       id,
-      userId,
+      userId: undefined,
       sessions: new Map(),
       declaredLayer: undefined,
-      schema: this.schemaFor(0)
-    })
+      schema: this.schemaFor(0),
+      updatesFrom: 0,
+      updatesDropped: 0
+    }
+    this.keys.set(id, entry)
+    this.bindKey(entry, userId)
     return id
+  }
+
+  /**
+   * Binds an auth key to an account (a login) or unbinds it (`undefined`, a log-out). A newly
+   * bound key owes nothing pushed to the account before: its difference starts here.
+   */
+  bindKey(entry: KeyEntry, userId: bigint | undefined): void {
+    entry.userId = userId
+    entry.updatesFrom = userId === undefined ? 0 : (this.updateLogs.get(userId)?.index ?? 0)
+    entry.updatesDropped = 0
   }
 
   /** `bad_server_salt` for a message. */
@@ -358,32 +407,68 @@ export class MtprotoServer {
     this.salt = next
   }
 
-  /**
-   * The update state an account's clients see in `updates.getState`/`getDifference`: pts 1 and
-   * qts 0 (no pushed update carries either), the highest `seq` and latest `date` pushed.
-   */
-  updateState(account: Account | undefined): { pts: number; qts: number; seq: number; date: number } {
-    const now = Math.floor(Date.now() / 1000)
-    const st = account === undefined ? undefined : this.pushed.get(account.userId)
-    return { pts: 1, qts: 0, seq: st?.seq ?? 0, date: Math.max(now, st?.date ?? 0) }
+  private logOf(userId: bigint): UpdateLog {
+    let log = this.updateLogs.get(userId)
+    if (log === undefined) {
+      log = { seq: 0, date: 0, index: 0, stored: [] }
+      this.updateLogs.set(userId, log)
+    }
+    return log
   }
 
   /**
-   * Pushes `Updates` to every live connection of an account, each written in its connection's
-   * layer (a value its layer cannot express is not sent there); returns how many got it.
+   * The update state of an account, what `updates.getState` reports and every difference
+   * ends at: `pts` is the position in the account's update log (1 + the pushes so far; no
+   * pushed update carries a pts of its own, calls travel as `updatePhoneCall` in the common
+   * sequence), qts 0, the `seq` of the last `Updates` pushed to it, and the later of the last
+   * push's `date` and now.
+   */
+  updateState(account: Account | undefined): UpdateState {
+    const now = Math.floor(Date.now() / 1000)
+    const log = account === undefined ? undefined : this.updateLogs.get(account.userId)
+    return { pts: 1 + (log?.index ?? 0), qts: 0, seq: log?.seq ?? 0, date: Math.max(now, log?.date ?? 0) }
+  }
+
+  /**
+   * Pushes `Updates` to every live connection of an account, each written in its
+   * connection's layer (a value its layer cannot express is not sent there); returns how
+   * many got it. As Telegram does, the server numbers the account's `updates` and
+   * `updatesCombined` in one sequence: each gets the next `seq` (a larger `seq` already in
+   * the object is kept, which leaves a gap) and the current `date`. The push is kept, at most
+   * `limits.maxStoredUpdates` per account, for the auth keys that did not get it
+   * ({@link difference}); `updatesTooLong` is sent as it is and not kept.
    */
   push(userId: bigint, updates: PushedUpdates): number {
+    const given: TlObject | ((schema: Tl.Schema) => TlObject) =
+      typeof updates === "function" || isTlObject(updates) ? updates : fromGramJs(updates)
+    const build = (schema: Tl.Schema): TlObject => (typeof given === "function" ? given(schema) : given)
+    const log = this.logOf(userId)
+    const head = build(Tl.schema(Tl.newest))
+    const now = Math.floor(Date.now() / 1000)
+    const givenDate = typeof head.date === "number" ? head.date : 0
+    const date = Math.max(now, givenDate, log.date)
+    let stamp: (o: TlObject) => TlObject = (o) => o
+    if (head._ === "updates" || head._ === "updatesCombined") {
+      const givenSeq = typeof head.seq === "number" ? head.seq : 0
+      const seq = Math.max(log.seq + 1, givenSeq)
+      const start = head._ === "updatesCombined" ? { seq_start: seq } : {}
+      stamp = (o) => ({ ...o, ...start, seq, date })
+      log.seq = seq
+      log.date = date
+    } else if (head._ === "updateShort") {
+      stamp = (o) => ({ ...o, date })
+      log.date = date
+    }
+    const inLayer = (schema: Tl.Schema): TlObject => stamp(build(schema))
+    const kept: StoredUpdates | undefined =
+      head._ === "updatesTooLong" ? undefined : { index: ++log.index, inLayer, delivered: new Set() }
+    if (kept !== undefined) this.keep(userId, log, kept)
     const bodies = new Map<number, Buffer | undefined>()
     const bodyFor = (schema: Tl.Schema): Buffer | undefined => {
       if (bodies.has(schema.layer)) return bodies.get(schema.layer)
       let body: Buffer | undefined
       try {
-        body =
-          typeof updates === "function"
-            ? writeBoxed(schema, updates(schema))
-            : isTlObject(updates)
-              ? writeBoxed(schema, updates)
-              : encodeResult(schema, "Updates", updates)
+        body = writeBoxed(schema, inLayer(schema))
       } catch (e) {
         if (!(e instanceof TlError)) throw e
         this.problem(`cannot push in layer ${schema.layer}: ${e.message}`)
@@ -391,23 +476,79 @@ export class MtprotoServer {
       bodies.set(schema.layer, body)
       return body
     }
-    const prev = this.pushed.get(userId) ?? { seq: 0, date: 0 }
-    const fields = (typeof updates === "function" ? updates(Tl.schema(Tl.newest)) : updates) as {
-      readonly seq?: unknown
-      readonly date?: unknown
-    }
-    this.pushed.set(userId, {
-      seq: typeof fields.seq === "number" ? Math.max(prev.seq, fields.seq) : prev.seq,
-      date: typeof fields.date === "number" ? Math.max(prev.date, fields.date) : prev.date
-    })
     let n = 0
     for (const c of this.connections) {
-      if (c.entry?.userId !== userId) continue
-      const body = bodyFor(c.entry.schema)
-      if (body !== undefined && c.push(body)) n++
+      const entry = c.entry
+      if (entry?.userId !== userId) continue
+      const body = bodyFor(entry.schema)
+      // a layer that cannot express it never will: nothing is owed to that key either
+      if (body === undefined) kept?.delivered.add(entry.id)
+      else if (c.push(body)) {
+        kept?.delivered.add(entry.id)
+        n++
+      }
     }
     this.stats.updatesPushed += n
     return n
+  }
+
+  /** Appends to the account's log, dropping the oldest past the cap (keys that missed it lose it). */
+  private keep(userId: bigint, log: UpdateLog, kept: StoredUpdates): void {
+    log.stored.push(kept)
+    while (log.stored.length > this.options.limits.maxStoredUpdates) {
+      const dropped = log.stored.shift()
+      if (dropped === undefined) break
+      for (const entry of this.keys.values())
+        if (entry.userId === userId && dropped.index > entry.updatesFrom && !dropped.delivered.has(entry.id))
+          entry.updatesDropped = dropped.index
+    }
+  }
+
+  /**
+   * `updates.getDifference` from an auth key, given the state its client names: the kept
+   * pushes of its account after that state's `pts` (a position in the log, see
+   * {@link updateState}) and after the key was bound, less those written to one of the key's
+   * connections (the client has them), as `updates.difference` in the key's layer, or
+   * `updates.differenceEmpty`. `updates.differenceTooLong` when one of them was dropped from
+   * the log. Like Telegram's, the answer depends only on the state named and on what reached
+   * this key: a client that goes on from the returned state gets each push once, and other
+   * keys of the account (other clients) keep their own bookkeeping.
+   */
+  difference(entry: KeyEntry, account: Account, from: { readonly pts: number }): TlObject {
+    const log = this.logOf(account.userId)
+    const state = this.updateState(account)
+    const after = Math.max(Math.trunc(from.pts) - 1, entry.updatesFrom)
+    if (entry.updatesDropped > after) return { _: "updates.differenceTooLong", pts: state.pts }
+    const owed = log.stored.filter((s) => s.index > after && !s.delivered.has(entry.id))
+    const updates: Array<TlValue> = []
+    const users = new Map<string, TlObject>()
+    const chats = new Map<string, TlObject>()
+    for (const s of owed) {
+      let o: TlObject
+      try {
+        o = s.inLayer(entry.schema)
+        writeBoxed(entry.schema, o)
+      } catch (e) {
+        if (!(e instanceof TlError)) throw e
+        this.problem(`cannot put a kept push in layer ${entry.schema.layer}: ${e.message}`)
+        continue
+      }
+      if (o._ === "updateShort" && isTlObject(o.update)) updates.push(o.update)
+      if (o._ !== "updates" && o._ !== "updatesCombined") continue
+      for (const u of Array.isArray(o.updates) ? o.updates : []) updates.push(u)
+      for (const u of Array.isArray(o.users) ? o.users : []) if (isTlObject(u)) users.set(String(u.id), u)
+      for (const c of Array.isArray(o.chats) ? o.chats : []) if (isTlObject(c)) chats.set(String(c.id), c)
+    }
+    if (updates.length === 0) return { _: "updates.differenceEmpty", date: state.date, seq: state.seq }
+    return {
+      _: "updates.difference",
+      new_messages: [],
+      new_encrypted_messages: [],
+      other_updates: updates,
+      chats: [...chats.values()],
+      users: [...users.values()],
+      state: { _: "updates.state", ...state, unread_count: 0 }
+    }
   }
 
   /** Closes every connection of an account (a fault: the client reconnects). */

@@ -59,11 +59,39 @@ const signature = (update: Model.Update): string | undefined => {
   }
 }
 
-/** One update as an `updates` of a layer (the model's `Updates` has no date or seq; seq 0 is "unordered"). */
+/**
+ * The users an update mentions, by id, in order of appearance: a call's `adminId` and
+ * `participantId`, and every `PeerUser` in it (group-call participants, message senders).
+ */
+export const mentionedUserIds = (update: Model.Update): ReadonlyArray<bigint> => {
+  const ids = new Set<bigint>()
+  const visit = (v: unknown): void => {
+    if (typeof v !== "object" || v === null || v instanceof Uint8Array) return
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x)
+      return
+    }
+    const o = v as Readonly<Record<string, unknown>>
+    if (o._tag === "PeerUser" && typeof o.userId === "bigint") ids.add(o.userId)
+    if (typeof o.adminId === "bigint") ids.add(o.adminId)
+    if (typeof o.participantId === "bigint") ids.add(o.participantId)
+    // `raw` holds a backend's own object, outside the model
+    for (const [k, x] of Object.entries(o)) if (k !== "raw") visit(x)
+  }
+  visit(update)
+  return [...ids]
+}
+
+/**
+ * One update as an `updates` of a layer, with the users it mentions as its viewer sees them
+ * (the server gives it its `seq` and `date` when it pushes it).
+ */
 const updatesIn =
-  (update: Model.Update) =>
-  (schema: Tl.Schema): TlObject =>
-    fromModelValue(schema, "Updates", new Model.Updates({ updates: [update], users: [] })) as TlObject
+  (update: Model.Update, users: ReadonlyArray<TlObject>) =>
+  (schema: Tl.Schema): TlObject => ({
+    ...(fromModelValue(schema, "Updates", new Model.Updates({ updates: [update], users: [] })) as TlObject),
+    users
+  })
 
 /** Glue between one world and one server. */
 export class WorldBackend {
@@ -123,8 +151,18 @@ export class WorldBackend {
           return
         }
       }
-      self.push(userId, updatesIn(update))
+      const users: Array<TlObject> = []
+      for (const id of mentionedUserIds(update)) {
+        const u = yield* self.world.user(id)
+        if (Option.isSome(u)) users.push(self.tlUser(u.value, userId))
+      }
+      self.push(userId, updatesIn(update, users))
     })
+  }
+
+  /** A world user as `viewerId` sees it in TL. */
+  private tlUser(u: TestTelegram.UserInfo, viewerId: bigint): TlObject {
+    return { ...userObject(accountOf(u), u.id === viewerId), deleted: u.deactivated }
   }
 
   /**
@@ -140,7 +178,7 @@ export class WorldBackend {
       for (const id of me.value.contacts) {
         const c = yield* self.world.user(id)
         if (Option.isNone(c)) continue
-        users.push({ ...userObject(accountOf(c.value), false), deleted: c.value.deactivated })
+        users.push(self.tlUser(c.value, userId))
       }
       const contacts = users.map((u) => ({ _: "contact", user_id: u.id, mutual: false }))
       return { _: "contacts.contacts", contacts, saved_count: 0, users }
