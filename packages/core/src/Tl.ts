@@ -221,3 +221,121 @@ export const schema = (layer: number): Schema => {
  * Tl.fallbackFor("phoneCallDiscardReasonMigrateConferenceCall") // "phoneCallDiscardReasonHangup"
  */
 export const fallbackFor = (name: string): string | undefined => ModelTable.constructors[name]?.fallback
+
+/**
+ * How the domain model (`@tgphone/core` `Model`) carries one TL type, from the generated model
+ * table: the `Model` export, whether it is one class (`"class"`: no `_tag`; the first
+ * constructor is the one written) or a `_tag`ged union, the modelled constructors (TL names),
+ * and the variant an unmodelled constructor travels in as is (`InputPeerRaw`), if any.
+ *
+ * @since 0.1.0
+ * @category model table
+ * @example
+ * import * as Tl from "@tgphone/core/Tl"
+ *
+ * const reason: Tl.ModelType | undefined = Tl.modelType("PhoneCallDiscardReason")
+ * // reason?.model === "DiscardReason"
+ */
+export interface ModelType {
+  /** The TL type (`PhoneCallDiscardReason`). */
+  readonly name: string
+  /** The `Model` export (`DiscardReason`). */
+  readonly model: string
+  readonly kind: "class" | "union"
+  readonly constructors: ReadonlyArray<string>
+  readonly rawVariant: string | undefined
+}
+
+/**
+ * How the domain model carries one TL constructor, from the generated model table: its TL type,
+ * its `_tag`, its modelled fields (TL name; `"r"` always present, `"o"` an optional key, `"f"` a
+ * `flags.N?true` boolean; `redacted` when the model holds it `Redacted`), whether decoded values
+ * keep the wire object in `raw`, and what a server sends instead to a client whose layer lacks
+ * it ({@link fallbackFor}).
+ *
+ * @since 0.1.0
+ * @category model table
+ * @example
+ * import * as Tl from "@tgphone/core/Tl"
+ *
+ * Tl.modelConstructor("phoneCallDiscardReasonBusy")?.tag // "Busy"
+ */
+export interface ModelConstructor {
+  /** The TL name (`phoneCallDiscardReasonBusy`). */
+  readonly name: string
+  readonly type: string
+  readonly tag: string
+  readonly fields: ReadonlyArray<{
+    readonly name: string
+    readonly mode: "r" | "o" | "f"
+    readonly redacted: boolean
+  }>
+  readonly raw: boolean
+  readonly fallback: string | undefined
+}
+
+const modelTypes = new Map<string, ModelType>()
+const modelConstructors = new Map<string, ModelConstructor>()
+
+/**
+ * The model's view of TL type `name` (its TL name: `PhoneCall`, `phone.PhoneCall`), or
+ * `undefined` when the model does not carry it (`Bool`, and the hand-written `Updates`).
+ *
+ * @since 0.1.0
+ * @category model table
+ * @example
+ * import * as Tl from "@tgphone/core/Tl"
+ *
+ * Tl.modelType("User")?.constructors // ["user", "userEmpty"]
+ */
+export const modelType = (name: string): ModelType | undefined => {
+  let t = modelTypes.get(name)
+  if (t === undefined) {
+    const e = Object.hasOwn(ModelTable.types, name) ? ModelTable.types[name] : undefined
+    if (e === undefined) return undefined
+    t = { name, model: e.model, kind: e.kind, constructors: e.constructors, rawVariant: e.rawVariant }
+    modelTypes.set(name, t)
+  }
+  return t
+}
+
+/**
+ * The model's view of TL constructor `name` (`phoneCallRequested`, `phone.phoneCall`), or
+ * `undefined` when the model does not carry it (`inputPeerUserFromMessage`).
+ *
+ * @since 0.1.0
+ * @category model table
+ * @example
+ * import * as Tl from "@tgphone/core/Tl"
+ *
+ * Tl.modelConstructor("phone.phoneCall")?.tag // "PhoneCall"
+ */
+export const modelConstructor = (name: string): ModelConstructor | undefined => {
+  let c = modelConstructors.get(name)
+  if (c === undefined) {
+    const e = Object.hasOwn(ModelTable.constructors, name) ? ModelTable.constructors[name] : undefined
+    if (e === undefined) return undefined
+    c = {
+      name,
+      type: e.type,
+      tag: e.tag,
+      fields: e.fields.map((f) => ({ name: f[0], mode: f[1], redacted: f.length === 3 })),
+      raw: e.raw === true,
+      fallback: e.fallback
+    }
+    modelConstructors.set(name, c)
+  }
+  return c
+}
+
+/**
+ * Every TL constructor the model carries, in the model table's order.
+ *
+ * @since 0.1.0
+ * @category model table
+ * @example
+ * import * as Tl from "@tgphone/core/Tl"
+ *
+ * const tags = Tl.modelConstructorNames.map((n) => Tl.modelConstructor(n)?.tag)
+ */
+export const modelConstructorNames: ReadonlyArray<string> = Object.keys(ModelTable.constructors)
