@@ -186,7 +186,8 @@ const hasBytes = (v: unknown): v is TlSerializable =>
 /** A GramJS object as a TL object (its layer-198 bytes, read with the layer-198 schema). */
 const fromGramJs = (v: TlSerializable): TlObject => {
   const read = readBoxed(v.getBytes(), Tl.schema(gramjsLayer))
-  if (read._tag === "Fail") throw new TlError(`a GramJS object does not read in layer 198: ${read.message}`)
+  if (read._tag === "Fail")
+    throw new TlError(`a GramJS object does not read in layer ${gramjsLayer}: ${read.message}`)
   return read.value
 }
 
