@@ -141,7 +141,9 @@ export const newest: number = layers[layers.length - 1] ?? 0
 /**
  * The shipped layer a peer declaring `declared` is served in: that layer when it is shipped,
  * else the newest shipped layer below it, else the oldest shipped layer (a client declaring a
- * higher, unknown layer gets the newest).
+ * higher, unknown layer gets the newest). This is the rule for a client library's codec, which
+ * has no classes for what came after its layer; the loopback server picks the nearest layer
+ * instead (`docs/loopback.md`).
  *
  * @since 0.1.0
  * @category layers

@@ -55,7 +55,9 @@ const BOOL_FALSE = 0xbc799737
 /**
  * The layer a client declaring `declared` is served in, among `available` (ascending; see
  * docs/loopback.md): that layer when it is there; above the newest, the newest; below the
- * oldest, the oldest; between two, the nearer one (a tie goes to the newer).
+ * oldest, the oldest; between two, the nearer one (a tie goes to the newer). Not core's
+ * `Tl.layerFor` (newest not above), which is the rule for a client library's own codec: why the
+ * two differ is in docs/loopback.md ("Why not `Tl.layerFor`").
  */
 export const servedLayer = (declared: number, available: ReadonlyArray<number> = Tl.layers): number => {
   const oldest = available[0] ?? Tl.newest
