@@ -8,6 +8,7 @@
  */
 import * as ModelTable from "./generated/ModelTable.js"
 import * as Generated from "./generated/Tl.js"
+import { fieldName as fieldNameOf } from "./internal/tlName.js"
 import type { Row, RowType } from "./internal/tlRow.js"
 
 /**
@@ -341,3 +342,17 @@ export const modelConstructor = (name: string): ModelConstructor | undefined => 
  * const tags = Tl.modelConstructorNames.map((n) => Tl.modelConstructor(n)?.tag)
  */
 export const modelConstructorNames: ReadonlyArray<string> = Object.keys(ModelTable.constructors)
+
+/**
+ * The model's (and GramJS's) field name of a TL parameter: its camelCase (`g_a_hash` →
+ * `gAHash`, `p2p_allowed` → `p2pAllowed`). The one rule the generated model, the codecs and the
+ * loopback server's mapping use.
+ *
+ * @since 0.1.0
+ * @category model table
+ * @example
+ * import * as Tl from "@tgphone/core/Tl"
+ *
+ * Tl.fieldName("g_a_or_b") // "gAOrB"
+ */
+export const fieldName = (tlName: string): string => fieldNameOf(tlName)

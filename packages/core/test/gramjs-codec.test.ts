@@ -54,7 +54,7 @@ const RUNS = 25
 
 /** GramJS 2.26 speaks layer 198 (its `LAYER`): the methods it has, and the params that layer can carry. */
 const inGramJs = methodNames.filter((m) => Object.hasOwn(RpcMethods[m].layers, GRAMJS))
-const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+const camel = Tl.fieldName
 /** Model variants (of `_tag`ged unions) GramJS's layer has no constructor for, from the model table. */
 const NOT_IN_198 = new Set(
   Tl.modelConstructorNames

@@ -37,43 +37,41 @@ const ecb = (key: Uint8Array, encrypt: boolean): NodeCrypto.Cipher | NodeCrypto.
 }
 
 /**
- * AES-256-IGE. `iv` is 32 bytes: the first half is the "previous ciphertext" block, the
- * second half the "previous plaintext" block. `data.length` must be a multiple of 16.
+ * The IGE chain, the same both ways: each output block is `E(input ⊕ before) ⊕ after`, then
+ * `before` is that output block and `after` the input block. Encrypting, `before` starts as the
+ * IV's "previous ciphertext" half and `after` as its "previous plaintext" half; decrypting, the
+ * other way round.
  */
-export const igeEncrypt = (key: Uint8Array, iv: Uint8Array, data: Uint8Array): Buffer => {
+const ige = (
+  cipher: NodeCrypto.Cipher | NodeCrypto.Decipher,
+  before0: Uint8Array,
+  after0: Uint8Array,
+  data: Uint8Array
+): Buffer => {
   const input = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
   const out = Buffer.alloc(input.length)
-  const cipher = ecb(key, true)
-  let prevC: Buffer = Buffer.from(iv.subarray(0, 16))
-  let prevP: Buffer = Buffer.from(iv.subarray(16, 32))
+  let before: Buffer = Buffer.from(before0)
+  let after: Buffer = Buffer.from(after0)
   const block = Buffer.alloc(16)
   for (let off = 0; off < input.length; off += 16) {
-    xor16(input, off, prevC, 0, block, 0)
-    const enc = cipher.update(block)
-    xor16(enc, 0, prevP, 0, out, off)
-    prevP = input.subarray(off, off + 16)
-    prevC = out.subarray(off, off + 16)
+    xor16(input, off, before, 0, block, 0)
+    xor16(cipher.update(block), 0, after, 0, out, off)
+    after = input.subarray(off, off + 16)
+    before = out.subarray(off, off + 16)
   }
   return out
 }
 
+/**
+ * AES-256-IGE. `iv` is 32 bytes: the first half is the "previous ciphertext" block, the
+ * second half the "previous plaintext" block. `data.length` must be a multiple of 16.
+ */
+export const igeEncrypt = (key: Uint8Array, iv: Uint8Array, data: Uint8Array): Buffer =>
+  ige(ecb(key, true), iv.subarray(0, 16), iv.subarray(16, 32), data)
+
 /** AES-256-IGE decryption; the inverse of {@link igeEncrypt}. */
-export const igeDecrypt = (key: Uint8Array, iv: Uint8Array, data: Uint8Array): Buffer => {
-  const input = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-  const out = Buffer.alloc(input.length)
-  const decipher = ecb(key, false)
-  let prevC: Buffer = Buffer.from(iv.subarray(0, 16))
-  let prevP: Buffer = Buffer.from(iv.subarray(16, 32))
-  const block = Buffer.alloc(16)
-  for (let off = 0; off < input.length; off += 16) {
-    xor16(input, off, prevP, 0, block, 0)
-    const dec = decipher.update(block)
-    xor16(dec, 0, prevC, 0, out, off)
-    prevC = input.subarray(off, off + 16)
-    prevP = out.subarray(off, off + 16)
-  }
-  return out
-}
+export const igeDecrypt = (key: Uint8Array, iv: Uint8Array, data: Uint8Array): Buffer =>
+  ige(ecb(key, false), iv.subarray(16, 32), iv.subarray(0, 16), data)
 
 /** MTProto 2.0 KDF: the AES key and IV for a msg_key; `x` is 0 client→server, 8 server→client. */
 export const kdf = (authKey: Uint8Array, msgKey: Uint8Array, x: 0 | 8): { key: Buffer; iv: Buffer } => {

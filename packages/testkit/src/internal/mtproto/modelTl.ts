@@ -26,9 +26,8 @@ import * as Tl from "@tgphone/core/Tl"
 import { Redacted, Schema, SchemaAST } from "effect"
 import { isTlObject, TlError, type TlObject, type TlValue } from "./tlCodec.js"
 
-/** camelCase of a TL parameter name (`g_a_or_b` → `gAOrB`). */
-export const camel = (name: string): string =>
-  name.replace(/_([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase())
+/** The model's field name of a TL parameter (`g_a_or_b` → `gAOrB`). */
+const camel = Tl.fieldName
 
 const resolve = (ast: SchemaAST.AST): SchemaAST.AST => {
   let a = ast
