@@ -356,3 +356,32 @@ export const modelConstructorNames: ReadonlyArray<string> = Object.keys(ModelTab
  * Tl.fieldName("g_a_or_b") // "gAOrB"
  */
 export const fieldName = (tlName: string): string => fieldNameOf(tlName)
+
+let wrapperNames: ReadonlySet<string> | undefined
+
+/**
+ * Whether `name` is one of the generic functions that wrap a query (`invokeWithLayer`,
+ * `initConnection`, `invokeWithoutUpdates`, `invokeAfterMsg`, …: `query:!X` returning `X`) in
+ * some shipped layer. Readers peel these to reach the request inside.
+ *
+ * @since 0.1.0
+ * @category schemas
+ * @example
+ * import * as Tl from "@tgphone/core/Tl"
+ *
+ * Tl.isWrapper("invokeWithLayer") // true
+ * Tl.isWrapper("phone.requestCall") // false
+ */
+export const isWrapper = (name: string): boolean => {
+  wrapperNames ??= new Set(
+    layers.flatMap((l) =>
+      schema(l)
+        .definitions.filter(
+          (d) =>
+            d.kind === "function" && d.generic && d.params.some((p) => p.name === "query" && p.type === "X")
+        )
+        .map((d) => d.name)
+    )
+  )
+  return wrapperNames.has(name)
+}

@@ -78,7 +78,7 @@ export const classNameOf = (wire: unknown): string | undefined =>
     : undefined
 
 /** `phone.PhoneCall` (a class name) → `phone.phoneCall` (the TL name). */
-const tlNameOfClass = (className: string): string => {
+export const tlNameOfClass = (className: string): string => {
   const dot = className.lastIndexOf(".")
   const last = className.slice(dot + 1)
   return `${className.slice(0, dot + 1)}${last.charAt(0).toLowerCase()}${last.slice(1)}`

@@ -462,18 +462,6 @@ export interface Unwrapped {
   readonly withoutUpdates: boolean
 }
 
-const WRAPPERS = new Set([
-  "invokeAfterMsg",
-  "invokeAfterMsgs",
-  "invokeWithoutUpdates",
-  "invokeWithMessagesRange",
-  "invokeWithTakeout",
-  "invokeWithBusinessConnection",
-  "invokeWithGooglePlayIntegrity",
-  "invokeWithApnsSecret",
-  "invokeWithReCaptcha"
-])
-
 /** Peels `invokeWithLayer`, `initConnection` and the other `invoke*` wrappers. */
 export const unwrap = (request: TlObject): Unwrapped => {
   let query = request
@@ -486,7 +474,7 @@ export const unwrap = (request: TlObject): Unwrapped => {
     if (query._ === "invokeWithLayer" && typeof query.layer === "number") layer = query.layer
     else if (query._ === "initConnection") initConnection = query
     else if (query._ === "invokeWithoutUpdates") withoutUpdates = true
-    else if (!WRAPPERS.has(query._)) break
+    else if (!Tl.isWrapper(query._)) break
     query = inner
   }
   return { query, layer, initConnection, withoutUpdates }
