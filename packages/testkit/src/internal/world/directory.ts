@@ -319,6 +319,33 @@ export class Directory {
   }
 
   /**
+   * The peer `actor` may act as when a request names `input` (`join_as`, `send_as`): themselves,
+   * or a channel they administer; anything else is `400 invalid` (`JOIN_AS_PEER_INVALID`,
+   * `SEND_AS_PEER_INVALID`).
+   */
+  actingPeer(actor: UserRec, input: Model.InputPeer, invalid: string): Model.Peer {
+    switch (input._tag) {
+      case "InputPeerSelf":
+        return { _tag: "PeerUser", userId: actor.id }
+      case "InputPeerUser":
+        return input.userId === actor.id && input.accessHash === actor.accessHash
+          ? { _tag: "PeerUser", userId: actor.id }
+          : reject(400, invalid)
+      case "InputPeerChannel": {
+        const chat = this.chats.get(input.channelId)
+        return chat !== undefined &&
+          chat.kind !== "group" &&
+          chat.accessHash === input.accessHash &&
+          chat.admins.has(actor.id)
+          ? { _tag: "PeerChannel", channelId: chat.id }
+          : reject(400, invalid)
+      }
+      default:
+        return reject(400, invalid)
+    }
+  }
+
+  /**
    * The step of `resolveUser`: a username, phone number or bare id (one `actor` knows, as a
    * Telegram client needs the user's access hash from somewhere) to the user's `InputUser`.
    */
