@@ -449,6 +449,17 @@ export const docFiles = async (): Promise<Array<string>> => {
   ]
 }
 
+/** The text of each of `files` (read from the repository), then `texts` as given. */
+const sourcesOf = async (
+  files: ReadonlyArray<string>,
+  texts: ReadonlyArray<{ readonly file: string; readonly text: string }>
+): Promise<ReadonlyArray<{ readonly file: string; readonly text: string }>> => [
+  ...(await Promise.all(
+    files.map(async (file) => ({ file, text: await readFile(join(root, file), "utf8") }))
+  )),
+  ...texts
+]
+
 /**
  * Every `Namespace.member` written in code (fenced blocks and inline code spans) of the
  * Markdown files and in the examples' comments, where `Namespace` is an exported namespace
@@ -497,12 +508,7 @@ export const unknownNames = async (
     }
   const found: Array<UnknownName> = []
   const reference = new RegExp(`\\b(${[...members.keys()].join("|")})\\.([A-Za-z_$][\\w$]*)`, "g")
-  const sources = [
-    ...(await Promise.all(
-      files.map(async (file) => ({ file, text: await readFile(join(root, file), "utf8") }))
-    )),
-    ...texts
-  ]
+  const sources = await sourcesOf(files, texts)
   for (const { file, text } of sources) {
     const code: Array<{ readonly line: number; readonly text: string; readonly prose?: true }> = []
     let fenced = false
@@ -562,12 +568,7 @@ export const badLinks = async (
   files: ReadonlyArray<string>,
   texts: ReadonlyArray<{ readonly file: string; readonly text: string }> = []
 ): Promise<Array<BadLink>> => {
-  const sources = [
-    ...(await Promise.all(
-      files.map(async (file) => ({ file, text: await readFile(join(root, file), "utf8") }))
-    )),
-    ...texts
-  ]
+  const sources = await sourcesOf(files, texts)
   const found: Array<BadLink> = []
   const absolute = `${repositoryUrl}/`
   for (const { file, text } of sources) {
@@ -619,12 +620,7 @@ export const notVerbatim = async (
   files: ReadonlyArray<string>,
   texts: ReadonlyArray<{ readonly file: string; readonly text: string }> = []
 ): Promise<Array<NotVerbatim>> => {
-  const sources = [
-    ...(await Promise.all(
-      files.map(async (file) => ({ file, text: await readFile(join(root, file), "utf8") }))
-    )),
-    ...texts
-  ]
+  const sources = await sourcesOf(files, texts)
   const found: Array<NotVerbatim> = []
   for (const { file, text } of sources)
     for (const m of text.matchAll(/^<!-- verbatim: (\S+) -->\n```\w*\n([\s\S]*?)^```$/gm)) {

@@ -8,6 +8,7 @@
  */
 import * as ModelTable from "./generated/ModelTable.js"
 import * as Generated from "./generated/Tl.js"
+import { fieldName as fieldNameOf } from "./internal/tlName.js"
 import type { Row, RowType } from "./internal/tlRow.js"
 
 /**
@@ -141,7 +142,9 @@ export const newest: number = layers[layers.length - 1] ?? 0
 /**
  * The shipped layer a peer declaring `declared` is served in: that layer when it is shipped,
  * else the newest shipped layer below it, else the oldest shipped layer (a client declaring a
- * higher, unknown layer gets the newest).
+ * higher, unknown layer gets the newest). This is the rule for a client library's codec, which
+ * has no classes for what came after its layer; the loopback server picks the nearest layer
+ * instead (`docs/loopback.md`).
  *
  * @since 0.1.0
  * @category layers
@@ -221,3 +224,164 @@ export const schema = (layer: number): Schema => {
  * Tl.fallbackFor("phoneCallDiscardReasonMigrateConferenceCall") // "phoneCallDiscardReasonHangup"
  */
 export const fallbackFor = (name: string): string | undefined => ModelTable.constructors[name]?.fallback
+
+/**
+ * How the domain model (`@tgphone/core` `Model`) carries one TL type, from the generated model
+ * table: the `Model` export, whether it is one class (`"class"`: no `_tag`; the first
+ * constructor is the one written) or a `_tag`ged union, the modelled constructors (TL names),
+ * and the variant an unmodelled constructor travels in as is (`InputPeerRaw`), if any.
+ *
+ * @since 0.1.0
+ * @category model table
+ * @example
+ * import * as Tl from "@tgphone/core/Tl"
+ *
+ * const reason: Tl.ModelType | undefined = Tl.modelType("PhoneCallDiscardReason")
+ * // reason?.model === "DiscardReason"
+ */
+export interface ModelType {
+  /** The TL type (`PhoneCallDiscardReason`). */
+  readonly name: string
+  /** The `Model` export (`DiscardReason`). */
+  readonly model: string
+  readonly kind: "class" | "union"
+  readonly constructors: ReadonlyArray<string>
+  readonly rawVariant: string | undefined
+}
+
+/**
+ * How the domain model carries one TL constructor, from the generated model table: its TL type,
+ * its `_tag`, its modelled fields (TL name; `"r"` always present, `"o"` an optional key, `"f"` a
+ * `flags.N?true` boolean; `redacted` when the model holds it `Redacted`), whether decoded values
+ * keep the wire object in `raw`, and what a server sends instead to a client whose layer lacks
+ * it ({@link fallbackFor}).
+ *
+ * @since 0.1.0
+ * @category model table
+ * @example
+ * import * as Tl from "@tgphone/core/Tl"
+ *
+ * Tl.modelConstructor("phoneCallDiscardReasonBusy")?.tag // "Busy"
+ */
+export interface ModelConstructor {
+  /** The TL name (`phoneCallDiscardReasonBusy`). */
+  readonly name: string
+  readonly type: string
+  readonly tag: string
+  readonly fields: ReadonlyArray<{
+    readonly name: string
+    readonly mode: "r" | "o" | "f"
+    readonly redacted: boolean
+  }>
+  readonly raw: boolean
+  readonly fallback: string | undefined
+}
+
+const modelTypes = new Map<string, ModelType>()
+const modelConstructors = new Map<string, ModelConstructor>()
+
+/**
+ * The model's view of TL type `name` (its TL name: `PhoneCall`, `phone.PhoneCall`), or
+ * `undefined` when the model does not carry it (`Bool`, and the hand-written `Updates`).
+ *
+ * @since 0.1.0
+ * @category model table
+ * @example
+ * import * as Tl from "@tgphone/core/Tl"
+ *
+ * Tl.modelType("User")?.constructors // ["user", "userEmpty"]
+ */
+export const modelType = (name: string): ModelType | undefined => {
+  let t = modelTypes.get(name)
+  if (t === undefined) {
+    const e = Object.hasOwn(ModelTable.types, name) ? ModelTable.types[name] : undefined
+    if (e === undefined) return undefined
+    t = { name, model: e.model, kind: e.kind, constructors: e.constructors, rawVariant: e.rawVariant }
+    modelTypes.set(name, t)
+  }
+  return t
+}
+
+/**
+ * The model's view of TL constructor `name` (`phoneCallRequested`, `phone.phoneCall`), or
+ * `undefined` when the model does not carry it (`inputPeerUserFromMessage`).
+ *
+ * @since 0.1.0
+ * @category model table
+ * @example
+ * import * as Tl from "@tgphone/core/Tl"
+ *
+ * Tl.modelConstructor("phone.phoneCall")?.tag // "PhoneCall"
+ */
+export const modelConstructor = (name: string): ModelConstructor | undefined => {
+  let c = modelConstructors.get(name)
+  if (c === undefined) {
+    const e = Object.hasOwn(ModelTable.constructors, name) ? ModelTable.constructors[name] : undefined
+    if (e === undefined) return undefined
+    c = {
+      name,
+      type: e.type,
+      tag: e.tag,
+      fields: e.fields.map((f) => ({ name: f[0], mode: f[1], redacted: f.length === 3 })),
+      raw: e.raw === true,
+      fallback: e.fallback
+    }
+    modelConstructors.set(name, c)
+  }
+  return c
+}
+
+/**
+ * Every TL constructor the model carries, in the model table's order.
+ *
+ * @since 0.1.0
+ * @category model table
+ * @example
+ * import * as Tl from "@tgphone/core/Tl"
+ *
+ * const tags = Tl.modelConstructorNames.map((n) => Tl.modelConstructor(n)?.tag)
+ */
+export const modelConstructorNames: ReadonlyArray<string> = Object.keys(ModelTable.constructors)
+
+/**
+ * The model's (and GramJS's) field name of a TL parameter: its camelCase (`g_a_hash` →
+ * `gAHash`, `p2p_allowed` → `p2pAllowed`). The one rule the generated model, the codecs and the
+ * loopback server's mapping use.
+ *
+ * @since 0.1.0
+ * @category model table
+ * @example
+ * import * as Tl from "@tgphone/core/Tl"
+ *
+ * Tl.fieldName("g_a_or_b") // "gAOrB"
+ */
+export const fieldName = (tlName: string): string => fieldNameOf(tlName)
+
+let wrapperNames: ReadonlySet<string> | undefined
+
+/**
+ * Whether `name` is one of the generic functions that wrap a query (`invokeWithLayer`,
+ * `initConnection`, `invokeWithoutUpdates`, `invokeAfterMsg`, …: `query:!X` returning `X`) in
+ * some shipped layer. Readers peel these to reach the request inside.
+ *
+ * @since 0.1.0
+ * @category schemas
+ * @example
+ * import * as Tl from "@tgphone/core/Tl"
+ *
+ * Tl.isWrapper("invokeWithLayer") // true
+ * Tl.isWrapper("phone.requestCall") // false
+ */
+export const isWrapper = (name: string): boolean => {
+  wrapperNames ??= new Set(
+    layers.flatMap((l) =>
+      schema(l)
+        .definitions.filter(
+          (d) =>
+            d.kind === "function" && d.generic && d.params.some((p) => p.name === "query" && p.type === "X")
+        )
+        .map((d) => d.name)
+    )
+  )
+  return wrapperNames.has(name)
+}

@@ -15,6 +15,7 @@ import {
   type UserNotFound,
   type UserRef
 } from "../src/TelegramRpc.js"
+import * as Tl from "../src/Tl.js"
 
 // ---------------------------------------------------------------------------------------------
 // A small fake TelegramRpc that records what crosses the seam
@@ -41,7 +42,7 @@ const fake = (
   const resolved: Array<UserRef> = []
   const layer = Layer.succeed(TelegramRpc, {
     account: { userId: 1n, isBot: options.isBot ?? false },
-    layer: options.layer ?? 229,
+    layer: options.layer ?? Tl.newest,
     invoke: <M extends MethodName>(method: M, params: unknown) =>
       Effect.gen(function* () {
         const span = yield* Effect.currentSpan.pipe(Effect.option)
@@ -224,7 +225,7 @@ describe("a method the backend's layer lacks fails at once with MethodNotInLayer
     Effect.gen(function* () {
       for (const method of Object.keys(fns) as Array<keyof typeof fns>) {
         const info = RpcMethods[method]
-        for (const shipped of [198, 229]) {
+        for (const shipped of Tl.layers) {
           const backend = fake({ layer: shipped })
           const exit = yield* run(method).pipe(Effect.provide(backend.layer), Effect.exit)
           if (Object.hasOwn(info.layers, shipped)) {
@@ -244,30 +245,31 @@ describe("a method the backend's layer lacks fails at once with MethodNotInLayer
       }
     })
   )
-  it.effect.each([
-    ["phone.createConferenceCall", 229],
-    ["phone.deleteConferenceCallParticipants", 202],
-    ["phone.sendConferenceCallBroadcast", 202],
-    ["phone.inviteConferenceCallParticipant", 202],
-    ["phone.declineConferenceCallInvite", 202],
-    ["phone.getGroupCallChainBlocks", 202],
-    ["phone.sendGroupCallMessage", 216],
-    ["phone.sendGroupCallEncryptedMessage", 216],
-    ["phone.deleteGroupCallMessages", 217],
-    ["phone.deleteGroupCallParticipantMessages", 217],
-    ["phone.getGroupCallStars", 217],
-    ["phone.saveDefaultSendAs", 217]
-  ] as const)(
-    "%s on a layer-198 backend: MethodNotInLayer naming layer 198 and layer %i",
+  // the methods the oldest shipped layer lacks, with the first layer the registry gives each
+  const oldest = Tl.layers[0] ?? Tl.newest
+  const notInOldest = (Object.keys(fns) as Array<keyof typeof fns>)
+    .filter((m) => !Object.hasOwn(RpcMethods[m].layers, oldest))
+    .map((m) => [m, RpcMethods[m].firstLayer] as const)
+  it.effect("some methods are not in the oldest shipped layer, each with a first layer above it", () =>
+    Effect.sync(() => {
+      assert.isNotEmpty(notInOldest)
+      for (const [method, first] of notInOldest) assert.isAbove(first ?? 0, oldest, method)
+    })
+  )
+  it.effect.each(notInOldest)(
+    `%s on a layer-${oldest} backend: MethodNotInLayer naming layer ${oldest} and layer %i`,
     ([method, first]) =>
       Effect.gen(function* () {
-        const { calls, resolved, layer } = fake({ layer: 198 })
+        const { calls, resolved, layer } = fake({ layer: oldest })
         const error = yield* run(method).pipe(Effect.flip, Effect.provide(layer))
         assert.instanceOf(error, Errors.MethodNotInLayer)
         assert.strictEqual(error.method, method)
-        assert.strictEqual(error.layer, 198)
+        assert.strictEqual(error.layer, oldest)
         assert.strictEqual(error.firstLayer, first)
-        assert.include(error.message, `${method} is not in layer 198 (it first appears in layer ${first})`)
+        assert.include(
+          error.message,
+          `${method} is not in layer ${oldest} (it first appears in layer ${first})`
+        )
         assert.strictEqual(calls.length, 0)
         assert.strictEqual(resolved.length, 0)
       })

@@ -13,7 +13,13 @@ import { Api } from "telegram"
 import { fromModelValue, toModel } from "../src/internal/mtproto/modelTl.js"
 import { RawClient, type ServerMessage } from "../src/internal/mtproto/rawClient.js"
 import { Ids } from "../src/internal/mtproto/tl.js"
-import { isTlObject, readBoxed, type TlObject, writeBoxed } from "../src/internal/mtproto/tlCodec.js"
+import {
+  isTlObject,
+  readBoxed,
+  servedLayer,
+  type TlObject,
+  writeBoxed
+} from "../src/internal/mtproto/tlCodec.js"
 import * as LoopbackServer from "../src/LoopbackServer.js"
 
 const alice: LoopbackServer.Account = { userId: 42n, accessHash: 4242n, firstName: "Alice" }
@@ -77,6 +83,33 @@ const withLayer = (layer: number, query: TlObject, schema: Tl.Schema = s229): Bu
 const firstUserId = (result: Buffer): number => result.readUInt32LE(8)
 
 describe("LoopbackServer layers", () => {
+  it.effect(
+    "the nearest-layer rule is Tl.layerFor but between two shipped layers where the newer is nearer",
+    () =>
+      Effect.sync(() => {
+        const oldest = Tl.layers[0] ?? Tl.newest
+        let differ = 0
+        for (let declared = oldest - 50; declared <= Tl.newest + 50; declared++) {
+          const served = servedLayer(declared)
+          const client = Tl.layerFor(declared)
+          if (served === client) continue
+          // client: the shipped layer below; served: the one above, no farther away
+          differ++
+          const above = Tl.layers.find((l) => l > declared)
+          assert.strictEqual(served, above, `declared ${declared}`)
+          assert.strictEqual(
+            client,
+            [...Tl.layers].reverse().find((l) => l < declared),
+            `declared ${declared}`
+          )
+          assert.isAtMost(served - declared, declared - client, `declared ${declared}`)
+        }
+        assert.isAbove(differ, 0)
+        assert.strictEqual(servedLayer(227), 229)
+        assert.strictEqual(Tl.layerFor(227), 198)
+      })
+  )
+
   it.live("serves each declared layer in the nearest layer it speaks, and keeps it per auth key", () =>
     Effect.gen(function* () {
       const server = yield* LoopbackServer.make({ accounts: [alice], strictSalt: false })

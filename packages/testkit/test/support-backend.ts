@@ -8,6 +8,7 @@ import { createHash } from "node:crypto"
 import { type Model, PhoneCalls, type RpcMethods, TelegramRpc } from "@tgphone/core"
 import * as GramJs from "@tgphone/core/GramJs"
 import * as Teleproto from "@tgphone/core/Teleproto"
+import * as Tl from "@tgphone/core/Tl"
 import { PhoneCallProtocol, SecureRandom } from "@tgphone/crypto"
 import { Context, Effect, Layer, Redacted, type Scope, Semaphore } from "effect"
 import * as TeleprotoLib from "teleproto"
@@ -185,6 +186,15 @@ export const invoke = <M extends RpcMethods.MethodName>(method: M, params: RpcMe
   TelegramRpc.TelegramRpc.use((rpc) => rpc.invoke(method, params))
 
 /** A modern client's protocol as a `Phone.*` input. */
+/**
+ * Whether TL layer `layer` (its shipped schema, as a backend's codec reads it) has constructor
+ * `name` and, when given, its parameter `param`: the TL data, not a literal "first layer".
+ */
+export const layerHas = (layer: number, name: string, param?: string): boolean => {
+  const def = Tl.schema(layer).byName.get(name)
+  return def !== undefined && (param === undefined || def.params.some((p) => p.name === param))
+}
+
 export const protocolInput = {
   udpP2p: true,
   udpReflector: true,

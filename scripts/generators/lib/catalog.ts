@@ -120,10 +120,6 @@ export const pascalCase = (type: string): string =>
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join("")
 
-/** `user_id` → `userId`. */
-export const camelCase = (name: string): string =>
-  name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
-
 /** An `_X` family member (`FLOOD_WAIT_X`, `INTERDC_X_CALL_ERROR`): the X is a number on the wire. */
 export const isNumberedFamily = (type: string): boolean => type.split("_").includes("X")
 

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
+import { fieldName } from "../../../packages/core/src/internal/tlName.js"
 import {
   externalTypes,
   modelledUpdates,
@@ -18,7 +19,7 @@ import { catalogDir, root } from "./catalog.js"
 import type { TlDefinition, TlParam, TlType } from "./tl.js"
 
 /** GramJS's (and the model's) camelCase of a TL name: `g_a_hash` → `gAHash`, `p2p_allowed` → `p2pAllowed`. */
-export const camel = (name: string): string => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+export const camel = fieldName
 
 /** `phone.phoneCall` → `PhoneCall` (the namespace dropped, the first letter upper-cased). */
 const pascalOf = (name: string): string => {

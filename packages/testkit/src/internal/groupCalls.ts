@@ -438,26 +438,9 @@ export class GroupCalls {
     for (const u of audience) this.delivery.deliver(ctx, u, this.participantsUpdate(call, parts, u), true)
   }
 
+  /** The peer `actor` joins as (`Directory.actingPeer`). */
   private joinAsPeer(actor: UserRec, joinAs: Model.InputPeer): Model.Peer {
-    switch (joinAs._tag) {
-      case "InputPeerSelf":
-        return { _tag: "PeerUser", userId: actor.id }
-      case "InputPeerUser":
-        return joinAs.userId === actor.id && joinAs.accessHash === actor.accessHash
-          ? { _tag: "PeerUser", userId: actor.id }
-          : reject(400, "JOIN_AS_PEER_INVALID")
-      case "InputPeerChannel": {
-        const chat = this.directory.chats.get(joinAs.channelId)
-        return chat !== undefined &&
-          chat.kind !== "group" &&
-          chat.accessHash === joinAs.accessHash &&
-          chat.admins.has(actor.id)
-          ? { _tag: "PeerChannel", channelId: chat.id }
-          : reject(400, "JOIN_AS_PEER_INVALID")
-      }
-      default:
-        return reject(400, "JOIN_AS_PEER_INVALID")
-    }
+    return this.directory.actingPeer(actor, joinAs, "JOIN_AS_PEER_INVALID")
   }
 
   peerId(peer: Model.Peer): bigint {

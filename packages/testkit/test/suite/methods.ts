@@ -103,7 +103,7 @@ export const methodsSuite = (backend: Backend): void => {
           _tag: "MethodNotInLayer",
           method: "phone.createConferenceCall",
           layer,
-          firstLayer: 229
+          firstLayer: RpcMethods.RpcMethods["phone.createConferenceCall"].firstLayer
         })
       }
       yield* did("phone.createConferenceCall")

@@ -9,7 +9,7 @@ import { assert, it } from "@effect/vitest"
 import { type PhoneCalls, TelegramRpc } from "@tgphone/core"
 import { Effect, Fiber, Option, Redacted, type Scope, Stream } from "effect"
 import { assertMatches } from "../../../../test-support/assert.js"
-import { type Backend, type Scene, scene } from "../support-backend.js"
+import { type Backend, layerHas, type Scene, scene } from "../support-backend.js"
 
 /** Bob listens, Alice calls `@bob_b`, Bob accepts: both ends of the active call. */
 const connect = (s: Scene) =>
@@ -126,28 +126,31 @@ export const scenariosSuite = (backend: Backend): void => {
     })
   )
 
-  it.live("moved into a conference: both ends carry the conference's slug (Hangup before layer 202)", () =>
-    Effect.gen(function* () {
-      const s = yield* scene(backend)
-      const layer = yield* s.as(s.alice)(TelegramRpc.TelegramRpc.use((rpc) => Effect.succeed(rpc.layer)))
-      const { caller, callee } = yield* connect(s)
-      const moved = yield* s.world.migrateToConference(s.bob, caller.id)
-      // the reason a layer-202+ client reads; an older layer has no such reason, only Hangup
-      const expected: PhoneCalls.CallEnd =
-        layer >= 202 ? { reason: "MigrateConferenceCall", slug: moved.slug } : { reason: "Hangup" }
-      for (const ended of [
-        yield* caller.ended.pipe(Effect.timeout("5 seconds")),
-        yield* callee.ended.pipe(Effect.timeout("5 seconds"))
-      ]) {
-        assert.strictEqual(ended.callId, caller.id)
-        assert.deepStrictEqual(
-          ended.reason === "MigrateConferenceCall"
-            ? { reason: ended.reason, slug: ended.slug }
-            : { reason: ended.reason },
-          expected
-        )
-      }
-    })
+  it.live(
+    "moved into a conference: both ends carry the conference's slug (Hangup on a layer without it)",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* scene(backend)
+        const layer = yield* s.as(s.alice)(TelegramRpc.TelegramRpc.use((rpc) => Effect.succeed(rpc.layer)))
+        const { caller, callee } = yield* connect(s)
+        const moved = yield* s.world.migrateToConference(s.bob, caller.id)
+        // the reason a client whose layer has it reads; an older layer has no such reason, only Hangup
+        const expected: PhoneCalls.CallEnd = layerHas(layer, "phoneCallDiscardReasonMigrateConferenceCall")
+          ? { reason: "MigrateConferenceCall", slug: moved.slug }
+          : { reason: "Hangup" }
+        for (const ended of [
+          yield* caller.ended.pipe(Effect.timeout("5 seconds")),
+          yield* callee.ended.pipe(Effect.timeout("5 seconds"))
+        ]) {
+          assert.strictEqual(ended.callId, caller.id)
+          assert.deepStrictEqual(
+            ended.reason === "MigrateConferenceCall"
+              ? { reason: ended.reason, slug: ended.slug }
+              : { reason: ended.reason },
+            expected
+          )
+        }
+      })
   )
 
   it.live("hang up: the side that hung up sees the end as its own (by: us)", () =>

@@ -24,6 +24,7 @@ import { Redacted, Schema } from "effect"
 import { constructors, types } from "../../generated/ModelTable.js"
 import * as Model from "../../Model.js"
 import * as Tl from "../../Tl.js"
+import { fieldName } from "../tlName.js"
 
 /**
  * A value could not be converted between the domain model and the backend.
@@ -77,22 +78,14 @@ export const classNameOf = (wire: unknown): string | undefined =>
     : undefined
 
 /** `phone.PhoneCall` (a class name) → `phone.phoneCall` (the TL name). */
-const tlNameOfClass = (className: string): string => {
+export const tlNameOfClass = (className: string): string => {
   const dot = className.lastIndexOf(".")
   const last = className.slice(dot + 1)
   return `${className.slice(0, dot + 1)}${last.charAt(0).toLowerCase()}${last.slice(1)}`
 }
 
-const camelNames = new Map<string, string>()
-/** The model's (and GramJS's) camelCase of a TL name (memoised: it runs for every field of every request). */
-const camel = (name: string): string => {
-  let c = camelNames.get(name)
-  if (c === undefined) {
-    c = name.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase())
-    camelNames.set(name, c)
-  }
-  return c
-}
+/** The model's (and GramJS's) camelCase of a TL name. */
+const camel = fieldName
 
 /** Per modelled constructor, computed once: its TL field names, camelCase keys and flag keys. */
 interface FieldSets {

@@ -15,6 +15,7 @@ import {
   methodByConstructorId,
   RpcMethods
 } from "../../RpcMethods.js"
+import * as Tl from "../../Tl.js"
 import * as C from "./codec.js"
 import * as LiveCodecs from "./liveCodecs.js"
 
@@ -49,25 +50,12 @@ export const requestClassOf = (method: MethodName): C.ApiClass => {
   return cls
 }
 
-const WRAPPERS: ReadonlySet<string> = new Set([
-  "InvokeWithLayer",
-  "InitConnection",
-  "InvokeWithoutUpdates",
-  "InvokeAfterMsg",
-  "InvokeAfterMsgs",
-  "InvokeWithTakeout",
-  "InvokeWithMessagesRange",
-  "InvokeWithBusinessConnection",
-  "InvokeWithGooglePlayIntegrity",
-  "InvokeWithApnsSecret"
-])
-
-/** Strips `invokeWithLayer`, `initConnection`, `invokeWithoutUpdates`, `invokeAfterMsg`, … down to the inner `query`. */
+/** Strips `invokeWithLayer`, `initConnection`, `invokeWithoutUpdates`, `invokeAfterMsg`, … (`Tl.isWrapper`) down to the inner `query`. */
 export const unwrapRequest = (request: unknown): unknown => {
   let current = request
   for (let depth = 0; depth < 16; depth++) {
     const name = C.classNameOf(current)
-    if (name === undefined || !WRAPPERS.has(name)) return current
+    if (name === undefined || !Tl.isWrapper(C.tlNameOfClass(name))) return current
     current = (current as { query?: unknown }).query
   }
   return current

@@ -1,23 +1,24 @@
 /**
  * Generic mapping between TL objects (`tlCodec.ts`, snake_case, in one layer's schema) and the
  * layer-independent domain model (`@tgphone/core` `Model`, camelCase, `_tag`ged unions). No
- * constructor is written out by hand: the TL side comes from the layer's schema, the model side
- * from the target `Schema`'s encoded AST.
+ * constructor is written out by hand: the TL side comes from the layer's schema, which model
+ * value a TL constructor is from core's generated model table (`Tl.modelType`,
+ * `Tl.modelConstructor`), the fields from the target `Schema`'s encoded AST.
  *
  * - A parameter `g_a_hash` is the field `gAHash` (camelCase of the TL name).
- * - A constructor is the model variant whose `_tag` is its PascalCase name without namespace
- *   (`phoneCallRequested` → `PhoneCallRequested`, `messages.dhConfig` → `DhConfig`), or that
- *   name without its type's name in front (`phoneCallDiscardReasonBusy` of
- *   `PhoneCallDiscardReason` → `Busy`). A model class without `_tag` is the constructor named
- *   like its TL type (`User` → `user`, `phone.PhoneCall` → `phone.phoneCall`).
- * - TL → model: `flags.N?true` is a boolean; a constructor the model has no variant for goes
- *   into the variant whose only field is `raw` (`InputPeerRaw`), as the TL object itself; a
- *   required boolean the layer does not carry is `false`.
+ * - A modelled constructor is the variant with its table `_tag` (`phoneCallDiscardReasonBusy` →
+ *   `Busy`), or the class its type is modelled as (`user`, `userEmpty` → `User`); a model class
+ *   the table does not carry (method params, the hand-written `Updates`) takes the object's
+ *   fields as they are, and is written as the constructor of its TL type that has all its fields
+ *   and the fewest others (`Updates` → `updates`).
+ * - TL → model: `flags.N?true` is a boolean; a field the table marks secret is `Redacted`; a constructor the table does not model goes into
+ *   its type's raw variant (`InputPeerRaw`), as the TL object itself; a required boolean the
+ *   layer does not carry is `false`.
  * - Model → TL: fields the layer's constructor lacks are dropped; a variant the layer has no
- *   constructor for is sent as the older form Telegram sends instead (`Tl.fallbackFor`:
- *   `MigrateConferenceCall` reaches layer 198 as `Hangup`), else an optional field holding it
- *   is left out; a required
- *   `date` the model does not carry is the server's clock, other missing scalars are zero.
+ *   constructor for is sent as the older form Telegram sends instead (the table's fallback,
+ *   `Tl.fallbackFor`: `MigrateConferenceCall` reaches layer 198 as `Hangup`), else an optional
+ *   field holding it is left out; a required `date` the model does not carry is the server's
+ *   clock, other missing scalars are zero.
  *
  * @internal
  */
@@ -25,23 +26,8 @@ import * as Tl from "@tgphone/core/Tl"
 import { Redacted, Schema, SchemaAST } from "effect"
 import { isTlObject, TlError, type TlObject, type TlValue } from "./tlCodec.js"
 
-/** camelCase of a TL parameter name (`g_a_or_b` → `gAOrB`). */
-export const camel = (name: string): string =>
-  name.replace(/_([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase())
-
-const pascal = (name: string): string => {
-  const short = name.slice(name.lastIndexOf(".") + 1)
-  return short.charAt(0).toUpperCase() + short.slice(1)
-}
-
-/** The model `_tag`s a constructor may be known by, preferred first. */
-export const tagsOf = (def: Tl.Definition): ReadonlyArray<string> => {
-  const full = pascal(def.name)
-  const type = typeof def.type === "string" ? pascal(def.type) : ""
-  return type !== "" && full.startsWith(type) && full.length > type.length
-    ? [full, full.slice(type.length)]
-    : [full]
-}
+/** The model's field name of a TL parameter (`g_a_or_b` → `gAOrB`). */
+const camel = Tl.fieldName
 
 const resolve = (ast: SchemaAST.AST): SchemaAST.AST => {
   let a = ast
@@ -62,10 +48,27 @@ const tagOf = (o: SchemaAST.Objects): string | undefined => {
   return t?._tag === "Literal" && typeof t.literal === "string" ? t.literal : undefined
 }
 
-const isRawVariant = (o: SchemaAST.Objects): boolean =>
-  o.propertySignatures.length === 2 &&
-  o.propertySignatures.some((p) => p.name === "raw") &&
-  tagOf(o) !== undefined
+/**
+ * The model variant a TL combinator decodes into, among `variants` (the target's objects):
+ * by the model table for a modelled constructor; `"raw"` for a constructor of a modelled type
+ * the table leaves out, when the type has a raw variant; the one untagged object otherwise
+ * (method params, a class the table does not carry).
+ */
+const targetOf = (
+  def: Tl.Definition,
+  variants: ReadonlyArray<SchemaAST.Objects>
+): SchemaAST.Objects | "raw" | undefined => {
+  const untagged = (): SchemaAST.Objects | undefined => {
+    const found = variants.filter((o) => tagOf(o) === undefined)
+    return found.length === 1 ? found[0] : undefined
+  }
+  if (def.kind === "function" || typeof def.type !== "string") return untagged()
+  const type = Tl.modelType(def.type)
+  if (type === undefined) return untagged()
+  const ctor = Tl.modelConstructor(def.name)
+  if (ctor === undefined) return type.rawVariant !== undefined ? "raw" : undefined
+  return type.kind === "class" ? untagged() : variants.find((o) => tagOf(o) === ctor.tag)
+}
 
 const isOptional = (p: SchemaAST.PropertySignature): boolean => p.type.context?.isOptional === true
 
@@ -81,22 +84,21 @@ const toModelValue = (schema: Tl.Schema, value: TlValue, ast: SchemaAST.AST): un
   const def = schema.byName.get(value._)
   if (def === undefined) throw new TlError(`${value._} is not in layer ${schema.layer}`)
   const variants = objectsOf(a)
-  const tags = tagsOf(def)
-  let target: SchemaAST.Objects | undefined
-  for (const tag of tags) target ??= variants.find((o) => tagOf(o) === tag)
-  if (target === undefined) {
-    const untagged = variants.filter((o) => tagOf(o) === undefined)
-    if (untagged.length === 1) target = untagged[0]
+  const target = targetOf(def, variants)
+  if (target === "raw") {
+    const raw = Tl.modelType(String(def.type))?.rawVariant
+    return { _tag: raw, raw: value }
   }
-  if (target === undefined) {
-    const raw = variants.find(isRawVariant)
-    if (raw !== undefined) return { _tag: tagOf(raw), raw: value }
-    throw new TlError(`${value._} has no model variant`)
-  }
+  if (target === undefined) throw new TlError(`${value._} has no model variant`)
   const out: Record<string, unknown> = {}
   const tag = tagOf(target)
   if (tag !== undefined) out._tag = tag
   const props = new Map(target.propertySignatures.map((p) => [p.name, p] as const))
+  const redacted = new Set(
+    (def.kind === "constructor" ? Tl.modelConstructor(def.name)?.fields : undefined)
+      ?.filter((f) => f.redacted)
+      .map((f) => f.name)
+  )
   for (const p of def.params) {
     if (p.type === "#") continue
     const key = camel(p.name)
@@ -104,7 +106,10 @@ const toModelValue = (schema: Tl.Schema, value: TlValue, ast: SchemaAST.AST): un
     if (prop === undefined) continue
     const v = value[p.name]
     if (p.type === "true") out[key] = v === true
-    else if (v !== undefined) out[key] = toModelValue(schema, v, prop.type)
+    else if (v !== undefined) {
+      const m = toModelValue(schema, v, prop.type)
+      out[key] = redacted.has(p.name) ? Redacted.make(m) : m
+    }
   }
   for (const prop of target.propertySignatures) {
     const key = String(prop.name)
@@ -152,19 +157,37 @@ export const toModel = <S extends Schema.Top>(
   }
 }
 
-const defaultConstructor = (type: string, ctors: ReadonlyArray<Tl.Definition>): Tl.Definition | undefined =>
-  ctors.find((d) => pascal(d.name) === pascal(type)) ?? (ctors.length === 1 ? ctors[0] : undefined)
+/** The constructor of a type the model table does not carry: the one with all of `value`'s fields and the fewest others. */
+const coveringConstructor = (
+  ctors: ReadonlyArray<Tl.Definition>,
+  value: object
+): Tl.Definition | undefined => {
+  const keys = Object.keys(value).filter((k) => k !== "_tag")
+  let best: Tl.Definition | undefined
+  for (const d of ctors) {
+    const names = new Set(d.params.map((p) => camel(p.name)))
+    if (keys.every((k) => names.has(k)) && (best === undefined || d.params.length < best.params.length))
+      best = d
+  }
+  return best
+}
 
 const constructorFor = (schema: Tl.Schema, type: string, value: object): Tl.Definition | undefined => {
-  const ctors = schema.constructorsOf.get(type) ?? []
+  const entry = Tl.modelType(type)
+  if (entry === undefined) return coveringConstructor(schema.constructorsOf.get(type) ?? [], value)
   const tag = (value as { readonly _tag?: unknown })._tag
-  if (typeof tag !== "string") return defaultConstructor(type, ctors)
-  const found = ctors.find((d) => tagsOf(d)[0] === tag) ?? ctors.find((d) => tagsOf(d).includes(tag))
-  if (found !== undefined || schema.layer === Tl.newest) return found
+  const name =
+    entry.kind === "class"
+      ? entry.constructors[0]
+      : entry.constructors.find((c) => Tl.modelConstructor(c)?.tag === tag)
+  if (name === undefined) return undefined
+  const inLayer = (n: string): Tl.Definition | undefined => {
+    const d = schema.byName.get(n)
+    return d?.kind === "constructor" && d.type === type ? d : undefined
+  }
   // a newer constructor this layer lacks: what Telegram sends older clients instead, if anything
-  const newer = constructorFor(Tl.schema(Tl.newest), type, value)
-  const fallback = newer === undefined ? undefined : Tl.fallbackFor(newer.name)
-  return fallback === undefined ? undefined : ctors.find((d) => d.name === fallback)
+  const fallback = Tl.fallbackFor(name)
+  return inLayer(name) ?? (fallback === undefined ? undefined : inLayer(fallback))
 }
 
 const fromModelObject = (schema: Tl.Schema, def: Tl.Definition, value: object): TlObject => {

@@ -7,11 +7,12 @@
  *
  * @internal
  */
+
 import * as NodeCrypto from "node:crypto"
 import * as Net from "node:net"
 import * as Tl from "@tgphone/core/Tl"
 import { LAYER as GRAMJS_LAYER } from "telegram/tl/AllTLObjects.js"
-import type { Limits } from "../../LoopbackServer.js"
+import type { Account, Limits } from "../../LoopbackServer.js"
 import * as builtins from "./builtins.js"
 import { Connection } from "./connection.js"
 import { authKeyId } from "./crypto.js"
@@ -34,16 +35,8 @@ import {
 export { normalisePhone } from "./builtins.js"
 export { maxPlainFrameBytes } from "./connection.js"
 
-/** A user the server knows. */
-export interface Account {
-  readonly userId: bigint
-  readonly accessHash: bigint
-  readonly firstName: string
-  readonly lastName?: string | undefined
-  readonly username?: string | undefined
-  readonly phone?: string | undefined
-  readonly bot?: boolean | undefined
-}
+/** A user the server knows (the public `LoopbackServer.Account`). */
+export type { Account }
 
 /** What the handler sees for one request. */
 export interface RequestContext {
@@ -221,7 +214,8 @@ const hasBytes = (v: unknown): v is TlSerializable =>
 /** A GramJS object as a TL object (its layer-198 bytes, read with the layer-198 schema). */
 const fromGramJs = (v: TlSerializable): TlObject => {
   const read = readBoxed(v.getBytes(), Tl.schema(gramjsLayer))
-  if (read._tag === "Fail") throw new TlError(`a GramJS object does not read in layer 198: ${read.message}`)
+  if (read._tag === "Fail")
+    throw new TlError(`a GramJS object does not read in layer ${gramjsLayer}: ${read.message}`)
   return read.value
 }
 

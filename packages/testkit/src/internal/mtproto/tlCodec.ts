@@ -55,7 +55,9 @@ const BOOL_FALSE = 0xbc799737
 /**
  * The layer a client declaring `declared` is served in, among `available` (ascending; see
  * docs/loopback.md): that layer when it is there; above the newest, the newest; below the
- * oldest, the oldest; between two, the nearer one (a tie goes to the newer).
+ * oldest, the oldest; between two, the nearer one (a tie goes to the newer). Not core's
+ * `Tl.layerFor` (newest not above), which is the rule for a client library's own codec: why the
+ * two differ is in docs/loopback.md ("Why not `Tl.layerFor`").
  */
 export const servedLayer = (declared: number, available: ReadonlyArray<number> = Tl.layers): number => {
   const oldest = available[0] ?? Tl.newest
@@ -460,18 +462,6 @@ export interface Unwrapped {
   readonly withoutUpdates: boolean
 }
 
-const WRAPPERS = new Set([
-  "invokeAfterMsg",
-  "invokeAfterMsgs",
-  "invokeWithoutUpdates",
-  "invokeWithMessagesRange",
-  "invokeWithTakeout",
-  "invokeWithBusinessConnection",
-  "invokeWithGooglePlayIntegrity",
-  "invokeWithApnsSecret",
-  "invokeWithReCaptcha"
-])
-
 /** Peels `invokeWithLayer`, `initConnection` and the other `invoke*` wrappers. */
 export const unwrap = (request: TlObject): Unwrapped => {
   let query = request
@@ -484,7 +474,7 @@ export const unwrap = (request: TlObject): Unwrapped => {
     if (query._ === "invokeWithLayer" && typeof query.layer === "number") layer = query.layer
     else if (query._ === "initConnection") initConnection = query
     else if (query._ === "invokeWithoutUpdates") withoutUpdates = true
-    else if (!WRAPPERS.has(query._)) break
+    else if (!Tl.isWrapper(query._)) break
     query = inner
   }
   return { query, layer, initConnection, withoutUpdates }

@@ -159,18 +159,21 @@ export class Directory {
   // building the directory
   // ---------------------------------------------------------------------------------------------
 
+  /** Why a new user or chat cannot have `username` (its form, or it is taken), or `undefined`. */
+  private usernameProblem(username: string): string | undefined {
+    if (!usernamePattern.test(username))
+      return `username "${username}" must be 5–32 letters, digits or _ and start with a letter`
+    return this.usernameTaken(username) ? `username "${username}" is taken` : undefined
+  }
+
   addUser(options: AddUserOptions): Effect.Effect<TestUser, TestTelegramError> {
     return Effect.gen({ self: this }, function* () {
       const op = "addUser"
       if (options.firstName.trim() === "") return yield* handleError(op, "firstName must not be empty")
       const username = options.username?.replace(/^@/, "")
       if (username !== undefined) {
-        if (!usernamePattern.test(username))
-          return yield* handleError(
-            op,
-            `username "${username}" must be 5–32 letters, digits or _ and start with a letter`
-          )
-        if (this.usernameTaken(username)) return yield* handleError(op, `username "${username}" is taken`)
+        const problem = this.usernameProblem(username)
+        if (problem !== undefined) return yield* handleError(op, problem)
       }
       const phone = options.phone === undefined ? undefined : `+${options.phone.replace(/^\+/, "")}`
       if (phone !== undefined) {
@@ -254,12 +257,8 @@ export class Directory {
       const username = options.username?.replace(/^@/, "")
       if (username !== undefined) {
         if (options.kind === "group") return yield* handleError(op, "a basic group cannot have a username")
-        if (!usernamePattern.test(username))
-          return yield* handleError(
-            op,
-            `username "${username}" must be 5–32 letters, digits or _ and start with a letter`
-          )
-        if (this.usernameTaken(username)) return yield* handleError(op, `username "${username}" is taken`)
+        const problem = this.usernameProblem(username)
+        if (problem !== undefined) return yield* handleError(op, problem)
       }
       const creator = yield* this.userOf(op, options.creator)
       const members = new Set<bigint>([creator.id])
@@ -316,6 +315,33 @@ export class Directory {
       if (chat.members.has(actor.id) && chat.members.has(target.id)) return true
     }
     return false
+  }
+
+  /**
+   * The peer `actor` may act as when a request names `input` (`join_as`, `send_as`): themselves,
+   * or a channel they administer; anything else is `400 invalid` (`JOIN_AS_PEER_INVALID`,
+   * `SEND_AS_PEER_INVALID`).
+   */
+  actingPeer(actor: UserRec, input: Model.InputPeer, invalid: string): Model.Peer {
+    switch (input._tag) {
+      case "InputPeerSelf":
+        return { _tag: "PeerUser", userId: actor.id }
+      case "InputPeerUser":
+        return input.userId === actor.id && input.accessHash === actor.accessHash
+          ? { _tag: "PeerUser", userId: actor.id }
+          : reject(400, invalid)
+      case "InputPeerChannel": {
+        const chat = this.chats.get(input.channelId)
+        return chat !== undefined &&
+          chat.kind !== "group" &&
+          chat.accessHash === input.accessHash &&
+          chat.admins.has(actor.id)
+          ? { _tag: "PeerChannel", channelId: chat.id }
+          : reject(400, invalid)
+      }
+      default:
+        return reject(400, invalid)
+    }
   }
 
   /**

@@ -44,27 +44,9 @@ export class GroupCallMessages {
   // helpers
   // ---------------------------------------------------------------------------------------------
 
-  /** The author `actor` may post as: themselves, or a channel they administer. */
+  /** The author `actor` may post as: themselves, or a channel they administer (`Directory.actingPeer`). */
   private sendAsPeer(actor: UserRec, input: Model.InputPeer): Model.Peer {
-    switch (input._tag) {
-      case "InputPeerSelf":
-        return { _tag: "PeerUser", userId: actor.id }
-      case "InputPeerUser":
-        return input.userId === actor.id && input.accessHash === actor.accessHash
-          ? { _tag: "PeerUser", userId: actor.id }
-          : reject(400, "SEND_AS_PEER_INVALID")
-      case "InputPeerChannel": {
-        const chat = this.directory.chats.get(input.channelId)
-        return chat !== undefined &&
-          chat.kind !== "group" &&
-          chat.accessHash === input.accessHash &&
-          chat.admins.has(actor.id)
-          ? { _tag: "PeerChannel", channelId: chat.id }
-          : reject(400, "SEND_AS_PEER_INVALID")
-      }
-      default:
-        return reject(400, "SEND_AS_PEER_INVALID")
-    }
+    return this.directory.actingPeer(actor, input, "SEND_AS_PEER_INVALID")
   }
 
   private messageObject(m: MessageRec): Model.GroupCallMessage {
