@@ -17,7 +17,7 @@ import { Raw } from "telegram/events/index.js"
 import { toLong } from "../src/internal/mtproto/tl.js"
 import * as LoopbackServer from "../src/LoopbackServer.js"
 import * as TestTelegram from "../src/TestTelegram.js"
-import { stockClient } from "./support-loopback.js"
+import { gramjsProtocol, stockClient } from "./support-loopback.js"
 
 const people = Effect.gen(function* () {
   const world = yield* TestTelegram.make({ seed: "difference" })
@@ -26,13 +26,17 @@ const people = Effect.gen(function* () {
   return { world, alice, bob }
 })
 
-const protocol = () =>
-  new Api.PhoneCallProtocol({
-    udpP2p: true,
-    udpReflector: true,
-    minLayer: 65,
-    maxLayer: 92,
-    libraryVersions: ["9.0.0"]
+/** The `ctor` updates `client` is pushed, in a queue, from now on. */
+const pushed = <T extends Api.TypeUpdate>(client: TelegramClient, ctor: new (...args: never) => T) =>
+  Effect.gen(function* () {
+    const queue = yield* Queue.unbounded<T>()
+    client.addEventHandler(
+      (u: Api.TypeUpdate) => {
+        if (u instanceof ctor) Queue.offerUnsafe(queue, u)
+      },
+      new Raw({ types: [ctor as never] })
+    )
+    return queue
   })
 
 const invoke = <R extends Api.AnyRequest>(client: TelegramClient, r: R) =>
@@ -47,7 +51,7 @@ const requestCall = (caller: TelegramClient, callee: TestTelegram.TestUser) =>
         userId: new Api.InputUser({ userId: toLong(callee.id), accessHash: toLong(callee.accessHash) }),
         randomId: 7,
         gAHash: createHash("sha256").update(randomBytes(256)).digest(),
-        protocol: protocol()
+        protocol: gramjsProtocol()
       })
     ),
     (r) => BigInt(r.phoneCall.id.toString())
@@ -136,13 +140,7 @@ describe("LoopbackServer update state", () => {
       const server = yield* LoopbackServer.serve(world)
       const a = yield* stockClient(server, alice.id)
       const b = yield* stockClient(server, bob.id)
-      const calls = yield* Queue.unbounded<Api.UpdatePhoneCall>()
-      b.addEventHandler(
-        (u: Api.TypeUpdate) => {
-          if (u instanceof Api.UpdatePhoneCall) Queue.offerUnsafe(calls, u)
-        },
-        new Raw({ types: [Api.UpdatePhoneCall] })
-      )
+      const calls = yield* pushed(b, Api.UpdatePhoneCall)
       const s0 = yield* getState(b)
       yield* requestCall(a, bob)
       yield* Queue.take(calls)
@@ -239,13 +237,7 @@ describe("LoopbackServer update state", () => {
       const server = yield* LoopbackServer.serve(world)
       const a = yield* stockClient(server, alice.id)
       const b = yield* stockClient(server, bob.id)
-      const calls = yield* Queue.unbounded<Api.UpdatePhoneCall>()
-      b.addEventHandler(
-        (u: Api.TypeUpdate) => {
-          if (u instanceof Api.UpdatePhoneCall) Queue.offerUnsafe(calls, u)
-        },
-        new Raw({ types: [Api.UpdatePhoneCall] })
-      )
+      const calls = yield* pushed(b, Api.UpdatePhoneCall)
       yield* requestCall(a, bob)
       const update = yield* Queue.take(calls)
       assert.instanceOf(update.phoneCall, Api.PhoneCallRequested)
@@ -279,13 +271,7 @@ describe("LoopbackServer update state", () => {
       const server = yield* LoopbackServer.serve(world)
       const a = yield* stockClient(server, alice.id)
       const b = yield* stockClient(server, bob.id)
-      const seen = yield* Queue.unbounded<Api.UpdateGroupCallParticipants>()
-      a.addEventHandler(
-        (u: Api.TypeUpdate) => {
-          if (u instanceof Api.UpdateGroupCallParticipants) Queue.offerUnsafe(seen, u)
-        },
-        new Raw({ types: [Api.UpdateGroupCallParticipants] })
-      )
+      const seen = yield* pushed(a, Api.UpdateGroupCallParticipants)
       const created = yield* invoke(
         a,
         new Api.phone.CreateGroupCall({

@@ -685,6 +685,26 @@ const untilConnections = (server: LoopbackServer.Server, n: number) =>
     })
   )
 
+/**
+ * The offline tests' start: `callee` is ready and then goes offline (its connection gone from
+ * the server), and `caller` requests a call to it meanwhile; the call is waiting.
+ */
+const callWhileOffline = (seed: string, caller: Library, callee: Library) =>
+  Effect.gen(function* () {
+    const world = yield* TestTelegram.make({ seed })
+    const alice = yield* Effect.orDie(world.addUser({ firstName: "Alice", phone: "+15550001" }))
+    const bob = yield* Effect.orDie(world.addUser({ firstName: "Bob", phone: "+15550002" }))
+    const server = yield* LoopbackServer.serve(world, { schemas: [mtcuteSchema()] })
+    const a = yield* phoneOf(caller, server, alice)
+    const b = yield* phoneOf(callee, server, bob)
+    yield* b.ready
+    yield* b.offline
+    yield* untilConnections(server, 1)
+    const alice0 = yield* keyPair(yield* a.dhConfig)
+    const waiting = yield* a.requestCall(bob, Fingerprint.gAHash(alice0.pair.publicValue))
+    return { a, b, waiting }
+  })
+
 /** The next `n` calls pushed to `p`, whatever their kind. */
 const takeCalls = (p: Phone, n: number) =>
   Effect.forEach(Array.from({ length: n }), () =>
@@ -745,17 +765,7 @@ describe("LoopbackServer with foreign clients (GramJS 198, teleproto 229, mtcute
       `${callee}, offline while ${caller} calls, gets the missed phoneCallRequested once after reconnecting`,
       () =>
         Effect.gen(function* () {
-          const world = yield* TestTelegram.make({ seed: `offline-${caller}-${callee}` })
-          const alice = yield* Effect.orDie(world.addUser({ firstName: "Alice", phone: "+15550001" }))
-          const bob = yield* Effect.orDie(world.addUser({ firstName: "Bob", phone: "+15550002" }))
-          const server = yield* LoopbackServer.serve(world, { schemas: [mtcuteSchema()] })
-          const a = yield* phoneOf(caller, server, alice)
-          const b = yield* phoneOf(callee, server, bob)
-          yield* b.ready
-          yield* b.offline
-          yield* untilConnections(server, 1)
-          const alice0 = yield* keyPair(yield* a.dhConfig)
-          const waiting = yield* a.requestCall(bob, Fingerprint.gAHash(alice0.pair.publicValue))
+          const { a, b, waiting } = yield* callWhileOffline(`offline-${caller}-${callee}`, caller, callee)
           yield* b.online
           const caughtUp = yield* b.catchUp
           // the missed call reaches the client once: from the difference (GramJS, teleproto)
@@ -779,18 +789,8 @@ describe("LoopbackServer with foreign clients (GramJS 198, teleproto 229, mtcute
     "mtcute, offline while teleproto calls, catches up by itself when the next push shows a gap in seq",
     () =>
       Effect.gen(function* () {
-        const world = yield* TestTelegram.make({ seed: "offline-mtcute" })
-        const alice = yield* Effect.orDie(world.addUser({ firstName: "Alice", phone: "+15550001" }))
-        const bob = yield* Effect.orDie(world.addUser({ firstName: "Bob", phone: "+15550002" }))
-        const server = yield* LoopbackServer.serve(world, { schemas: [mtcuteSchema()] })
-        const a = yield* phoneOf("teleproto", server, alice)
-        const b = yield* phoneOf("mtcute", server, bob)
-        yield* b.ready
         // a network drop: mtcute reconnects in the same session, which tells it nothing
-        yield* b.offline
-        yield* untilConnections(server, 1)
-        const alice0 = yield* keyPair(yield* a.dhConfig)
-        const waiting = yield* a.requestCall(bob, Fingerprint.gAHash(alice0.pair.publicValue))
+        const { a, b, waiting } = yield* callWhileOffline("offline-mtcute", "teleproto", "mtcute")
         yield* b.online
         // a round trip: Bob's new connection is bound to his key before anything is pushed
         yield* b.dhConfig

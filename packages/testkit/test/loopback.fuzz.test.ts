@@ -15,7 +15,7 @@ import { RawClient } from "../src/internal/mtproto/rawClient.js"
 import { toLong } from "../src/internal/mtproto/tl.js"
 import * as LoopbackServer from "../src/LoopbackServer.js"
 import * as TestTelegram from "../src/TestTelegram.js"
-import { stockClient } from "./support-loopback.js"
+import { gramjsProtocol, stockClient } from "./support-loopback.js"
 
 /** xorshift32: a small seeded generator, so a failure replays exactly. */
 const rng = (seed: number) => {
@@ -151,15 +151,6 @@ const phoneCallsOf = (client: TelegramClient) =>
     return q
   })
 
-const protocol = () =>
-  new Api.PhoneCallProtocol({
-    udpP2p: true,
-    udpReflector: true,
-    minLayer: 65,
-    maxLayer: 92,
-    libraryVersions: ["9.0.0"]
-  })
-
 /** A whole call between two stock clients through the world: request → received → accept → confirm → discard. */
 const wholeCall = (a: TelegramClient, b: TelegramClient, callee: TestTelegram.TestUser) =>
   Effect.gen(function* () {
@@ -177,7 +168,7 @@ const wholeCall = (a: TelegramClient, b: TelegramClient, callee: TestTelegram.Te
           userId: new Api.InputUser({ userId: toLong(callee.id), accessHash: toLong(callee.accessHash) }),
           randomId: 7,
           gAHash: createHash("sha256").update(gA).digest(),
-          protocol: protocol()
+          protocol: gramjsProtocol()
         })
       )
     )
@@ -186,13 +177,18 @@ const wholeCall = (a: TelegramClient, b: TelegramClient, callee: TestTelegram.Te
     yield* Effect.promise(() => b.invoke(new Api.phone.ReceivedCall({ peer })))
     const bobDh = createDiffieHellman(dh.p, Buffer.from([dh.g]))
     const gB = bobDh.generateKeys()
-    yield* Effect.promise(() => b.invoke(new Api.phone.AcceptCall({ peer, gB, protocol: protocol() })))
+    yield* Effect.promise(() => b.invoke(new Api.phone.AcceptCall({ peer, gB, protocol: gramjsProtocol() })))
     const accepted = yield* nextCall(aq, Api.PhoneCallAccepted)
     const key = aliceDh.computeSecret(accepted.gB)
     const fingerprint = createHash("sha1").update(key).digest().readBigInt64LE(12)
     yield* Effect.promise(() =>
       a.invoke(
-        new Api.phone.ConfirmCall({ peer, gA, keyFingerprint: toLong(fingerprint), protocol: protocol() })
+        new Api.phone.ConfirmCall({
+          peer,
+          gA,
+          keyFingerprint: toLong(fingerprint),
+          protocol: gramjsProtocol()
+        })
       )
     )
     const active = yield* nextCall(bq, Api.PhoneCall)

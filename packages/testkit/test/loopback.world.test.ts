@@ -12,7 +12,7 @@ import { Raw } from "telegram/events/index.js"
 import { toLong } from "../src/internal/mtproto/tl.js"
 import * as LoopbackServer from "../src/LoopbackServer.js"
 import * as TestTelegram from "../src/TestTelegram.js"
-import { stockClient as connectStock, liveSide } from "./support-loopback.js"
+import { stockClient as connectStock, gramjsProtocol, liveSide } from "./support-loopback.js"
 
 const world3 = Effect.gen(function* () {
   const world = yield* TestTelegram.make({ seed: "loopback" })
@@ -48,15 +48,6 @@ const stockClient = (server: LoopbackServer.Server, userId: bigint) =>
     return { client, invoke, next }
   })
 
-const protocol = () =>
-  new Api.PhoneCallProtocol({
-    udpP2p: true,
-    udpReflector: true,
-    minLayer: 65,
-    maxLayer: 92,
-    libraryVersions: ["9.0.0"]
-  })
-
 const fingerprintOf = (key: Buffer): bigint => createHash("sha1").update(key).digest().readBigInt64LE(12)
 
 describe("LoopbackServer backed by the in-memory world", () => {
@@ -77,7 +68,7 @@ describe("LoopbackServer backed by the in-memory world", () => {
           userId: new Api.InputUser({ userId: toLong(bob.id), accessHash: toLong(bob.accessHash) }),
           randomId: 12345,
           gAHash: createHash("sha256").update(gA).digest(),
-          protocol: protocol()
+          protocol: gramjsProtocol()
         })
       )
       assert.instanceOf(requested.phoneCall, Api.PhoneCallWaiting)
@@ -95,7 +86,7 @@ describe("LoopbackServer backed by the in-memory world", () => {
 
       const bobDh = createDiffieHellman(dh.p, Buffer.from([dh.g]))
       const gB = bobDh.generateKeys()
-      const accepted = yield* b.invoke(new Api.phone.AcceptCall({ peer, gB, protocol: protocol() }))
+      const accepted = yield* b.invoke(new Api.phone.AcceptCall({ peer, gB, protocol: gramjsProtocol() }))
       assert.instanceOf(accepted.phoneCall, Api.PhoneCallWaiting)
 
       const aliceSees = yield* a.next(Api.PhoneCallAccepted)
@@ -106,7 +97,7 @@ describe("LoopbackServer backed by the in-memory world", () => {
           peer: alicePeer,
           gA,
           keyFingerprint: toLong(fingerprintOf(key)),
-          protocol: protocol()
+          protocol: gramjsProtocol()
         })
       )
       assert.instanceOf(confirmed.phoneCall, Api.PhoneCall)
@@ -147,7 +138,7 @@ describe("LoopbackServer backed by the in-memory world", () => {
               userId: new Api.InputUser({ userId: toLong(carol.id), accessHash: toLong(carol.accessHash) }),
               randomId: 1,
               gAHash: Buffer.alloc(32, 1),
-              protocol: protocol()
+              protocol: gramjsProtocol()
             })
           )
         )
@@ -281,7 +272,7 @@ describe("LoopbackServer backed by the in-memory world", () => {
           userId: new Api.InputUser({ userId: toLong(erin.id), accessHash: toLong(erin.accessHash) }),
           randomId: 5,
           gAHash: Buffer.alloc(32, 2),
-          protocol: protocol()
+          protocol: gramjsProtocol()
         })
       )
       const requested = yield* e.next(Api.PhoneCallRequested)

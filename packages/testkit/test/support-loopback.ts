@@ -4,7 +4,7 @@ import * as GramJs from "@tgphone/core/GramJs"
 import * as Teleproto from "@tgphone/core/Teleproto"
 import { SecureRandom } from "@tgphone/crypto"
 import { Context, Effect, Layer, Redacted } from "effect"
-import { TelegramClient } from "telegram"
+import { Api, TelegramClient } from "telegram"
 import { StringSession } from "telegram/sessions/index.js"
 import type * as LoopbackServer from "../src/LoopbackServer.js"
 
@@ -66,4 +66,14 @@ export const liveSide = (
       calls: Context.get(context, PhoneCalls.PhoneCalls),
       rpc: Context.get(context, TelegramRpc.TelegramRpc)
     }
+  })
+
+/** The `phoneCallProtocol` the loopback tests' stock GramJS clients offer (layers 65–92, 9.0.0). */
+export const gramjsProtocol = () =>
+  new Api.PhoneCallProtocol({
+    udpP2p: true,
+    udpReflector: true,
+    minLayer: 65,
+    maxLayer: 92,
+    libraryVersions: ["9.0.0"]
   })
