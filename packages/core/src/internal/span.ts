@@ -14,13 +14,16 @@
 import { Effect, Tracer } from "effect"
 
 /** The span options of a request to `method`. */
-export const spanOptions = (method: string) =>
+const spanOptions = (method: string) =>
   ({
     kind: "client",
     attributes: { "rpc.system": "telegram", "rpc.method": method }
   }) as const
 
-/** `effect` in a request span named `method` (built once per method, applied per request). */
+/**
+ * `effect` in a request span named `method`. `Phone` builds the wrapper once per method; the
+ * layer, whose method varies per request, builds it per request (two small objects).
+ */
 export const requestSpan = (method: string) => {
   const options = spanOptions(method)
   return <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
