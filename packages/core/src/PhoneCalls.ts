@@ -705,10 +705,13 @@ const activate = (
             Effect.zipWith(Ref.get(hangingUp), Deferred.isDone(live.ended), (a, b) => a || b),
             (over) => (over ? Effect.void : provideRpc(ctx, Phone.sendSignalingData({ peer, data })))
           ).pipe(
+            // `CallNotActive`: the server has ended the call (a packet racing the peer's
+            // discard), and its end is on the way: nothing to warn about
             Effect.catch((e) =>
-              Effect.logWarning("signalling packet not sent").pipe(
-                Effect.annotateLogs({ callId: String(fields.id), reason: e.message })
-              )
+              (e._tag === "CallNotActive"
+                ? Effect.logDebug("signalling packet not sent")
+                : Effect.logWarning("signalling packet not sent")
+              ).pipe(Effect.annotateLogs({ callId: String(fields.id), reason: e.message }))
             )
           )
         )

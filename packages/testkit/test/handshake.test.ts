@@ -487,6 +487,52 @@ describe("PhoneCalls encrypted signalling (spec §6)", () => {
       })
   )
 
+  it.effect(
+    "a packet the server refuses because the call is over (CALL_NOT_ACTIVE) is a Debug log; other refusals stay Warnings",
+    () => {
+      // the callee's packets can race the caller's discard: the server answers CALL_NOT_ACTIVE,
+      // and the end of the call follows; a user should not see a warning for that
+      const logged: Array<{ level: string; message: unknown; annotations: Record<string, unknown> }> = []
+      const capture = Logger.make(({ fiber, logLevel, message }) => {
+        logged.push({ level: logLevel, message, annotations: fiber.getRef(References.CurrentLogAnnotations) })
+      })
+      return Effect.gen(function* () {
+        const { world, alice, bob } = yield* duo()
+        const aliceCalls = yield* phoneCallsFor(world, alice, "alice")
+        const bobCalls = yield* phoneCallsFor(world, bob, "bob")
+        const bobSide = yield* answerFirst(bobCalls, (call) => call.accept())
+        yield* aliceCalls.call("@bob_b", { protocol: rawProtocol })
+        const bobCall = yield* Fiber.join(bobSide)
+        for (let i = 0; i < 3; i++) yield* Effect.yieldNow
+        logged.length = 0
+        yield* world.failNext(
+          "phone.sendSignalingData",
+          { code: 400, type: "CALL_NOT_ACTIVE" },
+          { user: bob }
+        )
+        yield* bobCall.sendEncrypted(text("late"))
+        yield* world.failNext(
+          "phone.sendSignalingData",
+          { code: 400, type: "CALL_PEER_INVALID" },
+          { user: bob }
+        )
+        yield* bobCall.sendEncrypted(text("bad"))
+        for (let i = 0; i < 3; i++) yield* Effect.yieldNow
+        const notSent = logged.filter((l) => String(l.message).includes("signalling packet not sent"))
+        assert.deepStrictEqual(
+          notSent.map((l) => l.level),
+          ["Debug", "Warn"]
+        )
+        assertMatches(notSent[0]!.annotations, { callId: String(bobCall.id) })
+        assert.include(String(notSent[0]!.annotations.reason), "CALL_NOT_ACTIVE")
+        assert.include(String(notSent[1]!.annotations.reason), "CALL_PEER_INVALID")
+      }).pipe(
+        Effect.provideService(References.CurrentLoggers, new Set([capture])),
+        Effect.provideService(References.MinimumLogLevel, "Debug")
+      )
+    }
+  )
+
   it.effect("each dropped packet is logged at Debug level with the call id and the reason", () => {
     const logged: Array<{ level: string; message: unknown; annotations: Record<string, unknown> }> = []
     const capture = Logger.make(({ fiber, logLevel, message }) => {
